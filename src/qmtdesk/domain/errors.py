@@ -1,0 +1,60 @@
+"""Typed domain errors: a stable code, an HTTP status and a message in zh-CN and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DeskError(Exception):
+    """Base of every refusal the desk explains to a user.
+
+    ``code`` is stable (UPPER_SNAKE); ``message_zh`` is shown by default, ``message_en`` when the
+    client asks for English.
+    """
+
+    http_status: int = 400
+
+    def __init__(
+        self,
+        code: str,
+        message_zh: str,
+        message_en: str | None = None,
+        *,
+        http_status: int | None = None,
+        data: Any = None,
+    ) -> None:
+        super().__init__(f"{code}: {message_en or message_zh}")
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en or message_zh
+        if http_status is not None:
+            self.http_status = http_status
+        self.data = data
+
+    def message(self, lang: str = "zh") -> str:
+        """The message in the requested language (``en`` or anything else for zh-CN)."""
+        return self.message_en if lang.startswith("en") else self.message_zh
+
+
+class OrderDenied(DeskError):
+    """A pre-trade validation or risk refusal: the order is stored as ``denied``."""
+
+    http_status = 422
+
+
+class InvalidStockCode(OrderDenied):
+    """The text cannot be read as an A-share code."""
+
+    def __init__(self, raw: str) -> None:
+        super().__init__(
+            "INVALID_STOCK_CODE",
+            f"无效的证券代码：{raw!r}",
+            f"Invalid stock code: {raw!r}",
+        )
+
+
+class UnknownInstrument(OrderDenied):
+    """The code is well formed but the desk has no data for it."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__("UNKNOWN_INSTRUMENT", f"未知证券：{code}", f"Unknown instrument: {code}")
