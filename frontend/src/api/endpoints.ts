@@ -1,0 +1,127 @@
+// Typed calls of API.md (prefix /api/v1 is the client's baseURL).
+import { api } from './request'
+import type {
+  Account,
+  ApiToken,
+  AuditEntry,
+  EquityPoint,
+  Instrument,
+  LoginResult,
+  MiniqmtConfig,
+  MonitoredStock,
+  Order,
+  OrderRequest,
+  Page,
+  PaperClock,
+  Position,
+  Quote,
+  RiskEvent,
+  RiskMetrics,
+  RiskRule,
+  Role,
+  Signal,
+  Trade,
+  TradeUnlock,
+  TradingStatus,
+  User,
+} from './types'
+
+const enc = encodeURIComponent
+
+export interface PageQuery {
+  page?: number
+  page_size?: number
+  [k: string]: unknown
+}
+
+export const authApi = {
+  login: (username: string, password: string) =>
+    api.post<LoginResult>('/auth/login', { username, password }, { skipAuthRedirect: true }),
+  me: () => api.get<User>('/auth/me'),
+  changePassword: (old_password: string, new_password: string) =>
+    api.post<unknown>('/auth/password', { old_password, new_password }, { skipAuthRedirect: true }),
+  setTradingPassword: (password: string, new_trading_password: string) =>
+    api.post<unknown>('/auth/trading-password', { password, new_trading_password }, { skipAuthRedirect: true }),
+  tradeUnlock: (trading_password: string) => api.post<TradeUnlock>('/auth/trade-unlock', { trading_password }),
+  tradeLock: () => api.post<unknown>('/auth/trade-lock'),
+  listTokens: () => api.get<ApiToken[]>('/auth/api-tokens'),
+  createToken: (body: { name: string; scopes: string[]; expires_at?: string | null; trading_password?: string }) =>
+    api.post<ApiToken>('/auth/api-tokens', body),
+  deleteToken: (id: number | string) => api.delete<unknown>(`/auth/api-tokens/${enc(String(id))}`),
+}
+
+export const usersApi = {
+  list: () => api.get<User[] | Page<User>>('/users'),
+  create: (body: { username: string; password: string; role: Role; trading_password?: string }) =>
+    api.post<User>('/users', body),
+  update: (id: number | string, body: Partial<{ role: Role; disabled: boolean; password: string }>) =>
+    api.patch<User>(`/users/${enc(String(id))}`, body),
+}
+
+export const tradingApi = {
+  status: () => api.get<TradingStatus>('/trading/status'),
+  connect: () => api.post<TradingStatus>('/trading/connect'),
+  disconnect: () => api.post<TradingStatus>('/trading/disconnect'),
+  account: () => api.get<Account>('/trading/account'),
+  positions: () => api.get<Position[]>('/trading/positions'),
+  position: (code: string) => api.get<Position>(`/trading/positions/${enc(code)}`),
+  // Never retried automatically; the caller keeps client_order_id for a user-initiated retry.
+  placeOrder: (body: OrderRequest) => api.post<Order | { order: Order }>('/trading/order', body, { trade: true }),
+  orders: (q: PageQuery) => api.get<Page<Order>>('/trading/orders', q),
+  order: (id: string) => api.get<Order | { order: Order }>(`/trading/orders/${enc(id)}`),
+  cancel: (id: string) => api.post<Order | { order: Order }>(`/trading/orders/${enc(id)}/cancel`, undefined, { trade: true }),
+  cancelAll: (body: { stock_code?: string; side?: string } = {}) =>
+    api.post<{ requested: number; orders: Order[] }>('/trading/orders/cancel-all', body, { trade: true }),
+  trades: (q: PageQuery) => api.get<Page<Trade>>('/trading/trades', q),
+  equity: (q: { from?: string; to?: string } = {}) => api.get<EquityPoint[]>('/trading/equity', q),
+}
+
+/** `{order}` or a bare order: both shapes are accepted. */
+export function orderOf(v: Order | { order: Order }): Order {
+  return 'order' in v && v.order && typeof v.order === 'object' ? v.order : (v as Order)
+}
+
+export const marketApi = {
+  quote: (code: string) => api.get<Quote>(`/market/quote/${enc(code)}`),
+  quotes: (codes: string[]) => api.get<Quote[]>('/market/quotes', { codes: codes.join(',') }),
+  instruments: (q: string, limit = 20) => api.get<Instrument[]>('/market/instruments', { q, limit }),
+}
+
+export const configApi = {
+  miniqmt: () => api.get<MiniqmtConfig>('/config/miniqmt'),
+  updateMiniqmt: (values: Record<string, unknown>) => api.put<MiniqmtConfig>('/config/miniqmt', values),
+}
+
+export const paperApi = {
+  clock: () => api.get<PaperClock>('/paper/clock'),
+  advance: (body: { to: string } | { days: number; at?: string }) => api.post<PaperClock>('/paper/clock/advance', body),
+  reset: (cash: string) => api.post<unknown>('/paper/reset', { cash }),
+}
+
+export const riskApi = {
+  rules: () => api.get<RiskRule[] | Record<string, Omit<RiskRule, 'rule'>>>('/risk/rules'),
+  updateRule: (rule: string, body: { enabled: boolean; params: Record<string, unknown>; scope?: string }) =>
+    api.put<RiskRule>(`/risk/rules/${enc(rule)}`, body),
+  metrics: () => api.get<RiskMetrics>('/risk/metrics'),
+  events: (q: PageQuery = {}) => api.get<RiskEvent[] | Page<RiskEvent>>('/risk/events', q),
+  halt: (reason: string, cancel_open_orders: boolean) => api.post<unknown>('/risk/halt', { reason, cancel_open_orders }),
+  resume: () => api.post<unknown>('/risk/resume'),
+}
+
+export const monitorApi = {
+  list: () => api.get<MonitoredStock[]>('/monitor/stocks'),
+  add: (body: MonitoredStock) => api.post<MonitoredStock>('/monitor/stocks', body),
+  update: (code: string, body: Partial<MonitoredStock>) => api.put<MonitoredStock>(`/monitor/stocks/${enc(code)}`, body),
+  remove: (code: string) => api.delete<unknown>(`/monitor/stocks/${enc(code)}`),
+  signals: (q: PageQuery = {}) => api.get<Page<Signal>>('/signals', q),
+}
+
+export const auditApi = {
+  list: (q: PageQuery) => api.get<Page<AuditEntry>>('/audit', q),
+}
+
+/** Lists that may come paginated or bare. */
+export function itemsOf<T>(v: T[] | Page<T> | null | undefined): T[] {
+  if (!v) return []
+  return Array.isArray(v) ? v : v.items ?? []
+}

@@ -1,0 +1,347 @@
+// Types of the qmtdesk HTTP + WebSocket contract (shared/API.md). Money and prices are decimal
+// strings, quantities integers, ratios decimal strings of fractions, times ISO 8601 with offset.
+
+export type Dec = string
+export type Role = 'admin' | 'trader' | 'viewer'
+export type Side = 'buy' | 'sell'
+
+export interface Envelope<T> {
+  code: number
+  message: string
+  data: T
+}
+
+export interface ErrorBody {
+  code: number
+  error: string
+  message: string
+  data: unknown
+}
+
+export interface Page<T> {
+  items: T[]
+  total: number
+  page: number
+  page_size: number
+}
+
+export interface User {
+  id: number | string
+  username: string
+  role: Role
+  trading_password_set?: boolean
+  /** Not in API.md: when true the UI forces POST /auth/password before anything else. */
+  must_change_password?: boolean
+  disabled?: boolean
+  created_at?: string
+  last_login_at?: string | null
+}
+
+export interface LoginResult {
+  access_token: string
+  token_type: 'bearer'
+  expires_in: number
+  user: User
+}
+
+export interface TradeUnlock {
+  trade_token: string
+  expires_in: number
+}
+
+export type ApiScope = 'read' | 'trade'
+
+export interface ApiToken {
+  id: number | string
+  name: string
+  scopes: ApiScope[]
+  expires_at?: string | null
+  created_at?: string
+  last_used_at?: string | null
+  /** Only in the POST answer: the secret, shown once. */
+  token?: string
+  secret?: string
+}
+
+export type ConnState = 'connected' | 'connecting' | 'reconnecting' | 'disconnected'
+export type MarketPhase =
+  | 'closed'
+  | 'pre_open'
+  | 'opening_auction'
+  | 'continuous'
+  | 'lunch_break'
+  | 'closing_auction'
+  | 'after_hours'
+
+export interface TradingStatus {
+  broker: string
+  connected: boolean
+  state: ConnState
+  account_id: string | null
+  account_type: string | null
+  trading_day: string | null
+  market_phase: MarketPhase
+  server_time: string
+  halted: boolean
+}
+
+export interface Account {
+  account_id: string
+  account_type: string
+  cash: Dec
+  frozen_cash: Dec
+  market_value: Dec
+  total_asset: Dec
+  withdrawable: Dec
+  total_profit: Dec
+  today_profit: Dec
+  updated_at: string
+}
+
+export interface Position {
+  stock_code: string
+  stock_name: string
+  volume: number
+  can_use_volume: number
+  frozen_volume: number
+  yesterday_volume: number
+  avg_price: Dec
+  last_price: Dec
+  market_value: Dec
+  profit: Dec
+  profit_rate: Dec
+  holding_days: number
+  opened_at: string | null
+}
+
+export type OrderStatus =
+  | 'pending_new'
+  | 'submitted'
+  | 'accepted'
+  | 'partially_filled'
+  | 'pending_cancel'
+  | 'filled'
+  | 'canceled'
+  | 'partially_canceled'
+  | 'rejected'
+  | 'denied'
+  | 'expired'
+  | 'unknown'
+
+export type PriceType =
+  | 'limit'
+  | 'latest'
+  | 'market'
+  | 'best5_cancel'
+  | 'best5_limit'
+  | 'counterparty_best'
+  | 'own_best'
+  | 'ioc'
+  | 'fok'
+
+export interface OrderEvent {
+  seq?: number
+  time?: string
+  created_at?: string
+  type?: string
+  event?: string
+  status?: OrderStatus | string
+  from_status?: string | null
+  to_status?: string | null
+  message?: string | null
+  detail?: unknown
+  [k: string]: unknown
+}
+
+export interface Order {
+  order_id: string
+  client_order_id: string | null
+  broker_order_id: string | null
+  broker_sysid: string | null
+  account_id: string
+  stock_code: string
+  stock_name: string
+  side: Side
+  price_type: PriceType
+  price: Dec | null
+  quantity: number
+  filled_quantity: number
+  avg_fill_price: Dec | null
+  status: OrderStatus
+  status_code: number | null
+  status_msg: string | null
+  error: string | null
+  strategy_name: string | null
+  remark: string | null
+  source: 'api' | 'ui' | 'signal' | 'strategy' | 'external'
+  fees: Dec | null
+  frozen_amount: Dec | null
+  created_at: string
+  updated_at: string
+  finished_at: string | null
+  /** Optional on GET /trading/orders/{id}: the order's event timeline. */
+  events?: OrderEvent[]
+}
+
+export interface OrderRequest {
+  stock_code: string
+  side: Side
+  quantity: number
+  price_type: PriceType
+  price?: Dec
+  client_order_id?: string
+  strategy_name?: string
+  remark?: string
+}
+
+export interface Trade {
+  trade_id: string
+  broker_trade_id: string | null
+  order_id: string
+  stock_code: string
+  stock_name: string
+  side: Side
+  price: Dec
+  quantity: number
+  amount: Dec
+  commission: Dec
+  stamp_duty: Dec
+  transfer_fee: Dec
+  fees: Dec
+  traded_at: string
+  strategy_name: string | null
+}
+
+export interface EquityPoint {
+  time: string
+  total_asset: Dec
+  cash: Dec
+  market_value: Dec
+}
+
+export interface BookLevel {
+  price: Dec
+  volume: number
+}
+
+export interface Quote {
+  stock_code: string
+  stock_name: string
+  last_price: Dec
+  prev_close: Dec
+  open: Dec
+  high: Dec
+  low: Dec
+  volume: number
+  amount: Dec
+  bid: BookLevel[]
+  ask: BookLevel[]
+  limit_up: Dec | null
+  limit_down: Dec | null
+  time: string
+  source: 'paper' | 'xtdata'
+}
+
+export interface Instrument {
+  stock_code: string
+  stock_name: string
+  board: string
+  kind: string
+  lot_size: number
+  price_tick: Dec
+  is_st: boolean
+  limit_pct: Dec | null
+}
+
+export interface ConfigValue {
+  value: string | number | boolean | null
+  source: 'env' | 'db' | 'default'
+}
+export type MiniqmtConfig = Record<string, ConfigValue>
+
+export interface PaperClock {
+  now: string
+  trading_day: string
+  market_phase: MarketPhase
+  simulated: boolean
+}
+
+export interface RiskRule {
+  rule: string
+  enabled: boolean
+  params: Record<string, unknown>
+  scope?: string
+  description?: string
+  updated_at?: string
+}
+
+export type RiskMetrics = Record<string, unknown>
+
+export interface RiskEvent {
+  id?: number | string
+  rule?: string
+  error?: string
+  code?: string
+  message?: string
+  reason?: string
+  stock_code?: string | null
+  order_id?: string | null
+  created_at?: string
+  time?: string
+  [k: string]: unknown
+}
+
+export type Sizing = {
+  method: 'quantity' | 'amount' | 'equity_pct' | 'target_pct' | 'position_pct'
+  value: number | string
+}
+
+export type StrategyType = 'ma_cross' | 'grid' | 'stop_loss_take_profit'
+
+export interface MonitoredStock {
+  stock_code: string
+  stock_name?: string
+  enabled: boolean
+  auto_trade: boolean
+  strategy: { type: StrategyType; params: Record<string, unknown> } | null
+  sizing: Sizing | null
+  created_at?: string
+  updated_at?: string
+}
+
+export interface Signal {
+  signal_id: string
+  stock_code: string
+  stock_name?: string
+  action: 'buy' | 'sell' | 'close'
+  strategy_name: string
+  confidence?: number | string | null
+  price?: Dec | null
+  sizing?: Sizing | null
+  reason?: string | null
+  decision?: 'executed' | 'skipped' | 'denied' | 'expired' | 'duplicate' | null
+  decision_reason?: string | null
+  order_id?: string | null
+  order?: Order | null
+  created_at?: string
+}
+
+export interface AuditEntry {
+  id: number | string
+  time?: string
+  created_at?: string
+  username?: string | null
+  user_id?: number | string | null
+  action: string
+  target?: string | null
+  detail?: unknown
+  ip?: string | null
+  [k: string]: unknown
+}
+
+export interface StreamMessage<T = unknown> {
+  stream: string
+  seq?: number
+  time?: string
+  data: T
+}

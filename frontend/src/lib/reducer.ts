@@ -1,0 +1,133 @@
+// Pure reducer of the durable WebSocket streams (orders, trades) and of REST snapshots.
+// Orders are merged by order_id, trades by trade_id; an update older than what we hold (by seq, or by
+// updated_at when the held copy came from a REST snapshot) is ignored. Lists stay newest first.
+import type { Order, OrderStatus, StreamMessage, Trade } from '@/api/types'
+
+export const DURABLE_STREAMS = ['orders', 'trades'] as const
+export const MAX_ITEMS = 1000
+
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>([
+  'filled',
+  'canceled',
+  'partially_canceled',
+  'rejected',
+  'denied',
+  'expired',
+])
+
+export function isTerminal(status: OrderStatus | string): boolean {
+  return TERMINAL_STATUSES.has(status as OrderStatus)
+}
+
+/** Open = may still trade or be cancelled (everything not terminal). */
+export function isOpen(order: Pick<Order, 'status'>): boolean {
+  return !isTerminal(order.status)
+}
+
+/** Statuses for which a cancel request makes sense. */
+export function isCancelable(order: Pick<Order, 'status'>): boolean {
+  return ['pending_new', 'submitted', 'accepted', 'partially_filled', 'unknown'].includes(order.status)
+}
+
+export interface LiveState {
+  /** highest seq seen on a durable stream: the since_seq of the next (re)subscribe */
+  lastSeq: number
+  orders: Order[]
+  /** seq of the copy we hold, per order id (absent when it came from a snapshot) */
+  orderSeqs: Record<string, number>
+  trades: Trade[]
+}
+
+export function initialLiveState(): LiveState {
+  return { lastSeq: 0, orders: [], orderSeqs: {}, trades: [] }
+}
+
+function time(v: string | null | undefined): number {
+  const t = v ? Date.parse(v) : NaN
+  return Number.isNaN(t) ? 0 : t
+}
+
+function byCreatedDesc(a: Order, b: Order): number {
+  return time(b.created_at) - time(a.created_at) || (b.order_id > a.order_id ? 1 : b.order_id < a.order_id ? -1 : 0)
+}
+
+function byTradedDesc(a: Trade, b: Trade): number {
+  return time(b.traded_at) - time(a.traded_at) || (b.trade_id > a.trade_id ? 1 : b.trade_id < a.trade_id ? -1 : 0)
+}
+
+/** Is `incoming` a newer picture of the order than `held`? */
+export function isNewerOrder(incoming: Order, held: Order): boolean {
+  const ti = time(incoming.updated_at)
+  const th = time(held.updated_at)
+  if (ti !== th) return ti > th
+  // Same timestamp: never move a finished order back to an open state; otherwise take more fills.
+  if (isTerminal(held.status) && !isTerminal(incoming.status)) return false
+  return (incoming.filled_quantity ?? 0) >= (held.filled_quantity ?? 0)
+}
+
+/** Merge one order (from the `orders` stream when `seq` is given, else from REST). */
+export function upsertOrder(state: LiveState, order: Order, seq?: number): LiveState {
+  const lastSeq = seq !== undefined && seq > state.lastSeq ? seq : state.lastSeq
+  const id = order.order_id
+  const heldSeq = state.orderSeqs[id]
+  if (seq !== undefined && heldSeq !== undefined && seq <= heldSeq) {
+    return lastSeq === state.lastSeq ? state : { ...state, lastSeq }
+  }
+  const idx = state.orders.findIndex((o) => o.order_id === id)
+  if (idx >= 0) {
+    const held = state.orders[idx]
+    const takesPrecedence = seq !== undefined && heldSeq !== undefined ? true : isNewerOrder(order, held)
+    if (!takesPrecedence) return lastSeq === state.lastSeq ? state : { ...state, lastSeq }
+    const merged: Order = order.events === undefined && held.events ? { ...order, events: held.events } : order
+    const orders = state.orders.slice()
+    orders[idx] = merged
+    const orderSeqs = seq !== undefined ? { ...state.orderSeqs, [id]: seq } : state.orderSeqs
+    return { ...state, lastSeq, orders, orderSeqs }
+  }
+  const orders = [order, ...state.orders].sort(byCreatedDesc).slice(0, MAX_ITEMS)
+  const orderSeqs = seq !== undefined ? { ...state.orderSeqs, [id]: seq } : state.orderSeqs
+  return { ...state, lastSeq, orders, orderSeqs }
+}
+
+/** Trades are immutable: add once per trade_id. */
+export function addTrade(state: LiveState, trade: Trade, seq?: number): LiveState {
+  const lastSeq = seq !== undefined && seq > state.lastSeq ? seq : state.lastSeq
+  if (state.trades.some((t) => t.trade_id === trade.trade_id)) {
+    return lastSeq === state.lastSeq ? state : { ...state, lastSeq }
+  }
+  const trades = [trade, ...state.trades].sort(byTradedDesc).slice(0, MAX_ITEMS)
+  return { ...state, lastSeq, trades }
+}
+
+export function mergeOrderSnapshot(state: LiveState, orders: Order[]): LiveState {
+  return orders.reduce((s, o) => upsertOrder(s, o), state)
+}
+
+export function mergeTradeSnapshot(state: LiveState, trades: Trade[]): LiveState {
+  return trades.reduce((s, t) => addTrade(s, t), state)
+}
+
+/** Apply one server message; messages of other streams leave the state as it is. */
+export function applyStreamMessage(state: LiveState, msg: StreamMessage): LiveState {
+  if (msg.stream === 'orders' && msg.data && typeof msg.data === 'object') {
+    return upsertOrder(state, msg.data as Order, msg.seq)
+  }
+  if (msg.stream === 'trades' && msg.data && typeof msg.data === 'object') {
+    return addTrade(state, msg.data as Trade, msg.seq)
+  }
+  return state
+}
+
+export function openOrders(orders: Order[]): Order[] {
+  return orders.filter(isOpen)
+}
+
+/** Merge a position-like update into a list keyed by stock_code; volume 0 removes it. */
+export function upsertByCode<T extends { stock_code: string; volume?: number }>(list: T[], item: T): T[] {
+  const idx = list.findIndex((p) => p.stock_code === item.stock_code)
+  if (item.volume !== undefined && item.volume <= 0) return idx >= 0 ? list.filter((_, i) => i !== idx) : list
+  if (idx < 0) return [...list, item]
+  const next = list.slice()
+  next[idx] = item
+  return next
+}

@@ -1,0 +1,205 @@
+"""The broker port: what the desk asks of a broker, and the reports a broker sends back.
+
+Paper and live share everything above this module. A broker learns intent through
+:class:`OrderRequest` and reports outcomes only through :class:`BrokerListener` (pushes) and the
+``query_*`` methods (pulls). Reports carry the xtquant status code as well as the desk status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from qmtdesk.domain.fees import Side
+from qmtdesk.domain.orders import OrderStatus
+from qmtdesk.domain.rules import PriceType
+
+
+class ConnectionState(StrEnum):
+    """Link state between the desk and its broker."""
+
+    CONNECTED = "connected"
+    CONNECTING = "connecting"
+    RECONNECTING = "reconnecting"
+    DISCONNECTED = "disconnected"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """An order the desk sends. ``ref`` is the desk's short reference (xtquant ``order_remark``)."""
+
+    ref: str
+    stock_code: str
+    side: Side
+    quantity: int
+    price_type: PriceType
+    price: Decimal | None = None
+    strategy_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderReport:
+    """The broker's view of one order after a change (xtquant ``XtOrder``)."""
+
+    broker_order_id: str
+    ref: str | None
+    stock_code: str
+    side: Side
+    price_type: PriceType | None
+    price: Decimal | None
+    quantity: int
+    filled_quantity: int
+    avg_fill_price: Decimal | None
+    status: OrderStatus
+    status_code: int
+    status_msg: str
+    time: datetime
+    broker_sysid: str | None = None
+    error_code: str | None = None
+    strategy_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TradeReport:
+    """One fill (xtquant ``XtTrade``); ``broker_trade_id`` is unique per account."""
+
+    broker_trade_id: str
+    broker_order_id: str
+    ref: str | None
+    stock_code: str
+    side: Side
+    price: Decimal
+    quantity: int
+    amount: Decimal
+    commission: Decimal
+    stamp_duty: Decimal
+    transfer_fee: Decimal
+    time: datetime
+    strategy_name: str = ""
+
+    @property
+    def fees(self) -> Decimal:
+        """All fees of the fill."""
+        return self.commission + self.stamp_duty + self.transfer_fee
+
+
+@dataclass(frozen=True, slots=True)
+class PositionReport:
+    """One holding (xtquant ``XtPosition``)."""
+
+    stock_code: str
+    volume: int
+    can_use_volume: int
+    frozen_volume: int
+    yesterday_volume: int
+    avg_price: Decimal
+    opened_on: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountReport:
+    """Cash and totals (xtquant ``XtAsset``); ``cash`` is what is available to trade."""
+
+    account_id: str
+    account_type: str
+    cash: Decimal
+    frozen_cash: Decimal
+    market_value: Decimal
+    total_asset: Decimal
+    withdrawable: Decimal
+    time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderErrorReport:
+    """An order the broker refused before it had a status (xtquant ``on_order_error``)."""
+
+    ref: str | None
+    broker_order_id: str | None
+    error_code: str
+    error_msg: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelErrorReport:
+    """A cancel the broker refused (xtquant ``on_cancel_error``)."""
+
+    broker_order_id: str
+    error_code: str
+    error_msg: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionReport:
+    """A change of link state."""
+
+    state: ConnectionState
+    message: str = ""
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class BrokerListener(Protocol):
+    """Receives pushes. Brokers may call it from any thread; the listener hands work to its loop."""
+
+    def on_order(self, report: OrderReport) -> None:
+        """An order changed."""
+
+    def on_trade(self, report: TradeReport) -> None:
+        """A fill happened."""
+
+    def on_order_error(self, report: OrderErrorReport) -> None:
+        """An order was refused outright."""
+
+    def on_cancel_error(self, report: CancelErrorReport) -> None:
+        """A cancel was refused."""
+
+    def on_connection(self, report: ConnectionReport) -> None:
+        """The link changed state."""
+
+
+class Broker(Protocol):
+    """The port every broker adapter implements (paper exchange, xtquant)."""
+
+    name: str
+    account_id: str
+    account_type: str
+
+    def set_listener(self, listener: BrokerListener) -> None:
+        """Where pushes go."""
+
+    async def connect(self) -> None:
+        """Open the session (idempotent)."""
+
+    async def disconnect(self) -> None:
+        """Close the session."""
+
+    @property
+    def state(self) -> ConnectionState:
+        """Current link state."""
+        ...
+
+    async def submit(self, request: OrderRequest) -> str | None:
+        """Send an order; return the broker order id when known at once. Outcomes arrive as reports."""
+        ...
+
+    async def cancel(self, broker_order_id: str) -> None:
+        """Ask to cancel; the outcome arrives as an order report or a cancel error."""
+
+    async def query_orders(self) -> list[OrderReport]:
+        """Today's orders."""
+        ...
+
+    async def query_trades(self) -> list[TradeReport]:
+        """Today's fills."""
+        ...
+
+    async def query_positions(self) -> list[PositionReport]:
+        """Current holdings."""
+        ...
+
+    async def query_account(self) -> AccountReport:
+        """Cash and totals."""
+        ...

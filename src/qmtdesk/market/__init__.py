@@ -1,0 +1,1 @@
+"""Market data: the instrument universe, quote snapshots and their providers (simulated or xtdata)."""
