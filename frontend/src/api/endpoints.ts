@@ -69,6 +69,7 @@ export const tradingApi = {
   placeOrder: (body: OrderRequest) => api.post<Order | { order: Order }>('/trading/order', body, { trade: true }),
   orders: (q: PageQuery) => api.get<Page<Order>>('/trading/orders', q),
   order: (id: string) => api.get<Order | { order: Order }>(`/trading/orders/${enc(id)}`),
+  orderByClientId: (cid: string) => api.get<Order | { order: Order }>(`/trading/orders/by-client-id/${enc(cid)}`),
   cancel: (id: string) => api.post<Order | { order: Order }>(`/trading/orders/${enc(id)}/cancel`, undefined, { trade: true }),
   cancelAll: (body: { stock_code?: string; side?: string } = {}) =>
     api.post<{ requested: number; orders: Order[] }>('/trading/orders/cancel-all', body, { trade: true }),

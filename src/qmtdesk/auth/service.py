@@ -375,9 +375,10 @@ class AuthService:
         Accepts access JWTs and API tokens. ``401 AUTH_REQUIRED`` when empty; ``401 AUTH_INVALID_TOKEN``
         when invalid, expired, revoked (API token revoked, password changed) or the user is disabled.
         """
-        token = (bearer or "").strip()
-        if token[:7].lower() == "bearer ":
-            token = token[7:].strip()
+        parts = (bearer or "").split(None, 1)
+        if parts and parts[0].lower() == "bearer":
+            parts = parts[1:]
+        token = parts[0].strip() if parts else ""
         if not token:
             raise errors.auth_required()
         now = self._now()

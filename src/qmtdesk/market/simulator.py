@@ -141,6 +141,17 @@ class SimulatedMarket:
             self._emit(quote)
         return quotes
 
+    def set_price(self, code: str, price: Decimal, now: datetime) -> Quote:
+        """Move an instrument's last price (clamped to its limits): scripted scenarios and admin tools."""
+        inst = self.universe.get(code)
+        state = self._states[inst.code]
+        state.last = self._clamp(price, self._limits[inst.code])
+        state.fair = float(state.last)
+        self._times[inst.code] = now
+        quote = self._refresh(inst)
+        self._emit(quote)
+        return quote
+
     def close_prices(self) -> dict[str, Decimal]:
         """Each instrument's closing price (its last price)."""
         return {code: state.last for code, state in self._states.items()}

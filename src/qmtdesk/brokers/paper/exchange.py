@@ -81,7 +81,7 @@ class Changes:
     trades: list[PaperTrade] = field(default_factory=list)
     positions: set[str] = field(default_factory=set)
     account: bool = False
-    market: bool = False
+    market: set[str] = field(default_factory=set)  # instruments whose simulated day state changed
 
     def __bool__(self) -> bool:
         return bool(self.orders or self.trades or self.positions or self.account or self.market)
@@ -274,7 +274,7 @@ class PaperExchange:
         if self.calendar.phase(start) is not Phase.CONTINUOUS or end <= start:
             return
         quotes = self.market.step(end, (end - start).total_seconds())
-        self._changes.market = True
+        self._changes.market.update(q.stock_code for q in quotes)
         for quote in quotes:
             self._match_resting(quote.stock_code, end)
 
@@ -288,13 +288,12 @@ class PaperExchange:
         self._start_day(day, moment)
         self._changes.positions.update(self.portfolio.positions)
         self._changes.account = True
-        self._changes.market = True
         log.info("paper day roll to %s", day)
 
     def _start_day(self, day: date, moment: datetime) -> None:
         self.current_day = day
         self.market.start_day(day, moment)
-        self._changes.market = True
+        self._changes.market.update(self.market.states())
         # Orders of earlier days are history; keep today's and any still open.
         self.orders = {k: o for k, o in self.orders.items() if o.trading_day == day or o.is_open}
         self.trades = [t for t in self.trades if t.trading_day == day]
@@ -306,7 +305,7 @@ class PaperExchange:
     def _enter_opening_break(self, moment: datetime) -> None:
         """9:25: the single opening uncross."""
         opens = self.market.open_auction(moment)
-        self._changes.market = True
+        self._changes.market.update(opens)
         for code, price in opens.items():
             self._uncross(code, price, moment)
 
@@ -505,6 +504,7 @@ class PaperExchange:
             return
         self._sweep(order, quote, order.protect, SWEEP_LEVELS[pt], now)
         if order.remaining == 0:
+            self._after_fill_status(order, now)
             return
         if pt is PriceType.BEST5_LIMIT:
             last_fill = self._last_fill_price(order)
@@ -622,7 +622,7 @@ class PaperExchange:
         self._changes.trades.append(trade)
         self._changes.positions.add(order.stock_code)
         self._changes.account = True
-        self._changes.market = True
+        self._changes.market.add(order.stock_code)
         for listener in self.listeners:
             listener.on_trade(trade)
 
@@ -722,6 +722,16 @@ class PaperExchange:
             except OrderNotCancelable:
                 continue
         return done
+
+    def set_price(self, stock_code: str, price: Decimal) -> Quote:
+        """Move an instrument's simulated price now; resting orders the new book crosses fill."""
+        now = self.clock.now()
+        self.sync(now)
+        quote = self.market.set_price(stock_code, price, now)
+        self._changes.market.add(quote.stock_code)
+        self._match_resting(quote.stock_code, now)
+        self._flush()
+        return quote
 
     # ================================================================= queries
     def open_orders(self) -> Iterable[PaperOrder]:

@@ -1,1 +1,13 @@
-"""ORM tables, one module per domain; importing this package registers them all on ``Base.metadata``."""
+"""ORM tables, one module per domain."""
+
+from __future__ import annotations
+
+import importlib
+
+TABLE_MODULES = ("auth", "audit", "app_config", "paper")
+
+
+def load_all() -> None:
+    """Import every table module so that ``Base.metadata`` knows all tables."""
+    for name in TABLE_MODULES:
+        importlib.import_module(f"{__name__}.{name}")
