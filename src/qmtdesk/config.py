@@ -59,7 +59,6 @@ class Settings(BaseSettings):
         extra="ignore",
         validate_by_name=True,
         validate_by_alias=True,
-        frozen=False,
     )
 
     data_dir: Path = Field(Path("./qmtdesk-data"), alias="QMTDESK_DATA_DIR")

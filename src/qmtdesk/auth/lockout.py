@@ -30,7 +30,7 @@ Clock = Callable[[], datetime]
 class LockoutPolicy:
     """How many failures within which window lock for how long."""
 
-    max_failures: int = 6
+    max_failures: int = 5
     window: timedelta = timedelta(minutes=15)
     lock_duration: timedelta = timedelta(minutes=15)
 

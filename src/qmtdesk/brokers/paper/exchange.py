@@ -284,9 +284,11 @@ class PaperExchange:
             self._expire_open(moment, "日终清理，未成交部分自动撤销")
             for code, close in self.market.close_prices().items():
                 self.universe.set_prev_close(code, close)
+        held = set(self.portfolio.positions)
         self.portfolio.roll_day()
         self._start_day(day, moment)
-        self._changes.positions.update(self.portfolio.positions)
+        # Positions the roll dropped (flat) are saved as gone, the rest with their new T+1 state.
+        self._changes.positions.update(held)
         self._changes.account = True
         log.info("paper day roll to %s", day)
 
@@ -622,7 +624,6 @@ class PaperExchange:
         self._changes.trades.append(trade)
         self._changes.positions.add(order.stock_code)
         self._changes.account = True
-        self._changes.market.add(order.stock_code)
         for listener in self.listeners:
             listener.on_trade(trade)
 

@@ -34,15 +34,22 @@ def _local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(SHANGHAI) if moment is not None else None
 
 
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
 def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
     """Insert ``rows`` or update them where their primary key exists (SQLite and PostgreSQL)."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates), list(rows))
+    stmt = _UPSERTS.get((dialect, table.name))
+    if stmt is None:
+        # Building ON CONFLICT statements is costly; each table needs one per dialect.
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        base = insert(table)
+        updates = {c.name: base.excluded[c.name] for c in table.columns if c.name not in keys}
+        stmt = _UPSERTS[(dialect, table.name)] = base.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    session.execute(stmt, list(rows))
 
 
 def _order_row(account_id: str, o: PaperOrder) -> dict[str, Any]:
@@ -276,13 +283,6 @@ class SqlPaperStore:
                     PaperPositionRow.account_id == account_id, PaperPositionRow.stock_code.in_(gone)
                 )
             )
-        # Day rolls drop empty positions from the portfolio; drop their rows too.
-        session.execute(
-            delete(PaperPositionRow).where(
-                PaperPositionRow.account_id == account_id,
-                PaperPositionRow.stock_code.not_in(list(exchange.portfolio.positions) or [""]),
-            )
-        )
 
     def _save_market(self, session: Session, account_id: str, exchange: PaperExchange, codes: set[str]) -> None:
         rows = []
