@@ -150,9 +150,11 @@ class Settings(BaseSettings):
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
-            raise ValueError(
-                f"QMTDESK_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters "
-                "(leave it unset to have one generated)"
+            # Refusing to start would lock users out of a running desk; say loudly that it is weak.
+            log.warning(
+                "QMTDESK_SECRET_KEY is shorter than %d characters: tokens are easier to forge; "
+                "leave it unset to have a strong one generated",
+                MIN_SECRET_KEY_LENGTH,
             )
         return value
 

@@ -156,9 +156,9 @@ def test_bootstrap_does_nothing_when_a_user_exists(desk: Desk, tmp_path: Path) -
     assert [u.username for u in desk.auth.list_users()] == ["admin", "trader"]
 
 
-def test_a_short_signing_key_is_refused(desk: Desk) -> None:
-    with pytest.raises(ValueError, match="32"):
-        AuthService(desk.factory, "short", desk.clock)
+def test_an_empty_signing_key_is_refused(desk: Desk) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        AuthService(desk.factory, "", desk.clock)
 
 
 def test_from_settings_uses_the_generated_key_and_ttls(desk: Desk, tmp_path: Path) -> None:
@@ -366,7 +366,7 @@ def test_setting_the_trading_password_needs_the_login_password(desk: Desk) -> No
     uid = desk.admin.id
     refused(lambda: desk.auth.trade_unlock(uid, "anything-1"), "TRADING_PASSWORD_NOT_SET", 409)
     refused(lambda: desk.auth.set_trading_password(uid, "wrong-pass", TRADE_PW), "PASSWORD_INVALID", 403)
-    err = refused(lambda: desk.auth.set_trading_password(uid, ADMIN_PW, "123456"), "VALIDATION_ERROR", 422)
+    err = refused(lambda: desk.auth.set_trading_password(uid, ADMIN_PW, "12345"), "VALIDATION_ERROR", 422)
     assert err.data["fields"][0]["field"] == "new_trading_password"
     refused(lambda: desk.auth.set_trading_password(uid, ADMIN_PW, ADMIN_PW), "VALIDATION_ERROR", 422)
     user = desk.auth.set_trading_password(uid, ADMIN_PW, TRADE_PW)

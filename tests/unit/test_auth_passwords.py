@@ -76,6 +76,10 @@ def test_weak_passwords_are_refused_with_a_validation_error(password: str, reaso
 
 def test_the_policy_message_names_the_trading_password() -> None:
     with pytest.raises(DeskError) as info:
-        check_password_policy("123456", field="new_trading_password", label_zh="交易密码")
-    assert info.value.message_zh == "交易密码至少需要 8 个字符"
+        check_password_policy("12345", field="new_trading_password", label_zh="交易密码")
+    assert info.value.message_zh == "交易密码至少需要 6 个字符"
     assert info.value.message_en.startswith("Trading password")
+
+
+def test_a_six_digit_trading_password_is_accepted_as_brokers_use() -> None:
+    check_password_policy("123456", field="new_trading_password", label_zh="交易密码")

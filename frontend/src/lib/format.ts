@@ -40,9 +40,16 @@ function grouped(decimals: number): Intl.NumberFormat {
   return f
 }
 
+/** toFixed with half-up rounding that survives binary floats ("1.2345" -> "1.235"). */
+export function toFixedHalfUp(n: number, decimals: number): string {
+  const f = 10 ** decimals
+  const r = (Math.round(Math.abs(n) * f + 1e-7) / f) * (n < 0 ? -1 : 1)
+  return (Object.is(r, -0) ? 0 : r).toFixed(decimals)
+}
+
 export function fmtPrice(v: unknown, decimals = 2): string {
   const n = num(v)
-  return Number.isNaN(n) ? '--' : n.toFixed(decimals)
+  return Number.isNaN(n) ? '--' : toFixedHalfUp(n, decimals)
 }
 
 export function fmtMoney(v: unknown, decimals = 2): string {
@@ -66,7 +73,7 @@ export function fmtPct(v: unknown, decimals = 2, signed = true): string {
   const n = num(v)
   if (Number.isNaN(n)) return '--'
   const p = n * 100
-  return (signed && p > 0 ? '+' : '') + p.toFixed(decimals) + '%'
+  return (signed && p > 0 ? '+' : '') + toFixedHalfUp(p, decimals) + '%'
 }
 
 /** Volume in 手-friendly compact form: 12,345,600 -> 1234.56万. */

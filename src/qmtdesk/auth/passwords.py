@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from qmtdesk.auth import errors
 
 MIN_PASSWORD_LENGTH = 8
+MIN_TRADING_PASSWORD_LENGTH = 6
 # Argon2 cost does not grow with length, but megabyte "passwords" are a cheap way to waste a request.
 MAX_PASSWORD_LENGTH = 256
 
@@ -47,22 +48,26 @@ def dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def check_password_policy(password: str, *, field: str = "password", label_zh: str = "密码") -> None:
+def check_password_policy(
+    password: str, *, field: str = "password", label_zh: str = "密码", min_length: int | None = None
+) -> None:
     """Refuse a password that is too short, too long or blank with ``422 VALIDATION_ERROR``.
 
     ``field`` names the request field in the error data; ``label_zh`` is how the message names it
     (``密码``, ``交易密码``).
     """
     label_en = "Trading password" if "交易" in label_zh else "Password"
+    # Broker trading passwords are customarily six digits; login passwords need more.
+    minimum = min_length or (MIN_TRADING_PASSWORD_LENGTH if "交易" in label_zh else MIN_PASSWORD_LENGTH)
     if not isinstance(password, str) or not password.strip():
         raise errors.validation(field, f"{label_zh}不能为空", f"{label_en} must not be empty", reason="empty")
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if len(password) < minimum:
         raise errors.validation(
             field,
-            f"{label_zh}至少需要 {MIN_PASSWORD_LENGTH} 个字符",
-            f"{label_en} must be at least {MIN_PASSWORD_LENGTH} characters",
+            f"{label_zh}至少需要 {minimum} 个字符",
+            f"{label_en} must be at least {minimum} characters",
             reason="too_short",
-            min_length=MIN_PASSWORD_LENGTH,
+            min_length=minimum,
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise errors.validation(

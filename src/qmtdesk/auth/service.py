@@ -37,7 +37,7 @@ from qmtdesk.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from qmtdesk.config import MIN_SECRET_KEY_LENGTH, Settings, resolve_secret_key
+from qmtdesk.config import Settings, resolve_secret_key
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
@@ -214,8 +214,8 @@ class AuthService:
         trade_token_ttl: int = 900,
         lockout_policy: LockoutPolicy = DEFAULT_POLICY,
     ) -> None:
-        if len(secret_key) < MIN_SECRET_KEY_LENGTH:
-            raise ValueError(f"the signing key must be at least {MIN_SECRET_KEY_LENGTH} characters")
+        if not secret_key:
+            raise ValueError("the signing key must not be empty")
         self._factory = session_factory
         self._secret = secret_key
         self._clock = clock

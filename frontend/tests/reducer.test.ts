@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest'
+import {
+  addTrade,
+  applyStreamMessage,
+  initialLiveState,
+  isCancelable,
+  isOpen,
+  mergeOrderSnapshot,
+  mergeTradeSnapshot,
+  openOrders,
+  upsertByCode,
+  upsertOrder,
+} from '@/lib/reducer'
+import { order, trade } from './helpers'
+
+const T = (s: number) => `2025-03-03T09:30:${String(s).padStart(2, '0')}+08:00`
+
+describe('stream reducer: orders', () => {
+  it('adds and then updates an order by id, tracking the highest seq', () => {
+    let s = initialLiveState()
+    s = applyStreamMessage(s, { stream: 'orders', seq: 5, data: order({ order_id: 'o1', status: 'submitted' }) })
+    s = applyStreamMessage(s, { stream: 'orders', seq: 7, data: order({ order_id: 'o1', status: 'accepted', updated_at: T(1) }) })
+    expect(s.orders).toHaveLength(1)
+    expect(s.orders[0].status).toBe('accepted')
+    expect(s.lastSeq).toBe(7)
+    expect(s.orderSeqs.o1).toBe(7)
+  })
+
+  it('ignores an older or duplicate seq for the same order', () => {
+    let s = initialLiveState()
+    s = upsertOrder(s, order({ order_id: 'o1', status: 'filled', filled_quantity: 100, updated_at: T(5) }), 10)
+    const same = upsertOrder(s, order({ order_id: 'o1', status: 'accepted', updated_at: T(1) }), 8)
+    expect(same.orders[0].status).toBe('filled')
+    expect(same).toBe(s) // nothing changed, same object
+    const dup = upsertOrder(s, order({ order_id: 'o1', status: 'filled', filled_quantity: 100, updated_at: T(5) }), 10)
+    expect(dup).toBe(s)
+  })
+
+  it('still advances lastSeq on an ignored message of a durable stream', () => {
+    let s = upsertOrder(initialLiveState(), order({ order_id: 'o1' }), 10)
+    s = upsertOrder(s, order({ order_id: 'o2' }), 12)
+    const replay = upsertOrder(s, order({ order_id: 'o1' }), 9)
+    expect(replay.lastSeq).toBe(12)
+  })
+
+  it('keeps newest first by created_at', () => {
+    let s = initialLiveState()
+    s = upsertOrder(s, order({ order_id: 'a', created_at: T(1) }), 1)
+    s = upsertOrder(s, order({ order_id: 'c', created_at: T(3) }), 2)
+    s = upsertOrder(s, order({ order_id: 'b', created_at: T(2) }), 3)
+    expect(s.orders.map((o) => o.order_id)).toEqual(['c', 'b', 'a'])
+  })
+
+  it('a REST snapshot never overwrites a newer copy from the stream', () => {
+    let s = upsertOrder(initialLiveState(), order({ order_id: 'o1', status: 'filled', filled_quantity: 100, updated_at: T(9) }), 20)
+    s = mergeOrderSnapshot(s, [order({ order_id: 'o1', status: 'accepted', updated_at: T(2) }), order({ order_id: 'o2', created_at: T(3) })])
+    expect(s.orders.find((o) => o.order_id === 'o1')!.status).toBe('filled')
+    expect(s.orders).toHaveLength(2)
+  })
+
+  it('a replayed stream event older than the snapshot copy is ignored', () => {
+    let s = mergeOrderSnapshot(initialLiveState(), [order({ order_id: 'o1', status: 'canceled', updated_at: T(9) })])
+    s = upsertOrder(s, order({ order_id: 'o1', status: 'accepted', updated_at: T(3) }), 4)
+    expect(s.orders[0].status).toBe('canceled')
+    expect(s.lastSeq).toBe(4)
+  })
+
+  it('does not move a terminal order back to open on an equal timestamp', () => {
+    let s = mergeOrderSnapshot(initialLiveState(), [order({ order_id: 'o1', status: 'filled', filled_quantity: 100, updated_at: T(5) })])
+    s = mergeOrderSnapshot(s, [order({ order_id: 'o1', status: 'partially_filled', filled_quantity: 50, updated_at: T(5) })])
+    expect(s.orders[0].status).toBe('filled')
+  })
+
+  it('keeps the events of a detailed copy when a stream update has none', () => {
+    let s = mergeOrderSnapshot(initialLiveState(), [order({ order_id: 'o1', events: [{ type: 'created' }] })])
+    s = upsertOrder(s, order({ order_id: 'o1', status: 'accepted', updated_at: T(4) }), 3)
+    expect(s.orders[0].events).toEqual([{ type: 'created' }])
+  })
+
+  it('ignores other streams', () => {
+    const s = initialLiveState()
+    expect(applyStreamMessage(s, { stream: 'account', seq: 99, data: {} })).toBe(s)
+    expect(applyStreamMessage(s, { stream: 'quotes:600000.SH', data: {} })).toBe(s)
+  })
+
+  it('tells open and cancelable orders', () => {
+    const list = ['submitted', 'accepted', 'partially_filled', 'pending_cancel', 'filled', 'canceled', 'denied', 'unknown'].map((st, i) =>
+      order({ order_id: String(i), status: st as never }),
+    )
+    expect(openOrders(list).map((o) => o.status)).toEqual(['submitted', 'accepted', 'partially_filled', 'pending_cancel', 'unknown'])
+    expect(isOpen(order({ order_id: 'x', status: 'pending_cancel' }))).toBe(true)
+    expect(isCancelable(order({ order_id: 'x', status: 'pending_cancel' }))).toBe(false)
+    expect(isCancelable(order({ order_id: 'x', status: 'partially_filled' }))).toBe(true)
+  })
+})
+
+describe('stream reducer: trades', () => {
+  it('adds each trade once, newest first', () => {
+    let s = initialLiveState()
+    s = applyStreamMessage(s, { stream: 'trades', seq: 3, data: trade({ trade_id: 't1', traded_at: T(1) }) })
+    s = applyStreamMessage(s, { stream: 'trades', seq: 4, data: trade({ trade_id: 't2', traded_at: T(2) }) })
+    s = applyStreamMessage(s, { stream: 'trades', seq: 5, data: trade({ trade_id: 't1', traded_at: T(1) }) })
+    expect(s.trades.map((t) => t.trade_id)).toEqual(['t2', 't1'])
+    expect(s.lastSeq).toBe(5)
+  })
+  it('merges a snapshot without duplicating streamed trades', () => {
+    let s = addTrade(initialLiveState(), trade({ trade_id: 't1' }), 1)
+    s = mergeTradeSnapshot(s, [trade({ trade_id: 't1' }), trade({ trade_id: 't0', traded_at: T(0) })])
+    expect(s.trades.map((t) => t.trade_id)).toEqual(['t1', 't0'])
+    expect(s.lastSeq).toBe(1)
+  })
+})
+
+describe('upsertByCode (positions)', () => {
+  it('replaces, appends and removes emptied positions', () => {
+    const a = { stock_code: 'A', volume: 100 }
+    const b = { stock_code: 'B', volume: 200 }
+    let list = upsertByCode([a], b)
+    expect(list).toEqual([a, b])
+    list = upsertByCode(list, { stock_code: 'A', volume: 300 })
+    expect(list[0].volume).toBe(300)
+    list = upsertByCode(list, { stock_code: 'B', volume: 0 })
+    expect(list.map((p) => p.stock_code)).toEqual(['A'])
+  })
+})

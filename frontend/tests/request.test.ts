@@ -1,0 +1,127 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { ApiError, api, cleanParams, configureRequest } from '@/api/request'
+import { tradingApi, authApi } from '@/api/endpoints'
+import { fail, installMock, ok } from './mockAdapter'
+
+let token: string | null
+let tradeToken: string | null
+let locale: string
+const onUnauthorized = vi.fn()
+const onTradeLocked = vi.fn()
+
+beforeEach(() => {
+  token = 'access-1'
+  tradeToken = null
+  locale = 'zh-CN'
+  onUnauthorized.mockReset()
+  onTradeLocked.mockReset()
+  configureRequest({
+    getToken: () => token,
+    getTradeToken: () => tradeToken,
+    getLocale: () => locale,
+    onUnauthorized,
+    onTradeLocked,
+  })
+})
+
+describe('request client', () => {
+  it('unwraps the {code:0, message, data} envelope', async () => {
+    const calls = installMock(() => ok({ cash: '100.00' }))
+    await expect(api.get('/trading/account')).resolves.toEqual({ cash: '100.00' })
+    expect(calls[0].url).toBe('/trading/account')
+  })
+
+  it('injects Bearer and Accept-Language on every call', async () => {
+    const calls = installMock(() => ok(null))
+    locale = 'en'
+    await api.get('/auth/me')
+    expect(calls[0].headers.Authorization).toBe('Bearer access-1')
+    expect(calls[0].headers['Accept-Language']).toBe('en')
+    token = null
+    await api.get('/health')
+    expect(calls[1].headers.Authorization).toBeUndefined()
+  })
+
+  it('sends X-Trade-Token only on trading calls', async () => {
+    const calls = installMock(() => ok({ order_id: 'o1' }, 201))
+    tradeToken = 'tt-9'
+    await tradingApi.placeOrder({ stock_code: '600000.SH', side: 'buy', quantity: 100, price_type: 'limit', price: '10.00', client_order_id: 'ui-1' })
+    await tradingApi.cancel('o1')
+    await tradingApi.cancelAll()
+    await tradingApi.account()
+    expect(calls.map((c) => c.headers['X-Trade-Token'])).toEqual(['tt-9', 'tt-9', 'tt-9', undefined])
+    expect(calls[0].data).toMatchObject({ client_order_id: 'ui-1', price: '10.00' })
+  })
+
+  it('maps an error body to ApiError with code, message and data', async () => {
+    const denied = { order: { order_id: 'o7', status: 'denied' } }
+    installMock(() => fail(422, 'INSUFFICIENT_FUNDS', '可用资金不足', denied))
+    const err = await api.post('/trading/order', {}).catch((e) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err.status).toBe(422)
+    expect(err.code).toBe('INSUFFICIENT_FUNDS')
+    expect(err.message).toBe('可用资金不足')
+    expect(err.data).toEqual(denied)
+    expect(err.ambiguous).toBe(false)
+  })
+
+  it('treats a non-zero code inside a 2xx body as an error', async () => {
+    installMock(() => ({ status: 200, body: { code: 409, error: 'X', message: 'bad', data: null } }))
+    await expect(api.get('/x')).rejects.toMatchObject({ code: 'X', message: 'bad' })
+  })
+
+  it('maps bodies without the error shape to HTTP_<status>', async () => {
+    installMock(() => ({ status: 502, body: '<html>bad gateway</html>' }))
+    const err = await api.get('/x').catch((e) => e)
+    expect(err.code).toBe('HTTP_502')
+    expect(err.message).toContain('502')
+    expect(err.ambiguous).toBe(true)
+  })
+
+  it('maps network failures and timeouts', async () => {
+    installMock(() => ({ network: true }))
+    const net = await api.get('/x').catch((e) => e)
+    expect(net).toMatchObject({ status: 0, code: 'NETWORK_ERROR' })
+    expect(net.ambiguous).toBe(true)
+    installMock(() => ({ timeout: true }))
+    await expect(api.get('/x')).rejects.toMatchObject({ status: 0, code: 'TIMEOUT' })
+  })
+
+  it('ends the session on 401 of an authenticated call', async () => {
+    installMock(() => fail(401, 'AUTH_INVALID_TOKEN', '登录已失效'))
+    await expect(api.get('/trading/account')).rejects.toMatchObject({ code: 'AUTH_INVALID_TOKEN' })
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+  })
+
+  it('does not end the session for a wrong password at login or password change', async () => {
+    installMock(() => fail(401, 'AUTH_INVALID_CREDENTIALS', '用户名或密码错误'))
+    await expect(authApi.login('admin', 'x')).rejects.toMatchObject({ code: 'AUTH_INVALID_CREDENTIALS', message: '用户名或密码错误' })
+    await expect(authApi.changePassword('bad', 'newpassword')).rejects.toMatchObject({ code: 'AUTH_INVALID_CREDENTIALS' })
+    expect(onUnauthorized).not.toHaveBeenCalled()
+  })
+
+  it('reports TRADE_LOCKED so the trade token is dropped', async () => {
+    installMock(() => fail(403, 'TRADE_LOCKED', '请先解锁交易'))
+    await expect(tradingApi.cancel('o1')).rejects.toMatchObject({ code: 'TRADE_LOCKED', status: 403 })
+    expect(onTradeLocked).toHaveBeenCalledTimes(1)
+    expect(onUnauthorized).not.toHaveBeenCalled()
+  })
+
+  it('never retries an order POST, whatever the failure', async () => {
+    for (const reply of [{ network: true } as const, { timeout: true } as const, fail(503, 'BROKER_UNAVAILABLE', 'down'), { status: 500, body: null }]) {
+      const calls = installMock(() => reply)
+      await tradingApi
+        .placeOrder({ stock_code: '600000.SH', side: 'buy', quantity: 100, price_type: 'limit', price: '10.00', client_order_id: 'ui-x' })
+        .catch(() => undefined)
+      await new Promise((r) => setTimeout(r, 5))
+      expect(calls).toHaveLength(1)
+    }
+  })
+
+  it('drops empty query parameters', async () => {
+    const calls = installMock(() => ok({ items: [], total: 0, page: 1, page_size: 20 }))
+    await tradingApi.orders({ page: 1, page_size: 20, status: '', side: undefined, stock_code: '600000' })
+    expect(calls[0].params).toEqual({ page: 1, page_size: 20, stock_code: '600000' })
+    expect(cleanParams({ a: [], b: ['x', 'y'], c: null })).toEqual({ b: 'x,y' })
+  })
+})
