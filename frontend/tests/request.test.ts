@@ -9,6 +9,15 @@ let locale: string
 const onUnauthorized = vi.fn()
 const onTradeLocked = vi.fn()
 
+async function failure(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p
+  } catch (e) {
+    return e as ApiError
+  }
+  throw new Error('expected a failure')
+}
+
 beforeEach(() => {
   token = 'access-1'
   tradeToken = null
@@ -37,6 +46,7 @@ describe('request client', () => {
     await api.get('/auth/me')
     expect(calls[0].headers.Authorization).toBe('Bearer access-1')
     expect(calls[0].headers['Accept-Language']).toBe('en')
+    expect(calls[0].headers['X-Client']).toBe('ui')
     token = null
     await api.get('/health')
     expect(calls[1].headers.Authorization).toBeUndefined()
@@ -56,7 +66,7 @@ describe('request client', () => {
   it('maps an error body to ApiError with code, message and data', async () => {
     const denied = { order: { order_id: 'o7', status: 'denied' } }
     installMock(() => fail(422, 'INSUFFICIENT_FUNDS', '可用资金不足', denied))
-    const err = await api.post('/trading/order', {}).catch((e) => e)
+    const err = await failure(api.post('/trading/order', {}))
     expect(err).toBeInstanceOf(ApiError)
     expect(err.status).toBe(422)
     expect(err.code).toBe('INSUFFICIENT_FUNDS')
@@ -72,7 +82,7 @@ describe('request client', () => {
 
   it('maps bodies without the error shape to HTTP_<status>', async () => {
     installMock(() => ({ status: 502, body: '<html>bad gateway</html>' }))
-    const err = await api.get('/x').catch((e) => e)
+    const err = await failure(api.get('/x'))
     expect(err.code).toBe('HTTP_502')
     expect(err.message).toContain('502')
     expect(err.ambiguous).toBe(true)
@@ -80,7 +90,7 @@ describe('request client', () => {
 
   it('maps network failures and timeouts', async () => {
     installMock(() => ({ network: true }))
-    const net = await api.get('/x').catch((e) => e)
+    const net = await failure(api.get('/x'))
     expect(net).toMatchObject({ status: 0, code: 'NETWORK_ERROR' })
     expect(net.ambiguous).toBe(true)
     installMock(() => ({ timeout: true }))

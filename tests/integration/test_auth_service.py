@@ -137,17 +137,19 @@ def test_bootstrap_uses_the_configured_passwords(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_bootstrap_refuses_weak_or_reused_configured_passwords(tmp_path: Path) -> None:
+def test_bootstrap_warns_about_weak_or_reused_configured_passwords(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     engine = make_engine(sqlite_url(tmp_path))
     Base.metadata.create_all(engine)
     auth = AuthService(make_session_factory(engine), SECRET, Clock(T0))
-    err = refused(
-        lambda: auth.bootstrap_admin(load_settings(data_dir=tmp_path, admin_password="admin")), "VALIDATION_ERROR", 422
-    )
-    assert err.data["fields"][0]["field"] == "QMTDESK_ADMIN_PASSWORD"
-    same = load_settings(data_dir=tmp_path, admin_password=ADMIN_PW, admin_trading_password=ADMIN_PW)
-    refused(lambda: auth.bootstrap_admin(same), "VALIDATION_ERROR", 422)
-    assert auth.list_users() == []
+    weak = load_settings(data_dir=tmp_path, admin_password="admin", admin_trading_password="admin")
+    assert auth.bootstrap_admin(weak) is None  # nothing generated: the operator chose the password
+    assert "QMTDESK_ADMIN_PASSWORD is weak" in caplog.text
+    assert "equals the login password" in caplog.text
+    [admin] = auth.list_users()
+    assert admin.username == "admin" and admin.trading_password_set and not admin.must_change_password
+    assert auth.login("admin", "admin").user.id == admin.id
     engine.dispose()
 
 

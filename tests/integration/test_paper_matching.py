@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests.conftest import ExchangeFactory, at
 
 from qmtdesk.brokers.paper.exchange import OrderNotCancelable
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.orders import BrokerStatus, OrderStatus
 from qmtdesk.domain.rules import PriceType
-from tests.conftest import ExchangeFactory, at
 
 D = Decimal
 

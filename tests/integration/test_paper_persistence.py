@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tests.conftest import TRADING_MORNING, ExchangeFactory, at
+
 from qmtdesk.brokers.paper.store import SqlPaperStore
 from qmtdesk.domain.clock import SimulatedClock
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.orders import OrderStatus
 from qmtdesk.domain.rules import PriceType
-from tests.conftest import TRADING_MORNING, ExchangeFactory, at
 
 D = Decimal
 

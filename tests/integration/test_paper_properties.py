@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import ExchangeFactory, at
 
 from qmtdesk.brokers.paper.exchange import OrderNotCancelable, PaperExchange
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.orders import OrderStatus
 from qmtdesk.domain.rules import PriceType
-from tests.conftest import ExchangeFactory, at
 
 CODES = ["600000.SH", "000001.SZ", "688981.SH", "920185.BJ", "511880.SH", "300750.SZ"]
 PRICE_TYPES = list(PriceType)
@@ -85,16 +86,16 @@ def test_books_stay_consistent_under_any_sequence(make_exchange: ExchangeFactory
             _, code, side, price_type, qty, offset = op
             quote = ex.market.quote(code)
             tick = Decimal("0.001") if code.startswith("511") else Decimal("0.01")
-            price = quote.last_price + offset * tick if price_type is not PriceType.MARKET or code[-2:] != "SZ" else None
+            price = (
+                quote.last_price + offset * tick if price_type is not PriceType.MARKET or code[-2:] != "SZ" else None
+            )
             order = ex.submit(stock_code=code, side=side, quantity=qty, price_type=price_type, price=price)
             assert order.status is not OrderStatus.PENDING_NEW
         elif op[0] == "cancel":
             orders = ex.todays_orders()
             if orders:
-                try:
+                with contextlib.suppress(OrderNotCancelable):
                     ex.cancel(orders[op[1] % len(orders)].order_id)
-                except OrderNotCancelable:
-                    pass
         else:
             ex.clock.set(ex.clock.now() + timedelta(seconds=op[1]))
             ex.sync()

@@ -192,7 +192,9 @@ def test_limit_prices_round_half_up_where_bankers_rounding_differs(prev_close: s
     assert (up, down) == half_up
 
 
-@pytest.mark.parametrize(("price", "expected"), [("2.585", "2.59"), ("2.675", "2.68"), ("9.045", "9.05"), ("2.584", "2.58")])
+@pytest.mark.parametrize(
+    ("price", "expected"), [("2.585", "2.59"), ("2.675", "2.68"), ("9.045", "9.05"), ("2.584", "2.58")]
+)
 def test_round_to_tick_is_half_up(price: str, expected: str) -> None:
     assert round_to_tick(D(price), CENT) == D(expected)
 
@@ -209,9 +211,7 @@ def test_round_to_tick_is_half_up(price: str, expected: str) -> None:
         ("510300.SH", "4.005", False, TODAY, "4.406", "3.605"),
     ],
 )
-def test_daily_limits_of_an_instrument(
-    code: str, prev_close: str, is_st: bool, day: date, up: str, down: str
-) -> None:
+def test_daily_limits_of_an_instrument(code: str, prev_close: str, is_st: bool, day: date, up: str, down: str) -> None:
     limits = daily_limits(inst(code, prev_close, is_st=is_st), day, None)
     assert (limits.up, limits.down) == (D(up), D(down))
     assert limits.has_limit

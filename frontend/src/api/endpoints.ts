@@ -5,6 +5,7 @@ import type {
   ApiToken,
   AuditEntry,
   EquityPoint,
+  Id,
   Instrument,
   LoginResult,
   MiniqmtConfig,
@@ -38,8 +39,9 @@ export const authApi = {
   login: (username: string, password: string) =>
     api.post<LoginResult>('/auth/login', { username, password }, { skipAuthRedirect: true }),
   me: () => api.get<User>('/auth/me'),
+  /** May answer a fresh session ({access_token, expires_in, user}): a password change revokes the old tokens. */
   changePassword: (old_password: string, new_password: string) =>
-    api.post<unknown>('/auth/password', { old_password, new_password }, { skipAuthRedirect: true }),
+    api.post<Partial<LoginResult> | null>('/auth/password', { old_password, new_password }, { skipAuthRedirect: true }),
   setTradingPassword: (password: string, new_trading_password: string) =>
     api.post<unknown>('/auth/trading-password', { password, new_trading_password }, { skipAuthRedirect: true }),
   tradeUnlock: (trading_password: string) => api.post<TradeUnlock>('/auth/trade-unlock', { trading_password }),
@@ -54,23 +56,26 @@ export const usersApi = {
   list: () => api.get<User[] | Page<User>>('/users'),
   create: (body: { username: string; password: string; role: Role; trading_password?: string }) =>
     api.post<User>('/users', body),
-  update: (id: number | string, body: Partial<{ role: Role; disabled: boolean; password: string }>) =>
+  update: (
+    id: number | string,
+    body: Partial<{ role: Role; active: boolean; password: string; trading_password: string; must_change_password: boolean }>,
+  ) =>
     api.patch<User>(`/users/${enc(String(id))}`, body),
 }
 
 export const tradingApi = {
   status: () => api.get<TradingStatus>('/trading/status'),
-  connect: () => api.post<TradingStatus>('/trading/connect'),
-  disconnect: () => api.post<TradingStatus>('/trading/disconnect'),
+  connect: () => api.post<Partial<TradingStatus>>('/trading/connect', undefined, { timeout: 60_000 }),
+  disconnect: () => api.post<Partial<TradingStatus>>('/trading/disconnect'),
   account: () => api.get<Account>('/trading/account'),
   positions: () => api.get<Position[]>('/trading/positions'),
   position: (code: string) => api.get<Position>(`/trading/positions/${enc(code)}`),
   // Never retried automatically; the caller keeps client_order_id for a user-initiated retry.
   placeOrder: (body: OrderRequest) => api.post<Order | { order: Order }>('/trading/order', body, { trade: true }),
   orders: (q: PageQuery) => api.get<Page<Order>>('/trading/orders', q),
-  order: (id: string) => api.get<Order | { order: Order }>(`/trading/orders/${enc(id)}`),
+  order: (id: Id) => api.get<Order | { order: Order }>(`/trading/orders/${enc(String(id))}`),
   orderByClientId: (cid: string) => api.get<Order | { order: Order }>(`/trading/orders/by-client-id/${enc(cid)}`),
-  cancel: (id: string) => api.post<Order | { order: Order }>(`/trading/orders/${enc(id)}/cancel`, undefined, { trade: true }),
+  cancel: (id: Id) => api.post<Order | { order: Order }>(`/trading/orders/${enc(String(id))}/cancel`, undefined, { trade: true }),
   cancelAll: (body: { stock_code?: string; side?: string } = {}) =>
     api.post<{ requested: number; orders: Order[] }>('/trading/orders/cancel-all', body, { trade: true }),
   trades: (q: PageQuery) => api.get<Page<Trade>>('/trading/trades', q),

@@ -104,6 +104,8 @@ export function createHttp(): AxiosInstance {
     const token = hooks.getToken()
     if (token) config.headers.set('Authorization', `Bearer ${token}`)
     config.headers.set('Accept-Language', hooks.getLocale())
+    // marks orders placed here as source "ui"
+    config.headers.set('X-Client', 'ui')
     if (config.trade) {
       const tt = hooks.getTradeToken()
       if (tt) config.headers.set('X-Trade-Token', tt)

@@ -32,8 +32,10 @@ export interface User {
   trading_password_set?: boolean
   /** Not in API.md: when true the UI forces POST /auth/password before anything else. */
   must_change_password?: boolean
-  disabled?: boolean
+  /** false = disabled account */
+  active?: boolean
   created_at?: string
+  updated_at?: string
   last_login_at?: string | null
 }
 
@@ -58,6 +60,9 @@ export interface ApiToken {
   expires_at?: string | null
   created_at?: string
   last_used_at?: string | null
+  revoked_at?: string | null
+  /** first characters of the secret, to recognise it */
+  prefix?: string
   /** Only in the POST answer: the secret, shown once. */
   token?: string
   secret?: string
@@ -153,8 +158,11 @@ export interface OrderEvent {
   [k: string]: unknown
 }
 
+/** Integer ids on the server; strings accepted too. */
+export type Id = string | number
+
 export interface Order {
-  order_id: string
+  order_id: Id
   client_order_id: string | null
   broker_order_id: string | null
   broker_sysid: string | null
@@ -171,6 +179,8 @@ export interface Order {
   status_code: number | null
   status_msg: string | null
   error: string | null
+  /** human text of `error` */
+  error_message?: string | null
   strategy_name: string | null
   remark: string | null
   source: 'api' | 'ui' | 'signal' | 'strategy' | 'external'
@@ -195,9 +205,9 @@ export interface OrderRequest {
 }
 
 export interface Trade {
-  trade_id: string
+  trade_id: Id
   broker_trade_id: string | null
-  order_id: string
+  order_id: Id
   stock_code: string
   stock_name: string
   side: Side

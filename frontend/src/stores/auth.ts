@@ -73,7 +73,9 @@ export const useAuthStore = defineStore('auth', {
       return this.user
     },
     async changePassword(oldPassword: string, newPassword: string) {
-      await authApi.changePassword(oldPassword, newPassword)
+      const res = await authApi.changePassword(oldPassword, newPassword)
+      // The server revokes the old tokens and may hand out a new session with the answer.
+      if (res && res.access_token) this.setSession(res.access_token, res.expires_in ?? 3600, { ...(this.user ?? {}), ...(res.user ?? {}) } as User)
       if (this.user) this.user = { ...this.user, must_change_password: false }
       this.persist()
     },

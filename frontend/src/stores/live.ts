@@ -27,6 +27,8 @@ let slowTimer: ReturnType<typeof setInterval> | null = null
 let tradeRefreshTimer: ReturnType<typeof setTimeout> | null = null
 const quoteWatchers = new Map<string, string[]>()
 let noticeHook: ((n: LiveNotice) => void) | null = null
+/** client_order_ids sent from this page: their refusals are already shown by the ticket */
+const ownClientIds = new Set<string>()
 
 export const useLiveStore = defineStore('live', {
   state: () => ({
@@ -54,6 +56,9 @@ export const useLiveStore = defineStore('live', {
     positionByCode: (s) => (code: string) => s.positions.find((p) => p.stock_code === code) ?? null,
   },
   actions: {
+    markOwnOrder(clientOrderId: string) {
+      ownClientIds.add(clientOrderId)
+    },
     setNoticeHook(fn: ((n: LiveNotice) => void) | null) {
       noticeHook = fn
     },
@@ -107,7 +112,8 @@ export const useLiveStore = defineStore('live', {
             noticeHook?.({ kind: 'trade', trade: msg.data as Trade })
             this.scheduleTradeRefresh()
           } else {
-            noticeHook?.({ kind: 'order', order: msg.data as Order })
+            const o = msg.data as Order
+            if (!o.client_order_id || !ownClientIds.has(o.client_order_id)) noticeHook?.({ kind: 'order', order: o })
           }
         }
         return

@@ -6,6 +6,7 @@ Failed password attempts are committed (lockout counter and audit row) before th
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -42,6 +43,8 @@ from qmtdesk.domain.errors import DeskError
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
 from qmtdesk.store.tables.auth import USERNAME_MAX_LENGTH, ApiToken, User
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Role = Literal["admin", "trader", "viewer"]
@@ -301,21 +304,26 @@ class AuthService:
         now = self._now()
         username = validate_username(settings.admin_username)
         generated: str | None = None
-        if settings.admin_password is not None:
+        # The operator chose these in the environment: a weak choice is warned about, not fatal,
+        # because refusing to start would leave the desk unusable.
+        if settings.admin_password is not None and settings.admin_password.get_secret_value():
             password = settings.admin_password.get_secret_value()
-            check_password_policy(password, field="QMTDESK_ADMIN_PASSWORD")
+            try:
+                check_password_policy(password, field="QMTDESK_ADMIN_PASSWORD")
+            except DeskError as weak:
+                log.warning("QMTDESK_ADMIN_PASSWORD is weak: %s", weak.message_en)
         else:
             password = generated = secrets.token_urlsafe(12)
         trading = settings.admin_trading_password.get_secret_value() if settings.admin_trading_password else None
-        if trading is not None:
-            check_password_policy(trading, field="QMTDESK_ADMIN_TRADING_PASSWORD", label_zh="交易密码")
+        if trading:
+            try:
+                check_password_policy(trading, field="QMTDESK_ADMIN_TRADING_PASSWORD", label_zh="交易密码")
+            except DeskError as weak:
+                log.warning("QMTDESK_ADMIN_TRADING_PASSWORD is weak: %s", weak.message_en)
             if trading == password:
-                raise errors.validation(
-                    "QMTDESK_ADMIN_TRADING_PASSWORD",
-                    "交易密码不能与登录密码相同",
-                    "The trading password must differ from the login password",
-                    reason="same_as_login",
-                )
+                log.warning("QMTDESK_ADMIN_TRADING_PASSWORD equals the login password; use a different one")
+        else:
+            trading = None
         try:
             with unit_of_work(self._factory) as session:
                 if session.scalar(select(func.count()).select_from(User)):

@@ -47,8 +47,12 @@ _EQUITY = frozenset({Kind.STOCK, Kind.CDR})
 _BOTH = frozenset({Side.BUY, Side.SELL})
 _SELL = frozenset({Side.SELL})
 
-#: 印花税: sell side only since 2008-09-19; halved on 2023-08-28. Funds and bonds are exempt.
+#: 印花税: both sides until 2008-09-18 (0.3% from 2007-05-30, 0.1% from 2008-04-24), sell side only
+#: since 2008-09-19, halved on 2023-08-28. Funds and bonds are exempt.
 STAMP_DUTY: tuple[RateRow, ...] = (
+    RateRow(_EQUITY, _BOTH, Decimal("0.001"), until=date(2007, 5, 29)),
+    RateRow(_EQUITY, _BOTH, Decimal("0.003"), since=date(2007, 5, 30), until=date(2008, 4, 23)),
+    RateRow(_EQUITY, _BOTH, Decimal("0.001"), since=date(2008, 4, 24), until=date(2008, 9, 18)),
     RateRow(_EQUITY, _SELL, Decimal("0.001"), since=date(2008, 9, 19), until=date(2023, 8, 27)),
     RateRow(_EQUITY, _SELL, Decimal("0.0005"), since=date(2023, 8, 28)),
 )
@@ -59,12 +63,21 @@ TRANSFER_FEE: tuple[RateRow, ...] = (
     RateRow(_EQUITY, _BOTH, Decimal("0.00001"), since=date(2022, 4, 29)),
 )
 
+_SSE_SZSE = frozenset(set(Board) - {Board.BSE})
+_BSE = frozenset({Board.BSE})
+_LISTED_FUNDS = _EQUITY | {Kind.ETF, Kind.LOF}
+
 #: Exchange handling fee (经手费) and regulatory fee (证管费); normally inside the quoted commission.
 HANDLING_FEE: tuple[RateRow, ...] = (
-    RateRow(_EQUITY | {Kind.ETF, Kind.LOF}, _BOTH, Decimal("0.0000487"), until=date(2023, 8, 27)),
-    RateRow(_EQUITY | {Kind.ETF, Kind.LOF}, _BOTH, Decimal("0.0000341"), since=date(2023, 8, 28)),
+    RateRow(_LISTED_FUNDS, _BOTH, Decimal("0.0000487"), until=date(2023, 8, 27), boards=_SSE_SZSE),
+    RateRow(_LISTED_FUNDS, _BOTH, Decimal("0.0000341"), since=date(2023, 8, 28), boards=_SSE_SZSE),
+    RateRow(_EQUITY, _BOTH, Decimal("0.00025"), until=date(2023, 8, 27), boards=_BSE),
+    RateRow(_EQUITY, _BOTH, Decimal("0.000125"), since=date(2023, 8, 28), boards=_BSE),
 )
-REGULATORY_FEE: tuple[RateRow, ...] = (RateRow(_EQUITY, _BOTH, Decimal("0.00002")),)
+REGULATORY_FEE: tuple[RateRow, ...] = (
+    RateRow(_EQUITY, _BOTH, Decimal("0.00004"), until=date(2011, 12, 31)),
+    RateRow(_EQUITY, _BOTH, Decimal("0.00002"), since=date(2012, 1, 1)),
+)
 
 
 def _rate(table: tuple[RateRow, ...], kind: Kind, side: Side, board: Board, day: date) -> Decimal:

@@ -123,10 +123,12 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     (S.PENDING_NEW, E.CANCEL): S.CANCELED,  # cancelled before it was ever sent
     (S.PENDING_NEW, E.REJECT): S.REJECTED,
     (S.PENDING_NEW, E.LOST): S.UNKNOWN,
+    (S.SUBMITTED, E.SUBMIT): S.SUBMITTED,  # 48 未报 -> 49 待报
     **{(s, E.ACCEPT): S.ACCEPTED for s in (S.SUBMITTED, S.ACCEPTED, S.UNKNOWN)},
-    **{(s, E.PARTIAL_FILL): S.PARTIALLY_FILLED for s in _OPEN_AT_BROKER if s is not S.PENDING_CANCEL},
-    # A fill while a cancel is in flight keeps the cancel pending (52 部成待撤).
-    (S.PENDING_CANCEL, E.PARTIAL_FILL): S.PENDING_CANCEL,
+    # 51 -> 50: the broker refused the cancel and the order is live again.
+    (S.PENDING_CANCEL, E.ACCEPT): S.ACCEPTED,
+    # A 55 report ends a pending cancel (refused, or a fill raced it); 52 keeps it pending.
+    **{(s, E.PARTIAL_FILL): S.PARTIALLY_FILLED for s in _OPEN_AT_BROKER},
     **{(s, E.FILL): S.FILLED for s in _OPEN_AT_BROKER},
     **{(s, E.CANCEL_REQUEST): S.PENDING_CANCEL for s in _OPEN_AT_BROKER},
     **{(s, E.CANCEL): S.CANCELED for s in _OPEN_AT_BROKER if s is not S.PARTIALLY_FILLED},

@@ -299,11 +299,13 @@ class CageRow:
     floor_ticks: int
     since: date
     until: date = FOREVER
+    #: Out-of-cage orders were held in the exchange host (暂存) rather than rejected (ChiNext 2020-2023).
+    held: bool = False
 
 
 PRICE_CAGES: tuple[CageRow, ...] = (
     CageRow(Board.STAR, Decimal("0.02"), 0, STAR_OPENED),
-    CageRow(Board.CHINEXT, Decimal("0.02"), 0, CHINEXT_REFORM, until=date(2023, 4, 9)),
+    CageRow(Board.CHINEXT, Decimal("0.02"), 0, CHINEXT_REFORM, until=date(2023, 4, 9), held=True),
     CageRow(Board.CHINEXT, Decimal("0.02"), 10, REGISTRATION_REFORM),
     CageRow(Board.SSE_MAIN, Decimal("0.02"), 10, REGISTRATION_REFORM),
     CageRow(Board.SZSE_MAIN, Decimal("0.02"), 10, REGISTRATION_REFORM),
@@ -574,21 +576,53 @@ def supported_price_types(instrument: Instrument, has_daily_limit: bool) -> froz
 #: funds. An explicit list, because "all ETFs are T+0" is wrong: equity ETFs are T+1.
 T0_FUNDS: frozenset[str] = frozenset(
     {
+        # bond ETFs
         "511010.SH",  # 国债ETF
+        "511020.SH",  # 活跃国债ETF
+        "511060.SH",  # 5年地方债ETF
+        "511090.SH",  # 30年国债ETF
         "511260.SH",  # 十年国债ETF
+        "511360.SH",  # 短融ETF
+        "159972.SZ",  # 5年地债ETF
+        # money-market ETFs
+        "511660.SH",  # 建信添益
+        "511690.SH",  # 交易货币ETF
+        "511800.SH",  # 易方达保证金
+        "511810.SH",  # 理财金H
+        "511850.SH",  # 财富宝E
+        "511860.SH",  # 保证金
         "511880.SH",  # 银华日利
         "511990.SH",  # 华宝添益
+        "159001.SZ",  # 货币ETF
+        "159003.SZ",  # 招商快线
+        "159005.SZ",  # 汇添富快钱
+        # gold ETFs
+        "518800.SH",  # 黄金基金ETF
+        "518850.SH",  # 黄金ETF华夏
+        "518860.SH",  # 黄金ETF建信
         "518880.SH",  # 黄金ETF
-        "513100.SH",  # 纳指ETF
-        "513500.SH",  # 标普500ETF
+        "159812.SZ",  # 黄金基金ETF
+        "159934.SZ",  # 黄金ETF
+        "159937.SZ",  # 黄金ETF基金
+        # commodity-futures ETFs
+        "159980.SZ",  # 有色ETF
+        "159981.SZ",  # 能源化工ETF
+        "159985.SZ",  # 豆粕ETF
+        # cross-border ETFs
+        "513030.SH",  # 德国ETF
         "513050.SH",  # 中概互联网ETF
-        "513180.SH",  # 恒生科技指数ETF
+        "513080.SH",  # 法国CAC40ETF
+        "513100.SH",  # 纳指ETF
         "513130.SH",  # 恒生科技ETF
+        "513180.SH",  # 恒生科技指数ETF
+        "513300.SH",  # 纳斯达克ETF
+        "513500.SH",  # 标普500ETF
+        "513520.SH",  # 日经ETF
+        "513880.SH",  # 日经225ETF
+        "159632.SZ",  # 纳斯达克ETF
+        "159866.SZ",  # 日经ETF
         "159920.SZ",  # 恒生ETF
         "159941.SZ",  # 纳指ETF
-        "159934.SZ",  # 黄金ETF
-        "159985.SZ",  # 豆粕ETF
-        "159001.SZ",  # 货币ETF
     }
 )
 

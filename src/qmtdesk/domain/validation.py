@@ -263,7 +263,7 @@ def _check_price(intent: OrderIntent, ctx: ValidationContext, klass: OrderClass)
 
 def _check_cage(side: Side, price: Decimal, ctx: ValidationContext, tick: Decimal) -> None:
     row = cage_row(ctx.instrument, ctx.day)
-    if row is None:
+    if row is None or row.held:
         return
     buy_cap, sell_floor = cage_bounds(row, ctx.book.cage_book(), tick)
     if side is Side.BUY and price > buy_cap:

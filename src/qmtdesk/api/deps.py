@@ -1,0 +1,95 @@
+"""Request dependencies: the desk, who is calling, and what they may do.
+
+Rules: every route but ``/health`` and ``/auth/login`` needs a bearer. Viewers read; traders also
+trade (with a trade token, or an API token with scope ``trade``); admins also administer. API
+tokens are for scripts: scope ``read`` reads, scope ``trade`` also trades; administration needs an
+interactive (JWT) session.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from qmtdesk.auth import errors as auth_errors
+from qmtdesk.auth.service import Principal
+from qmtdesk.desk import Desk
+
+
+def get_desk(request: Request) -> Desk:
+    """The running desk."""
+    desk: Desk = request.app.state.desk
+    return desk
+
+
+DeskDep = Annotated[Desk, Depends(get_desk)]
+
+
+def client_ip(request: Request) -> str | None:
+    """The caller's address, for the audit log."""
+    return request.client.host if request.client else None
+
+
+# Declared as security schemes so /docs offers an "Authorize" dialog for both headers.
+bearer_scheme = HTTPBearer(auto_error=False, description="Access token from /auth/login, or an API token")
+trade_token_scheme = APIKeyHeader(
+    name="X-Trade-Token", auto_error=False, description="Trade token from /auth/trade-unlock"
+)
+
+
+def current_principal(
+    desk: DeskDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> Principal:
+    """Whoever the bearer token belongs to (401 otherwise)."""
+    return desk.auth.authenticate(credentials.credentials if credentials else None)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def reader(principal: PrincipalDep) -> Principal:
+    """Any signed-in user or API token with scope ``read``."""
+    principal.require_scope("read")
+    return principal
+
+
+def trader(principal: PrincipalDep) -> Principal:
+    """Admins and traders (not viewers)."""
+    principal.require_role("admin", "trader")
+    return principal
+
+
+def admin(principal: PrincipalDep) -> Principal:
+    """Admins in an interactive session."""
+    principal.require_role("admin")
+    if principal.via != "jwt":
+        raise auth_errors.forbidden(
+            "管理操作需要登录会话，API 令牌不能执行", "Administration needs a signed-in session"
+        )
+    return principal
+
+
+def interactive(principal: PrincipalDep) -> Principal:
+    """Account self-service (passwords, tokens) needs a signed-in session, not an API token."""
+    if principal.via != "jwt":
+        raise auth_errors.forbidden("此操作需要登录会话，API 令牌不能执行", "This needs a signed-in session")
+    return principal
+
+
+def trade_guard(
+    desk: DeskDep,
+    principal: PrincipalDep,
+    x_trade_token: Annotated[str | None, Depends(trade_token_scheme)],
+) -> Principal:
+    """Placing and cancelling orders: a trade token from /auth/trade-unlock, or a ``trade`` API token."""
+    desk.auth.check_trade_token(principal, x_trade_token)
+    return principal
+
+
+Reader = Annotated[Principal, Depends(reader)]
+Trader = Annotated[Principal, Depends(trader)]
+Admin = Annotated[Principal, Depends(admin)]
+Interactive = Annotated[Principal, Depends(interactive)]
+TradeGuard = Annotated[Principal, Depends(trade_guard)]

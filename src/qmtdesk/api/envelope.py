@@ -1,0 +1,38 @@
+"""The response envelope of API.md and pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Query
+from pydantic import BaseModel
+
+
+def ok(data: Any = None) -> dict[str, Any]:
+    """A success body: ``{"code": 0, "message": "ok", "data": ...}``."""
+    return {"code": 0, "message": "ok", "data": data}
+
+
+class Page(BaseModel):
+    """``?page=1&page_size=20`` (max 200)."""
+
+    page: int
+    page_size: int
+
+    @property
+    def offset(self) -> int:
+        """Rows to skip."""
+        return (self.page - 1) * self.page_size
+
+
+def page_params(
+    page: int = Query(1, ge=1, description="1-based page number"),
+    page_size: int = Query(20, ge=1, le=200, description="items per page (max 200)"),
+) -> Page:
+    """Pagination query parameters."""
+    return Page(page=page, page_size=page_size)
+
+
+def paged(items: list[Any], total: int, page: Page) -> dict[str, Any]:
+    """A paginated list body."""
+    return ok({"items": items, "total": total, "page": page.page, "page_size": page.page_size})

@@ -1,0 +1,199 @@
+"""Auth and users: login, passwords, trade unlock, API tokens, user administration."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from qmtdesk.api.deps import Admin, DeskDep, Interactive, PrincipalDep, client_ip
+from qmtdesk.api.envelope import ok
+from qmtdesk.auth.service import ApiTokenInfo, UserInfo
+from qmtdesk.oms.views import iso
+
+router = APIRouter(tags=["auth"])
+users = APIRouter(tags=["users"])
+
+
+def user_view(user: UserInfo) -> dict[str, Any]:
+    """A user as the API shows it (never a hash)."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "active": user.active,
+        "must_change_password": user.must_change_password,
+        "trading_password_set": user.trading_password_set,
+        "created_at": iso(user.created_at),
+        "updated_at": iso(user.updated_at),
+    }
+
+
+def token_view(token: ApiTokenInfo) -> dict[str, Any]:
+    """An API token as listed (without its secret)."""
+    data = asdict(token)
+    for key in ("expires_at", "created_at", "last_used_at", "revoked_at"):
+        data[key] = iso(data[key])
+    data["scopes"] = list(token.scopes)
+    return data
+
+
+class LoginBody(BaseModel):
+    username: str = Field(max_length=128)
+    password: str = Field(max_length=1024)
+
+
+class PasswordBody(BaseModel):
+    old_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+class TradingPasswordBody(BaseModel):
+    password: str = Field(max_length=1024, description="the login password, to confirm")
+    new_trading_password: str = Field(max_length=1024)
+
+
+class TradeUnlockBody(BaseModel):
+    trading_password: str = Field(max_length=1024)
+
+
+class ApiTokenBody(BaseModel):
+    name: str = Field(max_length=128)
+    scopes: list[Literal["read", "trade"]] = Field(default_factory=lambda: ["read"])
+    expires_at: datetime | None = None
+    trading_password: str | None = Field(None, max_length=1024, description="needed for a trade token")
+
+
+class NewUserBody(BaseModel):
+    username: str = Field(max_length=128)
+    password: str = Field(max_length=1024)
+    role: Literal["admin", "trader", "viewer"] = "trader"
+    trading_password: str | None = Field(None, max_length=1024)
+
+
+class UserPatchBody(BaseModel):
+    role: Literal["admin", "trader", "viewer"] | None = None
+    active: bool | None = None
+    password: str | None = Field(None, max_length=1024)
+    trading_password: str | None = Field(None, max_length=1024)
+    must_change_password: bool | None = None
+
+
+@router.post("/auth/login", summary="Sign in; returns an access token")
+def login(body: LoginBody, desk: DeskDep, request: Request) -> dict[str, Any]:
+    result = desk.auth.login(body.username, body.password, ip=client_ip(request))
+    return ok(
+        {
+            "access_token": result.access_token,
+            "token_type": "bearer",
+            "expires_in": result.expires_in,
+            "user": user_view(result.user),
+        }
+    )
+
+
+@router.get("/auth/me", summary="Who am I")
+def me(principal: PrincipalDep, desk: DeskDep) -> dict[str, Any]:
+    user = desk.auth.get_user(principal.user_id)
+    return ok({**user_view(user), "via": principal.via, "scopes": sorted(principal.scopes)})
+
+
+@router.post("/auth/password", summary="Change my login password")
+def change_password(body: PasswordBody, principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
+    result = desk.auth.change_password(principal.user_id, body.old_password, body.new_password, ip=client_ip(request))
+    return ok(
+        {
+            "access_token": result.access_token,
+            "token_type": "bearer",
+            "expires_in": result.expires_in,
+            "user": user_view(result.user),
+        }
+    )
+
+
+@router.post("/auth/trading-password", summary="Set or change my trading password")
+def trading_password(
+    body: TradingPasswordBody, principal: Interactive, desk: DeskDep, request: Request
+) -> dict[str, Any]:
+    user = desk.auth.set_trading_password(
+        principal.user_id, body.password, body.new_trading_password, ip=client_ip(request)
+    )
+    return ok(user_view(user))
+
+
+@router.post("/auth/trade-unlock", summary="Unlock trading with the trading password")
+def trade_unlock(body: TradeUnlockBody, principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
+    principal.require_role("admin", "trader")
+    unlocked = desk.auth.trade_unlock(principal.user_id, body.trading_password, ip=client_ip(request))
+    return ok({"trade_token": unlocked.trade_token, "expires_in": unlocked.expires_in})
+
+
+@router.post("/auth/trade-lock", summary="Revoke my trade tokens")
+def trade_lock(principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
+    desk.auth.trade_lock(principal.user_id, ip=client_ip(request))
+    return ok({"locked": True})
+
+
+@router.get("/auth/api-tokens", summary="My API tokens")
+def list_tokens(principal: Interactive, desk: DeskDep) -> dict[str, Any]:
+    return ok([token_view(t) for t in desk.auth.list_api_tokens(principal.user_id)])
+
+
+@router.post("/auth/api-tokens", status_code=201, summary="Create an API token (secret shown once)")
+def create_token(body: ApiTokenBody, principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
+    created = desk.auth.create_api_token(
+        principal.user_id,
+        body.name,
+        body.scopes,
+        body.expires_at,
+        body.trading_password,
+        ip=client_ip(request),
+    )
+    return ok({**token_view(created.token), "token": created.secret, "secret": created.secret})
+
+
+@router.delete("/auth/api-tokens/{token_id}", summary="Revoke an API token")
+def revoke_token(token_id: int, principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
+    desk.auth.revoke_api_token(principal.user_id, token_id, any_user=principal.is_admin, ip=client_ip(request))
+    return ok({"revoked": token_id})
+
+
+@users.get("/users", summary="All users (admin)")
+def list_users(principal: Admin, desk: DeskDep) -> dict[str, Any]:
+    return ok([user_view(u) for u in desk.auth.list_users()])
+
+
+@users.post("/users", status_code=201, summary="Create a user (admin)")
+async def create_user(body: NewUserBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
+    user = await run_in_threadpool(
+        desk.auth.create_user,
+        body.username,
+        body.password,
+        body.role,
+        body.trading_password,
+        actor=principal.username,
+        ip=client_ip(request),
+    )
+    return ok(user_view(user))
+
+
+@users.patch("/users/{user_id}", summary="Change a user's role, status or passwords (admin)")
+def update_user(user_id: int, body: UserPatchBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
+    user = desk.auth.update_user(
+        user_id,
+        role=body.role,
+        active=body.active,
+        password=body.password,
+        must_change_password=body.must_change_password,
+        actor=principal.username,
+        ip=client_ip(request),
+    )
+    if body.trading_password is not None:
+        user = desk.auth.reset_trading_password(
+            user_id, body.trading_password, actor=principal.username, ip=client_ip(request)
+        )
+    return ok(user_view(user))

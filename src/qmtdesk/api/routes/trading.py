@@ -1,0 +1,435 @@
+"""Trading: status, account, positions, orders, cancels, trades and the equity curve."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field, StrictInt, field_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qmtdesk.api.deps import Admin, DeskDep, Reader, TradeGuard, client_ip
+from qmtdesk.api.envelope import Page, ok, page_params, paged
+from qmtdesk.api.views import account_view, position_view
+from qmtdesk.brokers.base import ConnectionState
+from qmtdesk.desk import Desk
+from qmtdesk.domain.errors import DeskError
+from qmtdesk.domain.fees import Side
+from qmtdesk.domain.instruments import classify
+from qmtdesk.domain.orders import OPEN, TERMINAL, OrderStatus
+from qmtdesk.domain.rules import API_PHASE, PriceType
+from qmtdesk.oms.engine import OrderNotFound
+from qmtdesk.oms.service import OrderPayload
+from qmtdesk.oms.views import iso, money, order_view, trade_view
+from qmtdesk.store.db import unit_of_work
+from qmtdesk.store.tables.audit import record_audit
+from qmtdesk.store.tables.orders import AccountSnapshotRow, OrderEventRow, OrderRow, TradeRow
+
+router = APIRouter(prefix="/trading", tags=["trading"])
+
+
+class OrderBody(BaseModel):
+    """An order request."""
+
+    stock_code: str = Field(min_length=1, max_length=32, examples=["600000.SH"])
+    side: Side
+    quantity: StrictInt = Field(description="shares (a positive integer)")
+    price_type: PriceType = PriceType.LIMIT
+    price: Decimal | None = Field(None, description="limit price, or the protective price of SH/BJ market orders")
+    client_order_id: str | None = Field(None, min_length=1, max_length=64)
+    strategy_name: str = Field("", max_length=64)
+    remark: str = Field("", max_length=255)
+
+    @field_validator("price")
+    @classmethod
+    def _finite(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and not value.is_finite():
+            raise ValueError("price must be a finite number")
+        if value is not None and abs(value) >= Decimal("1e9"):
+            raise ValueError("price is out of range")
+        return value
+
+    @field_validator("quantity")
+    @classmethod
+    def _sane_quantity(cls, value: int) -> int:
+        if abs(value) > 10**12:
+            raise ValueError("quantity is out of range")
+        return value
+
+
+class CancelAllBody(BaseModel):
+    stock_code: str | None = Field(None, max_length=32)
+    side: Side | None = None
+
+
+def _audit(desk: Desk, actor: str, action: str, target: str | None, detail: dict[str, Any], ip: str | None) -> None:
+    with unit_of_work(desk.session_factory) as session:
+        record_audit(session, actor, action, target, detail, ip)
+
+
+# ------------------------------------------------------------------------------------------ status
+
+
+@router.get("/status", summary="Broker link, trading day and market phase")
+def status(principal: Reader, desk: DeskDep) -> dict[str, Any]:
+    now = desk.clock.now()
+    state = desk.broker.state
+    return ok(
+        {
+            "broker": desk.broker.name,
+            "connected": state is ConnectionState.CONNECTED,
+            "state": state.value,
+            "account_id": desk.broker.account_id,
+            "account_type": desk.broker.account_type,
+            "trading_day": desk.calendar.trading_day_of(now.date()).isoformat(),
+            "is_trading_day": desk.calendar.is_trading_day(now.date()),
+            "market_phase": API_PHASE[desk.calendar.phase(now)],
+            "phase_detail": desk.calendar.phase(now).value,
+            "server_time": now.isoformat(),
+            "halted": False,
+            "quotes": desk.market.source,
+        }
+    )
+
+
+@router.post("/connect", summary="Connect the broker (admin)")
+async def connect(principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
+    await desk.broker.connect()
+    from qmtdesk.oms.reconcile import reconcile
+
+    result = await reconcile(desk.engine)
+    _audit(desk, principal.username, "broker.connect", desk.broker.name, result, client_ip(request))
+    return ok({"state": desk.broker.state.value, "reconciliation": result})
+
+
+@router.post("/disconnect", summary="Disconnect the broker (admin)")
+async def disconnect(principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
+    await desk.broker.disconnect()
+    _audit(desk, principal.username, "broker.disconnect", desk.broker.name, {}, client_ip(request))
+    return ok({"state": desk.broker.state.value})
+
+
+# ------------------------------------------------------------------------------------------ account
+
+
+@router.get("/account", summary="Cash, market value, total asset and P&L")
+async def account(principal: Reader, desk: DeskDep) -> dict[str, Any]:
+    report = await desk.broker.query_account()
+    positions = await desk.broker.query_positions()
+    floating = Decimal(0)
+    for p in positions:
+        quote = desk.market.quote(p.stock_code)
+        last = quote.last_price if quote else p.avg_price
+        floating += (last - p.avg_price) * p.volume
+    now = desk.clock.now()
+    base = desk.day_start_asset(desk.calendar.trading_day_of(now.date()))
+    if base is None:
+        base = desk.settings.paper_cash if desk.paper else None
+    today = report.total_asset - base if base is not None else None
+    return ok(account_view(report, floating, today))
+
+
+def _holding_days(desk: Desk, opened: datetime | None) -> int | None:
+    if opened is None:
+        return None
+    today = desk.clock.now().date()
+    return desk.calendar.trading_days_between(opened.date(), today)
+
+
+async def _positions(desk: Desk) -> list[dict[str, Any]]:
+    out = []
+    for p in await desk.broker.query_positions():
+        quote = desk.market.quote(p.stock_code)
+        instrument = desk.universe.find(p.stock_code)
+        out.append(
+            position_view(
+                p,
+                instrument.name if instrument else "",
+                quote.last_price if quote else None,
+                _holding_days(desk, p.opened_on),
+            )
+        )
+    return sorted(out, key=lambda v: v["stock_code"])
+
+
+@router.get("/positions", summary="Holdings with sellable (T+1) volume, cost and P&L")
+async def positions(principal: Reader, desk: DeskDep) -> dict[str, Any]:
+    return ok(await _positions(desk))
+
+
+@router.get("/positions/{stock_code}", summary="One holding")
+async def position(stock_code: str, principal: Reader, desk: DeskDep) -> dict[str, Any]:
+    code = classify(stock_code).code
+    for view in await _positions(desk):
+        if view["stock_code"] == code:
+            return ok(view)
+    raise DeskError("POSITION_NOT_FOUND", f"没有 {code} 的持仓", f"No position in {code}", http_status=404)
+
+
+# ------------------------------------------------------------------------------------------ orders
+
+
+async def _place(
+    body: OrderBody, principal: TradeGuard, desk: Desk, request: Request, response: Response
+) -> dict[str, Any]:
+    source = "ui" if request.headers.get("x-client", "").lower() == "ui" else "api"
+    payload = OrderPayload(
+        stock_code=body.stock_code,
+        side=body.side,
+        quantity=body.quantity,
+        price_type=body.price_type,
+        price=body.price,
+        client_order_id=body.client_order_id,
+        strategy_name=body.strategy_name,
+        remark=body.remark,
+    )
+    detail = {
+        "stock_code": body.stock_code,
+        "side": body.side.value,
+        "quantity": body.quantity,
+        "price_type": body.price_type.value,
+        "price": str(body.price) if body.price is not None else None,
+        "client_order_id": body.client_order_id,
+    }
+    try:
+        result = await desk.orders.submit(payload, source=source, user_id=principal.user_id)
+    except DeskError as refused:
+        order = refused.data.get("order") if isinstance(refused.data, dict) else None
+        target = str(order["order_id"]) if order else None
+        _audit(desk, principal.username, "order.denied", target, {**detail, "error": refused.code}, client_ip(request))
+        raise
+    if result.created:
+        _audit(desk, principal.username, "order.submit", str(result.order["order_id"]), detail, client_ip(request))
+        response.status_code = 201
+    return ok({"order": result.order})
+
+
+@router.post("/order", status_code=201, summary="Place an order (trade token or trade-scoped API token)")
+async def place_order(
+    body: OrderBody, principal: TradeGuard, desk: DeskDep, request: Request, response: Response
+) -> dict[str, Any]:
+    return await _place(body, principal, desk, request, response)
+
+
+@router.post("/orders", status_code=201, summary="Place an order (alias of /trading/order)")
+async def place_order_alias(
+    body: OrderBody, principal: TradeGuard, desk: DeskDep, request: Request, response: Response
+) -> dict[str, Any]:
+    return await _place(body, principal, desk, request, response)
+
+
+STATUS_GROUPS: dict[str, frozenset[OrderStatus]] = {"open": OPEN, "finished": TERMINAL}
+
+
+def _status_filter(raw: str | None) -> list[str] | None:
+    if not raw:
+        return None
+    wanted: set[str] = set()
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        if part in STATUS_GROUPS:
+            wanted |= {s.value for s in STATUS_GROUPS[part]}
+            continue
+        try:
+            wanted.add(OrderStatus(part).value)
+        except ValueError:
+            raise DeskError(
+                "VALIDATION_ERROR",
+                f"未知的委托状态：{part}",
+                f"Unknown order status: {part}",
+                http_status=422,
+                data={"fields": [{"field": "status", "message": "unknown status"}]},
+            ) from None
+    return sorted(wanted)
+
+
+def _code_filter(raw: str | None) -> str | None:
+    return classify(raw).code if raw else None
+
+
+@router.get("/orders", summary="Orders, newest first, with filters")
+def list_orders(
+    principal: Reader,
+    desk: DeskDep,
+    page: Annotated[Page, Depends(page_params)],
+    status: str | None = Query(None, description="comma list of statuses, or open / finished"),
+    stock_code: str | None = Query(None, max_length=32),
+    side: Side | None = None,
+    trading_day: date | None = None,
+    strategy_name: str | None = Query(None, max_length=64),
+    source: Literal["api", "ui", "signal", "strategy", "external"] | None = None,
+) -> dict[str, Any]:
+    statuses = _status_filter(status)
+    code = _code_filter(stock_code)
+    with desk.session_factory() as session:
+        query = select(OrderRow).where(OrderRow.account_id == desk.broker.account_id)
+        if statuses:
+            query = query.where(OrderRow.status.in_(statuses))
+        if code:
+            query = query.where(OrderRow.stock_code == code)
+        if side:
+            query = query.where(OrderRow.side == side.value)
+        if trading_day:
+            query = query.where(OrderRow.trading_day == trading_day)
+        if strategy_name is not None:
+            query = query.where(OrderRow.strategy_name == strategy_name)
+        if source:
+            query = query.where(OrderRow.source == source)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(query.order_by(OrderRow.id.desc()).offset(page.offset).limit(page.page_size))
+        return paged([order_view(r) for r in rows], total, page)
+
+
+def _order_or_404(session: Session, desk: Desk, order_id: int) -> OrderRow:
+    row = session.get(OrderRow, order_id)
+    if row is None or row.account_id != desk.broker.account_id:
+        raise OrderNotFound(order_id)
+    return row
+
+
+def _with_events(session: Session, row: OrderRow) -> dict[str, Any]:
+    events = session.scalars(select(OrderEventRow).where(OrderEventRow.order_id == row.id).order_by(OrderEventRow.seq))
+    view = order_view(row)
+    view["events"] = [
+        {
+            "seq": e.seq,
+            "stream": e.stream,
+            "event": e.event,
+            "status": e.status,
+            "time": iso(e.time),
+            "data": json.loads(e.payload),
+        }
+        for e in events
+    ]
+    return view
+
+
+@router.get("/orders/by-client-id/{client_order_id}", summary="An order by its client_order_id")
+def order_by_client_id(client_order_id: str, principal: Reader, desk: DeskDep) -> dict[str, Any]:
+    with desk.session_factory() as session:
+        row = session.scalar(
+            select(OrderRow).where(
+                OrderRow.account_id == desk.broker.account_id, OrderRow.client_order_id == client_order_id
+            )
+        )
+        if row is None:
+            raise OrderNotFound(client_order_id)
+        return ok(_with_events(session, row))
+
+
+@router.get("/orders/{order_id}", summary="One order with its event timeline")
+def get_order(order_id: int, principal: Reader, desk: DeskDep) -> dict[str, Any]:
+    with desk.session_factory() as session:
+        return ok(_with_events(session, _order_or_404(session, desk, order_id)))
+
+
+@router.post("/orders/cancel-all", summary="Cancel every open order (optionally of one code or side)")
+async def cancel_all(
+    principal: TradeGuard, desk: DeskDep, request: Request, body: CancelAllBody | None = None
+) -> dict[str, Any]:
+    body = body or CancelAllBody()
+    result = await desk.orders.cancel_all(body.stock_code, body.side)
+    _audit(
+        desk,
+        principal.username,
+        "order.cancel_all",
+        body.stock_code,
+        {"side": body.side.value if body.side else None, "requested": result["requested"]},
+        client_ip(request),
+    )
+    return ok(result)
+
+
+@router.post("/orders/{order_id}/cancel", summary="Cancel an order")
+async def cancel(order_id: int, principal: TradeGuard, desk: DeskDep, request: Request) -> dict[str, Any]:
+    try:
+        order = await desk.orders.cancel(order_id)
+    except DeskError as refused:
+        _audit(
+            desk, principal.username, "order.cancel_refused", str(order_id), {"error": refused.code}, client_ip(request)
+        )
+        raise
+    _audit(desk, principal.username, "order.cancel", str(order_id), {"status": order["status"]}, client_ip(request))
+    return ok({"order": order})
+
+
+# ------------------------------------------------------------------------------------------ trades
+
+
+def _list_trades(
+    desk: Desk, page: Page, stock_code: str | None, order_id: int | None, trading_day: date | None
+) -> dict[str, Any]:
+    code = _code_filter(stock_code)
+    with desk.session_factory() as session:
+        query = select(TradeRow).where(TradeRow.account_id == desk.broker.account_id)
+        if code:
+            query = query.where(TradeRow.stock_code == code)
+        if order_id is not None:
+            query = query.where(TradeRow.order_id == order_id)
+        if trading_day:
+            query = query.where(TradeRow.trading_day == trading_day)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(query.order_by(TradeRow.id.desc()).offset(page.offset).limit(page.page_size))
+        return paged([trade_view(r) for r in rows], total, page)
+
+
+@router.get("/trades", summary="Fills, newest first")
+def trades(
+    principal: Reader,
+    desk: DeskDep,
+    page: Annotated[Page, Depends(page_params)],
+    stock_code: str | None = Query(None, max_length=32),
+    order_id: int | None = None,
+    trading_day: date | None = None,
+) -> dict[str, Any]:
+    return _list_trades(desk, page, stock_code, order_id, trading_day)
+
+
+@router.get("/records", summary="Fills (alias of /trading/trades)")
+def records(
+    principal: Reader,
+    desk: DeskDep,
+    page: Annotated[Page, Depends(page_params)],
+    stock_code: str | None = Query(None, max_length=32),
+    order_id: int | None = None,
+    trading_day: date | None = None,
+) -> dict[str, Any]:
+    return _list_trades(desk, page, stock_code, order_id, trading_day)
+
+
+@router.get("/equity", summary="The equity curve")
+def equity(
+    principal: Reader,
+    desk: DeskDep,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    limit: int = Query(2000, ge=1, le=20000),
+) -> dict[str, Any]:
+    with desk.session_factory() as session:
+        query = select(AccountSnapshotRow).where(AccountSnapshotRow.account_id == desk.broker.account_id)
+        if from_ is not None:
+            query = query.where(AccountSnapshotRow.time >= _aware(from_))
+        if to is not None:
+            query = query.where(AccountSnapshotRow.time <= _aware(to))
+        rows = list(session.scalars(query.order_by(AccountSnapshotRow.time.desc()).limit(limit)))
+        rows.reverse()
+        return ok(
+            [
+                {
+                    "time": iso(r.time),
+                    "total_asset": money(r.total_asset),
+                    "cash": money(r.cash),
+                    "market_value": money(r.market_value),
+                }
+                for r in rows
+            ]
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    from qmtdesk.domain.clock import SHANGHAI
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)

@@ -1,0 +1,198 @@
+"""The WebSocket of API.md: auth as the first message, stream subscriptions, ``since_seq`` replay, pings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+
+from qmtdesk.desk import Desk
+from qmtdesk.domain.errors import DeskError
+from qmtdesk.domain.instruments import classify
+from qmtdesk.oms.bus import DURABLE_STREAMS, Event
+from qmtdesk.oms.views import iso
+from qmtdesk.store.tables.orders import OrderEventRow
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+AUTH_TIMEOUT = 5.0
+PING_SECONDS = 15.0
+REPLAY_LIMIT = 10_000
+PLAIN_STREAMS = frozenset({"orders", "trades", "account", "positions", "status", "risk", "signals"})
+CLOSE_UNAUTHORIZED = 4401
+
+
+class Connection:
+    """One client: what it subscribed to and the last durable seq it was sent."""
+
+    def __init__(self, ws: WebSocket, desk: Desk) -> None:
+        self.ws = ws
+        self.desk = desk
+        self.streams: set[str] = set()
+        self.quote_codes: set[str] = set()
+        self.last_seq = 0
+        self.lock = asyncio.Lock()
+
+    def wants(self, event: Event) -> bool:
+        if event.stream.startswith("quotes:"):
+            return event.stream[7:] in self.quote_codes
+        return event.stream in self.streams
+
+    async def send_event(self, event: Event) -> None:
+        async with self.lock:
+            if event.seq is not None and event.stream in DURABLE_STREAMS:
+                if event.seq <= self.last_seq:
+                    return  # already sent by a replay
+                self.last_seq = event.seq
+            await self.ws.send_json(event.message())
+
+    async def subscribe(self, streams: list[Any], since_seq: Any) -> None:
+        added_plain, added_quotes, unknown = set(), set(), []
+        for raw in streams:
+            name = str(raw)
+            if name.startswith("quotes:"):
+                for code in name[7:].split(","):
+                    if not code.strip():
+                        continue
+                    try:
+                        added_quotes.add(classify(code).code)
+                    except DeskError:
+                        unknown.append(f"quotes:{code}")
+            elif name in PLAIN_STREAMS:
+                added_plain.add(name)
+            else:
+                unknown.append(name)
+        async with self.lock:
+            self.streams |= added_plain
+            self.quote_codes |= added_quotes
+            replayed = 0
+            if isinstance(since_seq, int) and not isinstance(since_seq, bool) and since_seq >= 0:
+                durable = sorted(self.streams & DURABLE_STREAMS)
+                rows = await run_in_threadpool(self._events_after, since_seq, durable)
+                for row in rows:
+                    await self.ws.send_json(
+                        {"stream": row.stream, "seq": row.seq, "time": iso(row.time), "data": json.loads(row.payload)}
+                    )
+                    self.last_seq = max(self.last_seq, row.seq)
+                    replayed += 1
+                self.last_seq = max(self.last_seq, since_seq)
+            await self.ws.send_json(
+                {
+                    "type": "subscribed",
+                    "streams": sorted(self.streams) + [f"quotes:{c}" for c in sorted(self.quote_codes)],
+                    "replayed": replayed,
+                    "unknown": unknown,
+                }
+            )
+        for code in added_quotes:
+            quote = self.desk.market.quote(code)
+            if quote is not None:
+                from qmtdesk.api.views import quote_view
+
+                await self.send_event(Event(f"quotes:{code}", quote_view(quote), quote.time))
+
+    def _events_after(self, since_seq: int, streams: list[str]) -> list[OrderEventRow]:
+        if not streams:
+            return []
+        with self.desk.session_factory() as session:
+            return list(
+                session.scalars(
+                    select(OrderEventRow)
+                    .where(
+                        OrderEventRow.account_id == self.desk.broker.account_id,
+                        OrderEventRow.seq > since_seq,
+                        OrderEventRow.stream.in_(streams),
+                    )
+                    .order_by(OrderEventRow.seq)
+                    .limit(REPLAY_LIMIT)
+                )
+            )
+
+
+async def _authenticate(ws: WebSocket, desk: Desk) -> bool:
+    try:
+        first = await asyncio.wait_for(ws.receive_json(), AUTH_TIMEOUT)
+    except (TimeoutError, ValueError, KeyError):
+        await ws.close(CLOSE_UNAUTHORIZED, "auth required")
+        return False
+    if not isinstance(first, dict) or first.get("action") != "auth" or not isinstance(first.get("token"), str):
+        await ws.close(CLOSE_UNAUTHORIZED, "auth required")
+        return False
+    try:
+        principal = await run_in_threadpool(desk.auth.authenticate, first["token"])
+        principal.require_scope("read")
+    except DeskError as refused:
+        await ws.send_json({"type": "error", "error": refused.code, "message": refused.message_zh})
+        await ws.close(CLOSE_UNAUTHORIZED, refused.code)
+        return False
+    await ws.send_json({"type": "auth_ok", "user": principal.username, "role": principal.role})
+    return True
+
+
+@router.websocket("/ws")
+async def stream(ws: WebSocket) -> None:
+    """Live orders, trades, account, positions, status, risk, signals and quotes."""
+    desk: Desk = ws.app.state.desk
+    await ws.accept()
+    try:
+        if not await _authenticate(ws, desk):
+            return
+    except WebSocketDisconnect:
+        return
+    conn = Connection(ws, desk)
+    queue, unsubscribe = desk.bus.queue()
+
+    async def pump() -> None:
+        while True:
+            event = await queue.get()
+            if conn.wants(event):
+                await conn.send_event(event)
+
+    async def ping() -> None:
+        while True:
+            await asyncio.sleep(PING_SECONDS)
+            async with conn.lock:
+                await ws.send_json({"type": "ping", "time": desk.clock.now().isoformat()})
+
+    tasks = [asyncio.create_task(pump()), asyncio.create_task(ping())]
+    try:
+        while True:
+            try:
+                message = await ws.receive_json()
+            except (ValueError, KeyError):
+                await ws.send_json({"type": "error", "error": "VALIDATION_ERROR", "message": "消息必须是 JSON 对象"})
+                continue
+            if not isinstance(message, dict):
+                await ws.send_json({"type": "error", "error": "VALIDATION_ERROR", "message": "消息必须是 JSON 对象"})
+                continue
+            action = message.get("action")
+            if action == "ping":
+                async with conn.lock:
+                    await ws.send_json({"type": "pong"})
+            elif action == "subscribe":
+                streams = message.get("streams")
+                await conn.subscribe(streams if isinstance(streams, list) else [], message.get("since_seq"))
+            elif action == "unsubscribe":
+                for name in message.get("streams") or []:
+                    conn.streams.discard(str(name))
+                    if str(name).startswith("quotes:"):
+                        conn.quote_codes -= {c.strip() for c in str(name)[7:].split(",")}
+            else:
+                await ws.send_json({"type": "error", "error": "VALIDATION_ERROR", "message": f"未知操作：{action}"})
+    except WebSocketDisconnect:
+        pass
+    except Exception:
+        log.exception("websocket failed")
+    finally:
+        unsubscribe()
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

@@ -1,0 +1,229 @@
+"""The composition root: builds every part of the desk from the settings and starts/stops them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from qmtdesk.auth.service import AuthService
+from qmtdesk.brokers.paper.broker import PaperBroker
+from qmtdesk.brokers.paper.exchange import PaperExchange
+from qmtdesk.brokers.paper.store import SqlPaperStore
+from qmtdesk.config import Settings
+from qmtdesk.domain.calendar import TradingCalendar
+from qmtdesk.domain.clock import SHANGHAI, Clock, SimulatedClock, SystemClock
+from qmtdesk.domain.fees import FeeSchedule
+from qmtdesk.domain.rules import Phase
+from qmtdesk.market.service import MarketService
+from qmtdesk.market.simulator import SimulatedMarket
+from qmtdesk.market.universe import Universe, load_universe
+from qmtdesk.oms.bus import Event, EventBus
+from qmtdesk.oms.engine import Engine, TradingBroker
+from qmtdesk.oms.service import OrderService, new_ref_prefix
+from qmtdesk.store.db import make_engine, make_session_factory, unit_of_work
+from qmtdesk.store.migrate import upgrade
+from qmtdesk.store.tables.app_config import read_app_config, write_app_config
+from qmtdesk.store.tables.orders import AccountSnapshotRow
+
+log = logging.getLogger(__name__)
+
+REF_PREFIX_KEY = "desk.ref_prefix"
+PAPER_ACCOUNT_ID = "PAPER"
+#: Equity-curve points: every minute while the market trades, and at each close.
+SNAPSHOT_SECONDS = 60
+
+
+@dataclass
+class Desk:
+    """Everything one running desk holds."""
+
+    settings: Settings
+    db: SqlEngine
+    session_factory: sessionmaker[Session]
+    auth: AuthService
+    calendar: TradingCalendar
+    clock: Clock
+    universe: Universe
+    market: MarketService
+    broker: TradingBroker
+    bus: EventBus
+    engine: Engine
+    orders: OrderService
+    fees: FeeSchedule
+    bootstrap_password: str | None = None
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def paper(self) -> PaperBroker | None:
+        """The paper broker when the desk runs on paper."""
+        return self.broker if isinstance(self.broker, PaperBroker) else None
+
+    # ------------------------------------------------------------------------------ build
+    @classmethod
+    def build(cls, settings: Settings) -> Desk:
+        """Migrate the database, bootstrap the admin and wire the parts (nothing runs yet)."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = make_engine(settings.database_url)
+        upgrade(db)
+        session_factory = make_session_factory(db)
+        auth = AuthService.from_settings(session_factory, settings)
+        bootstrap_password = auth.bootstrap_admin(settings)
+        calendar = TradingCalendar.load(settings.data_dir / "holidays.csv")
+        fees = FeeSchedule(commission_rate=settings.commission_rate, commission_min=settings.commission_min)
+        universe = Universe(load_universe(settings.paper_universe))
+        bus = EventBus()
+        if settings.broker != "paper":
+            raise NotImplementedError("the xtquant broker adapter is not available in this build")
+        clock: Clock = SystemClock() if settings.paper_clock == "realtime" else SimulatedClock(settings.paper_clock)
+        simulated = SimulatedMarket(universe, calendar, volatility=settings.paper_volatility, seed=settings.paper_seed)
+        exchange = PaperExchange(
+            market=simulated,
+            calendar=calendar,
+            clock=clock,
+            fees=fees,
+            account_id=PAPER_ACCOUNT_ID,
+            initial_cash=settings.paper_cash,
+            store=SqlPaperStore(session_factory),
+        )
+        broker = PaperBroker(exchange, tick_seconds=settings.paper_tick_seconds)
+        market = MarketService(universe, simulated)
+        engine = Engine(
+            session_factory=session_factory,
+            broker=broker,
+            market=market,
+            calendar=calendar,
+            clock=clock,
+            fees=fees,
+            bus=bus,
+        )
+        orders = OrderService(
+            session_factory=session_factory,
+            engine=engine,
+            market=market,
+            calendar=calendar,
+            clock=clock,
+            ref_prefix=_ref_prefix(session_factory, clock),
+        )
+        desk = cls(
+            settings=settings,
+            db=db,
+            session_factory=session_factory,
+            auth=auth,
+            calendar=calendar,
+            clock=clock,
+            universe=universe,
+            market=market,
+            broker=broker,
+            bus=bus,
+            engine=engine,
+            orders=orders,
+            fees=fees,
+            bootstrap_password=bootstrap_password,
+        )
+        simulated.add_listener(desk._publish_quote)
+        broker.close_hooks.append(desk._on_close)
+        return desk
+
+    # ------------------------------------------------------------------------------ run
+    async def start(self) -> None:
+        """Start the engine, connect the broker, reconcile, and begin the periodic jobs."""
+        self._loop = asyncio.get_running_loop()
+        await self.engine.start()
+        await self.broker.connect()
+        from qmtdesk.oms.reconcile import reconcile
+
+        await reconcile(self.engine)
+        self.tasks.append(asyncio.create_task(self._snapshot_forever(), name="equity-snapshots"))
+
+    async def stop(self) -> None:
+        """Stop jobs, the broker and the engine; release the database."""
+        for task in self.tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.tasks.clear()
+        close = getattr(self.broker, "close", None)
+        if close is not None:
+            await close()
+        else:
+            await self.broker.disconnect()
+        await self.engine.stop()
+        self.db.dispose()
+
+    # ------------------------------------------------------------------------------ quotes and equity
+    def _publish_quote(self, quote: Any) -> None:
+        # Quotes arrive on the broker thread; the bus lives on the loop.
+        loop = getattr(self, "_loop", None)
+        if loop is None or loop.is_closed():
+            return
+        from qmtdesk.api.views import quote_view
+
+        event = Event(f"quotes:{quote.stock_code}", quote_view(quote), quote.time)
+        loop.call_soon_threadsafe(self.bus.publish, event)
+
+    def _on_close(self, day: date) -> None:
+        loop = getattr(self, "_loop", None)
+        if loop is not None and not loop.is_closed():
+            at = datetime.combine(day, time(15, 0), SHANGHAI)
+            loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self.snapshot_equity(at, "close")))
+
+    async def snapshot_equity(self, moment: datetime | None = None, note: str = "") -> None:
+        """Record a point of the equity curve."""
+        account = await self.broker.query_account()
+        moment = moment or self.clock.now()
+
+        def write() -> None:
+            with unit_of_work(self.session_factory) as session:
+                session.add(
+                    AccountSnapshotRow(
+                        account_id=self.broker.account_id,
+                        time=moment,
+                        total_asset=account.total_asset,
+                        cash=account.cash + account.frozen_cash,
+                        market_value=account.market_value,
+                        note=note,
+                    )
+                )
+
+        await asyncio.to_thread(write)
+
+    async def _snapshot_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SNAPSHOT_SECONDS)
+            try:
+                if self.calendar.phase(self.clock.now()) in (Phase.CONTINUOUS, Phase.CLOSING_AUCTION):
+                    await self.snapshot_equity(note="intraday")
+            except Exception:
+                log.exception("equity snapshot failed")
+
+    def day_start_asset(self, day: date) -> Decimal | None:
+        """Total asset at the last close before ``day`` (the base of today's P&L)."""
+        start = datetime.combine(day, time(0), SHANGHAI)
+        with self.session_factory() as session:
+            row = session.scalars(
+                select(AccountSnapshotRow)
+                .where(AccountSnapshotRow.account_id == self.broker.account_id, AccountSnapshotRow.time < start)
+                .order_by(AccountSnapshotRow.time.desc())
+                .limit(1)
+            ).first()
+            return row.total_asset if row else None
+
+
+def _ref_prefix(session_factory: sessionmaker[Session], clock: Clock) -> str:
+    """The desk's broker-reference tag, generated once per database."""
+    with unit_of_work(session_factory) as session:
+        values = read_app_config(session)
+        prefix = values.get(REF_PREFIX_KEY)
+        if not prefix:
+            prefix = new_ref_prefix()
+            write_app_config(session, {REF_PREFIX_KEY: prefix}, clock.now())
+        return prefix

@@ -1,0 +1,42 @@
+"""Instruments and quotes for the rest of the desk, whichever source provides them."""
+
+from __future__ import annotations
+
+from qmtdesk.domain.errors import UnknownInstrument
+from qmtdesk.domain.instruments import Instrument, classify
+from qmtdesk.market.quotes import Quote, QuoteProvider
+from qmtdesk.market.universe import Universe
+
+
+class MarketService:
+    """Looks instruments up in the universe and quotes up in the provider."""
+
+    def __init__(self, universe: Universe, quotes: QuoteProvider) -> None:
+        self.universe = universe
+        self.quotes = quotes
+
+    @property
+    def source(self) -> str:
+        """Where quotes come from (``paper`` or ``xtdata``)."""
+        return self.quotes.source
+
+    def instrument(self, code: str) -> Instrument:
+        """The instrument of a code in any spelling (INVALID_STOCK_CODE / UNKNOWN_INSTRUMENT otherwise)."""
+        return self.universe.get(code)
+
+    def quote(self, code: str) -> Quote | None:
+        """The latest snapshot of a normalised code."""
+        return self.quotes.quote(code)
+
+    def quote_for(self, raw_code: str) -> Quote:
+        """The snapshot of a code in any spelling; UNKNOWN_INSTRUMENT when there is none."""
+        code = classify(raw_code).code
+        self.instrument(code)
+        quote = self.quotes.quote(code)
+        if quote is None:
+            raise UnknownInstrument(code)
+        return quote
+
+    def search(self, query: str, limit: int = 20) -> list[Instrument]:
+        """Instruments by code prefix or name."""
+        return self.universe.search(query, limit)

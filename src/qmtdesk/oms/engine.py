@@ -1,0 +1,489 @@
+"""The single consumer of order commands and broker reports.
+
+Submissions, cancels and every broker push go through one asyncio queue and are handled one at a
+time, so validation, cash checks and state changes never interleave. Database work runs on the
+engine's own thread so the event loop stays free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from qmtdesk.brokers.base import (
+    Broker,
+    CancelErrorReport,
+    ConnectionReport,
+    ConnectionState,
+    OrderErrorReport,
+    OrderReport,
+    OrderRequest,
+    TradeReport,
+)
+from qmtdesk.domain.calendar import TradingCalendar
+from qmtdesk.domain.clock import Clock
+from qmtdesk.domain.errors import DeskError, OrderDenied
+from qmtdesk.domain.fees import FeeSchedule, Side
+from qmtdesk.domain.instruments import Instrument
+from qmtdesk.domain.orders import CANCELABLE, OPEN, TERMINAL, OrderEvent, OrderStatus
+from qmtdesk.domain.portfolio import Position
+from qmtdesk.domain.rules import PriceType
+from qmtdesk.domain.validation import DailyLimits, OrderIntent, ValidationContext, validate
+from qmtdesk.market.quotes import Quote
+from qmtdesk.oms import ledger
+from qmtdesk.oms.bus import Event, EventBus
+from qmtdesk.oms.views import order_view
+from qmtdesk.store.db import unit_of_work
+from qmtdesk.store.tables.orders import OrderRow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class BrokerUnavailable(DeskError):
+    """The broker link is down: orders fail fast rather than queue silently."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(
+            "BROKER_UNAVAILABLE",
+            f"券商连接不可用（{state}），委托未发送",
+            f"The broker is not connected ({state}); the order was not sent",
+            http_status=503,
+        )
+
+
+class OrderNotCancelable(DeskError):
+    """A cancel the desk refuses before asking the broker."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__("ORDER_NOT_CANCELABLE", zh, en, http_status=409)
+
+
+class OrderNotFound(DeskError):
+    """No such order in this account."""
+
+    def __init__(self, order_id: object) -> None:
+        super().__init__("ORDER_NOT_FOUND", f"委托不存在：{order_id}", f"Order not found: {order_id}", http_status=404)
+
+
+class MarketData(Protocol):
+    """What the engine needs to know of the market."""
+
+    def instrument(self, code: str) -> Instrument:
+        """The instrument of a normalised code (UNKNOWN_INSTRUMENT when none)."""
+        ...
+
+    def quote(self, code: str) -> Quote | None:
+        """The latest snapshot."""
+        ...
+
+
+class TradingBroker(Broker, Protocol):
+    """A broker that can also say what cash and shares are free for a new order."""
+
+    freezes_synchronously: bool
+
+    async def buying_view(self, stock_code: str) -> tuple[Decimal, Position | None]:
+        """Available cash and the position in ``stock_code``."""
+        ...
+
+
+class RiskCheck(Protocol):
+    """The pre-trade risk engine: raises OrderDenied with a ``RISK_*`` code."""
+
+    def check(self, order: OrderRow, instrument: Instrument, approval_value: Decimal, quote: Quote | None) -> None:
+        """Refuse ``order`` when a rule forbids it."""
+
+
+@dataclass
+class _Command:
+    future: asyncio.Future[Any] | None = field(default=None, kw_only=True)
+
+
+@dataclass
+class _Submit(_Command):
+    order_id: int
+
+
+@dataclass
+class _Cancel(_Command):
+    order_id: int
+
+
+@dataclass
+class _Report(_Command):
+    report: object
+
+
+@dataclass
+class _Barrier(_Command):
+    pass
+
+
+@dataclass
+class _Call(_Command):
+    fn: Callable[[], Any]
+
+
+class Engine:
+    """The order engine of one account."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker[Session],
+        broker: TradingBroker,
+        market: MarketData,
+        calendar: TradingCalendar,
+        clock: Clock,
+        fees: FeeSchedule,
+        bus: EventBus,
+        risk: RiskCheck | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.broker = broker
+        self.market = market
+        self.calendar = calendar
+        self.clock = clock
+        self.fees = fees
+        self.bus = bus
+        self.risk = risk
+        self.account_id = broker.account_id
+        self._queue: asyncio.Queue[_Command] = asyncio.Queue()
+        self._db_executor = ThreadPoolExecutor(1, thread_name_prefix="oms-db")
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.connection_listeners: list[Callable[[ConnectionReport], None]] = []
+
+    # ------------------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Start consuming; the broker's pushes now reach the engine."""
+        self._loop = asyncio.get_running_loop()
+        self.broker.set_listener(self)
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="oms-engine")
+
+    async def stop(self) -> None:
+        """Finish what is queued, then stop."""
+        if self._task is not None:
+            await self.barrier()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._db_executor.shutdown(wait=True)
+
+    async def _run(self) -> None:
+        while True:
+            command = await self._queue.get()
+            try:
+                result = await self._handle(command)
+            except Exception as exc:
+                if command.future is not None and not command.future.done():
+                    command.future.set_exception(exc)
+                elif not isinstance(exc, DeskError):
+                    log.exception("engine failed on %s", type(command).__name__)
+            else:
+                if command.future is not None and not command.future.done():
+                    command.future.set_result(result)
+
+    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db_executor, partial(fn, *args))
+
+    def _enqueue(self, command: _Command) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        command.future = loop.create_future()
+        self._queue.put_nowait(command)
+        return command.future
+
+    # ------------------------------------------------------------------------------ commands
+    async def submit(self, order_id: int) -> dict[str, Any]:
+        """Validate and send a persisted ``pending_new`` order; returns the order after the attempt."""
+        return await self._enqueue(_Submit(order_id))  # type: ignore[no-any-return]
+
+    async def cancel(self, order_id: int) -> dict[str, Any]:
+        """Ask the broker to cancel an order."""
+        return await self._enqueue(_Cancel(order_id))  # type: ignore[no-any-return]
+
+    async def barrier(self) -> None:
+        """Wait until everything queued before this call (reports included) has been applied."""
+        await self._enqueue(_Barrier())
+
+    async def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` inside the engine's sequence (e.g. reconciliation steps)."""
+        return await self._enqueue(_Call(fn))  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------------------ broker pushes
+    def _push(self, report: object) -> None:
+        # Brokers call from their own threads; hand over to the loop.
+        if self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._queue.put_nowait, _Report(report))
+
+    def on_order(self, report: OrderReport) -> None:
+        """An order changed at the broker."""
+        self._push(report)
+
+    def on_trade(self, report: TradeReport) -> None:
+        """A fill."""
+        self._push(report)
+
+    def on_order_error(self, report: OrderErrorReport) -> None:
+        """The broker refused an order outright."""
+        self._push(report)
+
+    def on_cancel_error(self, report: CancelErrorReport) -> None:
+        """The broker refused a cancel."""
+        self._push(report)
+
+    def on_connection(self, report: ConnectionReport) -> None:
+        """The link changed state."""
+        self._push(report)
+
+    # ------------------------------------------------------------------------------ handling
+    async def _handle(self, command: _Command) -> Any:
+        if isinstance(command, _Submit):
+            return await self._submit(command.order_id)
+        if isinstance(command, _Cancel):
+            return await self._cancel(command.order_id)
+        if isinstance(command, _Report):
+            return await self._apply_report(command.report)
+        if isinstance(command, _Call):
+            result = command.fn()
+            if asyncio.iscoroutine(result):
+                return await result
+            return result
+        return None
+
+    def _publish(self, events: list[Event | None]) -> None:
+        for event in events:
+            if event is not None:
+                self.bus.publish(event)
+
+    def _trading_day(self, now: datetime) -> date:
+        return self.calendar.trading_day_of(now.date())
+
+    async def _submit(self, order_id: int) -> dict[str, Any]:
+        now = self.clock.now()
+        row = await self._db(self._load, order_id)
+        if row.status != OrderStatus.PENDING_NEW.value:
+            return order_view(row)
+        if self.broker.state is not ConnectionState.CONNECTED:
+            error: DeskError = BrokerUnavailable(self.broker.state.value)
+            await self._db(self._write, order_id, lambda s, r: [ledger.deny(s, r, error, now)])
+            raise error
+        try:
+            instrument = self.market.instrument(row.stock_code)
+            quote = self.market.quote(instrument.code)
+            if quote is None:
+                raise OrderDenied(
+                    "MARKET_CLOSED", f"{instrument.code} 暂无行情，不能委托", f"No quote for {instrument.code}"
+                )
+            cash, position = await self.broker.buying_view(instrument.code)
+            if not self.broker.freezes_synchronously:
+                cash -= await self._db(self._in_flight_reservations)
+            intent = OrderIntent(
+                instrument.code,
+                Side(row.side),
+                row.quantity,
+                PriceType(row.price_type),
+                row.price,
+            )
+            approval = validate(
+                intent,
+                ValidationContext(
+                    instrument=instrument,
+                    day=self._trading_day(now),
+                    phase=self.calendar.phase(now, instrument),
+                    limits=DailyLimits(quote.limit_up, quote.limit_down),
+                    book=quote.book_view(),
+                    position=position,
+                    available_cash=cash,
+                    fees=self.fees,
+                ),
+            )
+            if self.risk is not None:
+                self.risk.check(row, instrument, approval.freeze_price * row.quantity, quote)
+        except OrderDenied as denied:
+            refusal = denied
+            updated = await self._db(self._write, order_id, lambda s, r: [ledger.deny(s, r, refusal, now)])
+            refusal.data = {"order": order_view(updated), **(refusal.data or {})}
+            raise refusal from None
+        await self._db(self._write, order_id, lambda s, r: [ledger.mark_submitted(s, r, approval.freeze_amount, now)])
+        request = OrderRequest(
+            ref=row.ref,
+            stock_code=row.stock_code,
+            side=Side(row.side),
+            quantity=row.quantity,
+            price_type=PriceType(row.price_type),
+            price=row.price,
+            strategy_name=row.strategy_name,
+        )
+        try:
+            broker_order_id = await self.broker.submit(request)
+        except Exception:
+            # The outcome is unknown (e.g. the link dropped mid-call); reconciliation settles it.
+            log.exception("order %s: broker submit failed; left in flight for reconciliation", order_id)
+            broker_order_id = None
+        if broker_order_id:
+
+            def set_id(session: Session, r: OrderRow) -> list[Event | None]:
+                r.broker_order_id = r.broker_order_id or broker_order_id
+                return []
+
+            updated = await self._db(self._write, order_id, set_id)
+        else:
+            updated = await self._db(self._load, order_id)
+        log.info(
+            "order %s sent: %s %s x%d ref=%s broker_id=%s",
+            order_id,
+            row.side,
+            row.stock_code,
+            row.quantity,
+            row.ref,
+            broker_order_id,
+        )
+        return order_view(updated)
+
+    async def _cancel(self, order_id: int) -> dict[str, Any]:
+        now = self.clock.now()
+        row = await self._db(self._load, order_id)
+        status = OrderStatus(row.status)
+        if status in TERMINAL:
+            raise OrderNotCancelable(
+                f"委托已是终态（{status.value}），不能撤单",
+                f"The order is final ({status.value}); it cannot be cancelled",
+            )
+        if status is OrderStatus.PENDING_CANCEL:
+            return order_view(row)
+        if status is OrderStatus.PENDING_NEW:
+            updated = await self._db(
+                self._write, order_id, lambda s, r: [ledger.cancel_unsent(s, r, "未发送即撤销", now)]
+            )
+            return order_view(updated)
+        if status not in CANCELABLE or not row.broker_order_id:
+            raise OrderNotCancelable(
+                "委托尚未被券商确认，请稍后再撤", "The broker has not acknowledged the order yet; retry shortly"
+            )
+        if self.broker.state is not ConnectionState.CONNECTED:
+            raise BrokerUnavailable(self.broker.state.value)
+        await self.broker.cancel(row.broker_order_id)
+        log.info("order %s: cancel sent (broker id %s)", order_id, row.broker_order_id)
+        return order_view(await self._db(self._load, order_id))
+
+    async def _apply_report(self, report: object) -> None:
+        now = self.clock.now()
+        if isinstance(report, OrderReport):
+            events = await self._db(self._apply_order_report, report, now)
+            self._publish(events)
+        elif isinstance(report, TradeReport):
+            events = await self._db(self._apply_trade, report, now)
+            self._publish(events)
+        elif isinstance(report, OrderErrorReport):
+            events = await self._db(self._apply_order_error, report, now)
+            self._publish(events)
+        elif isinstance(report, CancelErrorReport):
+            log.info(
+                "cancel refused for broker order %s: %s %s", report.broker_order_id, report.error_code, report.error_msg
+            )
+        elif isinstance(report, ConnectionReport):
+            log.info("broker link %s %s", report.state.value, report.message)
+            self.bus.publish(
+                Event(
+                    "status",
+                    {
+                        "state": report.state.value,
+                        "connected": report.state is ConnectionState.CONNECTED,
+                        "message": report.message,
+                    },
+                    now,
+                )
+            )
+            for listener in self.connection_listeners:
+                listener(report)
+
+    # ------------------------------------------------------------------------------ db helpers (engine thread)
+    def _load(self, order_id: int) -> OrderRow:
+        with self.session_factory() as session:
+            row = session.get(OrderRow, order_id)
+            if row is None or row.account_id != self.account_id:
+                raise OrderNotFound(order_id)
+            session.expunge(row)
+            return row
+
+    def _write(self, order_id: int, change: Callable[[Session, OrderRow], list[Event | None]]) -> OrderRow:
+        with unit_of_work(self.session_factory) as session:
+            row = session.get(OrderRow, order_id)
+            if row is None:
+                raise OrderNotFound(order_id)
+            events = change(session, row)
+        self.publish_threadsafe(events)
+        return row
+
+    def publish_threadsafe(self, events: list[Event | None]) -> None:
+        """Publish events from a worker thread after their transaction committed, in order."""
+        if self._loop is not None and any(e is not None for e in events):
+            self._loop.call_soon_threadsafe(self._publish, events)
+
+    def _in_flight_reservations(self) -> Decimal:
+        """Cash reserved by buys sent but not yet acknowledged by a broker that freezes later."""
+        with self.session_factory() as session:
+            rows = session.scalars(
+                select(OrderRow.frozen_amount).where(
+                    OrderRow.account_id == self.account_id,
+                    OrderRow.status == OrderStatus.SUBMITTED.value,
+                    OrderRow.side == Side.BUY.value,
+                )
+            ).all()
+            return sum(rows, Decimal(0))
+
+    def _apply_order_report(self, report: OrderReport, now: datetime) -> list[Event]:
+        with unit_of_work(self.session_factory) as session:
+            row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
+            if row is None:
+                _, events = ledger.import_external(session, self.account_id, report, self._trading_day(now), now)
+                log.info("imported external order %s (%s)", report.broker_order_id, report.stock_code)
+                return events
+            return ledger.apply_order_report(session, row, report, now)
+
+    def _apply_trade(self, report: TradeReport, now: datetime) -> list[Event]:
+        with unit_of_work(self.session_factory) as session:
+            row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
+            events = ledger.record_trade(
+                session, self.account_id, row, report, self.calendar.trading_day_of(report.time.date()), now
+            )
+            if events:
+                log.info(
+                    "fill %s: order %s %s %s x%d @ %s",
+                    report.broker_trade_id,
+                    row.id if row else "?",
+                    report.side.value,
+                    report.stock_code,
+                    report.quantity,
+                    report.price,
+                )
+            return events
+
+    def _apply_order_error(self, report: OrderErrorReport, now: datetime) -> list[Event]:
+        with unit_of_work(self.session_factory) as session:
+            row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
+            if row is None or OrderStatus(row.status) not in OPEN:
+                return []
+            if not ledger.apply_event(row, OrderEvent.REJECT, now):
+                return []
+            row.error = report.error_code or "BROKER_REJECTED"
+            row.error_message = row.status_msg = report.error_msg[:255]
+            log.info("order %s rejected by broker: %s %s", row.id, report.error_code, report.error_msg)
+            return [ledger.append_event(session, row, "rejected", now)]

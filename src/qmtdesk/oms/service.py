@@ -1,0 +1,233 @@
+"""The one way in for orders: API, UI, signals and strategies all call :class:`OrderService`.
+
+It normalises the request, applies ``client_order_id`` idempotency (same payload → the same order,
+a different payload → 409), persists the order in ``pending_new`` before anything is sent, then
+hands it to the engine and returns the order once the broker's immediate answer is applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from qmtdesk.domain.calendar import TradingCalendar
+from qmtdesk.domain.clock import Clock
+from qmtdesk.domain.errors import DeskError, InvalidStockCode, OrderDenied, UnknownInstrument
+from qmtdesk.domain.fees import Side
+from qmtdesk.domain.instruments import classify
+from qmtdesk.domain.orders import OPEN
+from qmtdesk.domain.rules import PriceType
+from qmtdesk.oms import ledger
+from qmtdesk.oms.engine import Engine, MarketData
+from qmtdesk.oms.views import order_view
+from qmtdesk.store.db import unit_of_work
+from qmtdesk.store.tables.orders import OrderRow
+
+log = logging.getLogger(__name__)
+
+SOURCES = frozenset({"api", "ui", "signal", "strategy", "external"})
+
+
+class DuplicateClientOrderId(DeskError):
+    """A ``client_order_id`` reused for a different order."""
+
+    def __init__(self, client_order_id: str, existing: dict[str, Any]) -> None:
+        super().__init__(
+            "DUPLICATE_CLIENT_ORDER_ID",
+            f"client_order_id {client_order_id!r} 已用于另一笔不同的委托",
+            f"client_order_id {client_order_id!r} was already used for a different order",
+            http_status=409,
+            data={"order": existing},
+        )
+
+
+@dataclass(frozen=True)
+class OrderPayload:
+    """An order request as clients send it (validated for shape by the API layer)."""
+
+    stock_code: str
+    side: Side
+    quantity: int
+    price_type: PriceType
+    price: Decimal | None = None
+    client_order_id: str | None = None
+    strategy_name: str = ""
+    remark: str = ""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The result of a submission: the order, and whether this call created it."""
+
+    order: dict[str, Any]
+    created: bool
+
+
+def new_ref_prefix() -> str:
+    """A short per-database tag so our broker references never collide with another desk's."""
+    return "qd" + secrets.token_hex(2)
+
+
+class OrderService:
+    """Submits and cancels orders for one account."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker[Session],
+        engine: Engine,
+        market: MarketData,
+        calendar: TradingCalendar,
+        clock: Clock,
+        ref_prefix: str,
+    ) -> None:
+        self.session_factory = session_factory
+        self.engine = engine
+        self.market = market
+        self.calendar = calendar
+        self.clock = clock
+        self.ref_prefix = ref_prefix
+        self.account_id = engine.account_id
+
+    async def submit(self, payload: OrderPayload, *, source: str, user_id: int | None) -> Submitted:
+        """Persist, validate and send an order. Raises OrderDenied (422) with ``data.order`` when refused."""
+        code, name, code_error = self._resolve(payload.stock_code)
+        fields = {
+            "stock_code": code,
+            "side": payload.side.value,
+            "quantity": payload.quantity,
+            "price_type": payload.price_type.value,
+            "price": _norm_price(payload.price),
+            "strategy_name": payload.strategy_name,
+            "remark": payload.remark,
+        }
+        digest = ledger.payload_hash(fields)
+        now = self.clock.now()
+        new = ledger.NewOrder(
+            account_id=self.account_id,
+            client_order_id=payload.client_order_id,
+            stock_code=code,
+            stock_name=name,
+            side=payload.side.value,
+            price_type=payload.price_type.value,
+            price=payload.price,
+            quantity=payload.quantity,
+            strategy_name=payload.strategy_name,
+            remark=payload.remark,
+            source=source,
+            user_id=user_id,
+            trading_day=self.calendar.trading_day_of(now.date()),
+            payload_hash=digest,
+        )
+        existing, row_id = await asyncio.to_thread(self._create, new, code_error)
+        if existing is not None:
+            return Submitted(existing, created=False)
+        assert row_id is not None
+        if code_error is not None:
+            denied = await asyncio.to_thread(self._load_view, row_id)
+            code_error.data = {"order": denied}
+            raise code_error
+        order = await self.engine.submit(row_id)
+        # Let the broker's immediate reports (acceptance, fills) land before answering.
+        await self.engine.barrier()
+        return Submitted(await asyncio.to_thread(self._load_view, row_id) or order, created=True)
+
+    async def cancel(self, order_id: int) -> dict[str, Any]:
+        """Request a cancel; returns the order (``pending_cancel`` or final)."""
+        await self.engine.cancel(order_id)
+        await self.engine.barrier()
+        view = await asyncio.to_thread(self._load_view, order_id)
+        assert view is not None
+        return view
+
+    async def cancel_all(self, stock_code: str | None = None, side: Side | None = None) -> dict[str, Any]:
+        """Cancel every open order, optionally of one code or side; refusals are reported per order."""
+        code = classify(stock_code).code if stock_code else None
+        ids = await asyncio.to_thread(self._open_ids, code, side)
+        orders, refused = [], []
+        for order_id in ids:
+            try:
+                await self.engine.cancel(order_id)
+            except DeskError as exc:
+                refused.append({"order_id": order_id, "error": exc.code, "message": exc.message_zh})
+        await self.engine.barrier()
+        for order_id in ids:
+            view = await asyncio.to_thread(self._load_view, order_id)
+            if view is not None:
+                orders.append(view)
+        return {"requested": len(ids), "orders": orders, "refused": refused}
+
+    # ------------------------------------------------------------------------------ helpers
+    def _resolve(self, raw: str) -> tuple[str, str, OrderDenied | None]:
+        """Normalised code and name, or the raw text and the refusal to store with it."""
+        try:
+            info = classify(raw)
+        except InvalidStockCode as exc:
+            return str(raw)[:32], "", exc
+        try:
+            instrument = self.market.instrument(info.code)
+        except UnknownInstrument as exc:
+            return info.code, "", exc
+        return instrument.code, instrument.name, None
+
+    def _create(self, new: ledger.NewOrder, code_error: OrderDenied | None) -> tuple[dict[str, Any] | None, int | None]:
+        """Insert the order (or find the one this client id already made)."""
+        if new.client_order_id:
+            with self.session_factory() as session:
+                found = ledger.find_by_client_id(session, self.account_id, new.client_order_id)
+                if found is not None:
+                    return self._same_or_conflict(found, new), None
+        try:
+            with unit_of_work(self.session_factory) as session:
+                row, created = ledger.create_order(session, new, self.ref_prefix, self.clock.now())
+                events = [created]
+                if code_error is not None:
+                    events.append(ledger.deny(session, row, code_error, self.clock.now()))
+                row_id = row.id
+        except IntegrityError:
+            # A concurrent request with the same client_order_id won the insert.
+            with self.session_factory() as session:
+                found = ledger.find_by_client_id(session, self.account_id, new.client_order_id or "")
+                if found is None:
+                    raise
+                return self._same_or_conflict(found, new), None
+        self.engine.publish_threadsafe(events)
+        return None, row_id
+
+    def _same_or_conflict(self, found: OrderRow, new: ledger.NewOrder) -> dict[str, Any]:
+        if found.payload_hash != new.payload_hash:
+            raise DuplicateClientOrderId(new.client_order_id or "", order_view(found))
+        return order_view(found)
+
+    def _load_view(self, order_id: int) -> dict[str, Any] | None:
+        with self.session_factory() as session:
+            row = session.get(OrderRow, order_id)
+            return order_view(row) if row is not None and row.account_id == self.account_id else None
+
+    def _open_ids(self, code: str | None, side: Side | None) -> list[int]:
+        with self.session_factory() as session:
+            query = select(OrderRow.id).where(
+                OrderRow.account_id == self.account_id, OrderRow.status.in_([s.value for s in OPEN])
+            )
+            if code:
+                query = query.where(OrderRow.stock_code == code)
+            if side:
+                query = query.where(OrderRow.side == side.value)
+            return list(session.scalars(query.order_by(OrderRow.id)))
+
+
+def _norm_price(price: Decimal | None) -> str | None:
+    if price is None:
+        return None
+    try:
+        return str(price.normalize())
+    except InvalidOperation:
+        return str(price)
