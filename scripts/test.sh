@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Runs every check and test: lint, types, unit/integration/API tests (SQLite, and PostgreSQL when one
-# answers on 127.0.0.1:5432 or QMTDESK_TEST_DATABASE_URL is set).
+# Runs every check and test: lint, types, unit/integration/API tests on SQLite, and on PostgreSQL
+# when QMTDESK_TEST_DATABASE_URL is set or a server answers on 127.0.0.1:5432; then the web UI's
+# unit tests and a check that the shipped UI build matches its sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh dev
+
+if [ -z "${QMTDESK_TEST_DATABASE_URL:-}" ] &&
+   .venv/bin/python -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 1).close()' 2>/dev/null; then
+  export QMTDESK_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test"
+  echo "== PostgreSQL found on 127.0.0.1:5432: persistence and API tests run on it too"
+fi
+
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
@@ -11,3 +19,12 @@ echo "== mypy (domain, oms)"
 .venv/bin/mypy
 echo "== pytest"
 .venv/bin/python -m pytest -n 2 -q "$@"
+
+if [ -f frontend/package.json ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "== web UI: unit tests and build check"
+    (cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm test --silent && node scripts/check-build.mjs)
+  else
+    echo "== web UI: npm not found, skipping its unit tests (the Python suite above covers the server)"
+  fi
+fi

@@ -83,16 +83,26 @@ describe('StreamClient', () => {
     expect(c.state).toBe('open')
   })
 
-  it('delivers stream messages and answers server pings', () => {
-    const c = client()
+  it('delivers stream messages; server pings keep the link alive without an answer', () => {
+    const c = client({ pingIntervalMs: 20_000, staleAfterMs: 50_000 })
     c.start(['orders'])
     const ws = last()
     ws.open()
     ws.receive({ type: 'auth_ok' })
+    ws.receive({ type: 'subscribed', streams: ['orders'] })
     ws.receive({ stream: 'orders', seq: 41, time: 't', data: { order_id: 'o1' } })
-    ws.receive({ type: 'ping' })
+    const sentBefore = ws.sent.length
+    ws.receive({ type: 'ping', time: 't' })
     expect(messages).toHaveLength(1)
-    expect(ws.sent[ws.sent.length - 1]).toEqual({ action: 'pong' })
+    expect(ws.sent).toHaveLength(sentBefore)
+    // server pings every 15 s keep the watchdog quiet even when our pongs are slow
+    for (let i = 0; i < 6; i++) {
+      vi.advanceTimersByTime(15_000)
+      ws.receive({ type: 'ping', time: 't' })
+    }
+    expect(c.state).toBe('open')
+    expect(FakeWS.instances).toHaveLength(1)
+    c.stop()
   })
 
   it('reconnects with backoff and resumes with since_seq', () => {

@@ -94,6 +94,9 @@ class Desk:
             initial_cash=settings.paper_cash,
             store=SqlPaperStore(session_factory),
         )
+        if isinstance(clock, SimulatedClock) and exchange.cursor is not None and exchange.cursor > clock.now():
+            # A simulated clock resumes where the paper exchange stopped; it never runs backwards.
+            clock.set(exchange.cursor)
         broker = PaperBroker(exchange, tick_seconds=settings.paper_tick_seconds)
         market = MarketService(universe, simulated)
         engine = Engine(

@@ -1,4 +1,4 @@
-// WebSocket client of /api/v1/ws: auth first, then subscribe (with since_seq on resume), pings,
+// WebSocket client of /api/v1/ws: auth first, then subscribe (with since_seq on resume), client pings,
 // a stale-link watchdog and reconnects with capped exponential backoff.
 import type { StreamMessage } from '@/api/types'
 
@@ -209,9 +209,8 @@ export class StreamClient {
         this.startPing()
         break
       }
-      case 'ping':
-        this.send({ action: 'pong' })
-        break
+      // Server pings ({"type":"ping"}) and our pongs only prove the link is alive (lastMessageAt);
+      // API.md defines no client answer to a server ping.
       case 'error':
         if (!this.authed) this.o.onAuthFailed?.()
         break

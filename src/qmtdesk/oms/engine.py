@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -267,7 +267,7 @@ class Engine:
             return result
         return None
 
-    def _publish(self, events: list[Event | None]) -> None:
+    def _publish(self, events: Sequence[Event | None]) -> None:
         for event in events:
             if event is not None:
                 self.bus.publish(event)
@@ -432,7 +432,7 @@ class Engine:
         self.publish_threadsafe(events)
         return row
 
-    def publish_threadsafe(self, events: list[Event | None]) -> None:
+    def publish_threadsafe(self, events: Sequence[Event | None]) -> None:
         """Publish events from a worker thread after their transaction committed, in order."""
         if self._loop is not None and any(e is not None for e in events):
             self._loop.call_soon_threadsafe(self._publish, events)

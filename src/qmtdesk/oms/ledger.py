@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -111,7 +112,7 @@ def create_order(session: Session, new: NewOrder, ref_prefix: str, now: datetime
     row = OrderRow(
         account_id=new.account_id,
         client_order_id=new.client_order_id,
-        ref=f"{ref_prefix}-tmp-{now.timestamp()}-{id(new)}",
+        ref=f"tmp-{uuid.uuid4().hex[:24]}",  # replaced by the id-based reference below
         payload_hash=new.payload_hash,
         stock_code=new.stock_code,
         stock_name=new.stock_name,

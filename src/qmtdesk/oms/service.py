@@ -26,6 +26,7 @@ from qmtdesk.domain.instruments import classify
 from qmtdesk.domain.orders import OPEN
 from qmtdesk.domain.rules import PriceType
 from qmtdesk.oms import ledger
+from qmtdesk.oms.bus import Event
 from qmtdesk.oms.engine import Engine, MarketData
 from qmtdesk.oms.views import order_view
 from qmtdesk.store.db import unit_of_work
@@ -138,7 +139,8 @@ class OrderService:
         order = await self.engine.submit(row_id)
         # Let the broker's immediate reports (acceptance, fills) land before answering.
         await self.engine.barrier()
-        return Submitted(await asyncio.to_thread(self._load_view, row_id) or order, created=True)
+        latest = await asyncio.to_thread(self._load_view, row_id)
+        return Submitted(latest if latest is not None else order, created=True)
 
     async def cancel(self, order_id: int) -> dict[str, Any]:
         """Request a cancel; returns the order (``pending_cancel`` or final)."""
@@ -188,7 +190,7 @@ class OrderService:
         try:
             with unit_of_work(self.session_factory) as session:
                 row, created = ledger.create_order(session, new, self.ref_prefix, self.clock.now())
-                events = [created]
+                events: list[Event | None] = [created]
                 if code_error is not None:
                     events.append(ledger.deny(session, row, code_error, self.clock.now()))
                 row_id = row.id

@@ -204,7 +204,7 @@ async def _place(
         raise
     if result.created:
         _audit(desk, principal.username, "order.submit", str(result.order["order_id"]), detail, client_ip(request))
-        response.status_code = 201
+    response.status_code = 201 if result.created else 200
     return ok({"order": result.order})
 
 
