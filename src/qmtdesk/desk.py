@@ -40,6 +40,7 @@ REF_PREFIX_KEY = "desk.ref_prefix"
 PAPER_ACCOUNT_ID = "PAPER"
 #: Equity-curve points: every minute while the market trades, and at each close.
 SNAPSHOT_SECONDS = 60
+ACCOUNT_REFRESH_SECONDS = 15
 
 
 @dataclass
@@ -146,6 +147,9 @@ class Desk:
 
         await reconcile(self.engine)
         self.tasks.append(asyncio.create_task(self._snapshot_forever(), name="equity-snapshots"))
+        self._account_dirty = asyncio.Event()
+        self.bus.subscribe(lambda e: self._account_dirty.set() if e.stream == "trades" else None)
+        self.tasks.append(asyncio.create_task(self._publish_account_forever(), name="account-stream"))
 
     async def stop(self) -> None:
         """Stop jobs, the broker and the engine; release the database."""
@@ -207,6 +211,34 @@ class Desk:
                     await self.snapshot_equity(note="intraday")
             except Exception:
                 log.exception("equity snapshot failed")
+
+    async def _publish_account_forever(self) -> None:
+        """Push ``account`` and ``positions`` after fills (batched) and every 15 s while trading."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._account_dirty.wait(), ACCOUNT_REFRESH_SECONDS)
+            self._account_dirty.clear()
+            await asyncio.sleep(0.05)  # let a burst of fills land first
+            try:
+                from qmtdesk.api.views import account_view, position_view
+
+                now = self.clock.now()
+                account = await self.broker.query_account()
+                positions = await self.broker.query_positions()
+                views, floating = [], Decimal(0)
+                for p in positions:
+                    quote = self.market.quote(p.stock_code)
+                    last = quote.last_price if quote else p.avg_price
+                    floating += (last - p.avg_price) * p.volume
+                    instrument = self.universe.find(p.stock_code)
+                    days = self.calendar.trading_days_between(p.opened_on.date(), now.date()) if p.opened_on else None
+                    views.append(position_view(p, instrument.name if instrument else "", last, days))
+                base = self.day_start_asset(self.calendar.trading_day_of(now.date()))
+                today = account.total_asset - base if base is not None else None
+                self.bus.publish(Event("account", account_view(account, floating, today), now))
+                self.bus.publish(Event("positions", {"items": views}, now))
+            except Exception:
+                log.exception("account stream update failed")
 
     def day_start_asset(self, day: date) -> Decimal | None:
         """Total asset at the last close before ``day`` (the base of today's P&L)."""

@@ -92,6 +92,10 @@ def status(principal: Reader, desk: DeskDep) -> dict[str, Any]:
             "server_time": now.isoformat(),
             "halted": False,
             "quotes": desk.market.source,
+            "fees": {
+                "commission_rate": str(desk.fees.commission_rate),
+                "commission_min": str(desk.fees.commission_min),
+            },
         }
     )
 
@@ -360,7 +364,12 @@ async def cancel(order_id: int, principal: TradeGuard, desk: DeskDep, request: R
 
 
 def _list_trades(
-    desk: Desk, page: Page, stock_code: str | None, order_id: int | None, trading_day: date | None
+    desk: Desk,
+    page: Page,
+    stock_code: str | None,
+    order_id: int | None,
+    trading_day: date | None,
+    side: Side | None = None,
 ) -> dict[str, Any]:
     code = _code_filter(stock_code)
     with desk.session_factory() as session:
@@ -371,6 +380,8 @@ def _list_trades(
             query = query.where(TradeRow.order_id == order_id)
         if trading_day:
             query = query.where(TradeRow.trading_day == trading_day)
+        if side:
+            query = query.where(TradeRow.side == side.value)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(query.order_by(TradeRow.id.desc()).offset(page.offset).limit(page.page_size))
         return paged([trade_view(r) for r in rows], total, page)
@@ -384,8 +395,9 @@ def trades(
     stock_code: str | None = Query(None, max_length=32),
     order_id: int | None = None,
     trading_day: date | None = None,
+    side: Side | None = None,
 ) -> dict[str, Any]:
-    return _list_trades(desk, page, stock_code, order_id, trading_day)
+    return _list_trades(desk, page, stock_code, order_id, trading_day, side)
 
 
 @router.get("/records", summary="Fills (alias of /trading/trades)")
@@ -396,8 +408,9 @@ def records(
     stock_code: str | None = Query(None, max_length=32),
     order_id: int | None = None,
     trading_day: date | None = None,
+    side: Side | None = None,
 ) -> dict[str, Any]:
-    return _list_trades(desk, page, stock_code, order_id, trading_day)
+    return _list_trades(desk, page, stock_code, order_id, trading_day, side)
 
 
 @router.get("/equity", summary="The equity curve")
