@@ -12,6 +12,15 @@ if [ -z "${QMTDESK_TEST_DATABASE_URL:-}" ] &&
   echo "== PostgreSQL found on 127.0.0.1:5432: persistence and API tests run on it too"
 fi
 
+if [ -f frontend/package.json ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "== web UI: unit tests and build check"
+    (cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm test --silent && node scripts/check-build.mjs)
+  else
+    echo "== web UI: npm not found, skipping its unit tests (the Python checks below still run)"
+  fi
+fi
+
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
@@ -20,11 +29,3 @@ echo "== mypy (domain, oms)"
 echo "== pytest"
 .venv/bin/python -m pytest -n 2 -q "$@"
 
-if [ -f frontend/package.json ]; then
-  if command -v npm >/dev/null 2>&1; then
-    echo "== web UI: unit tests and build check"
-    (cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm test --silent && node scripts/check-build.mjs)
-  else
-    echo "== web UI: npm not found, skipping its unit tests (the Python suite above covers the server)"
-  fi
-fi
