@@ -11,21 +11,25 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qmtdesk.auth.service import AuthService
+from qmtdesk.brokers.base import ConnectionReport, ConnectionState
 from qmtdesk.brokers.paper.broker import PaperBroker
 from qmtdesk.brokers.paper.exchange import PaperExchange
 from qmtdesk.brokers.paper.store import SqlPaperStore
-from qmtdesk.config import Settings
+from qmtdesk.brokers.xtquant.broker import XtQuantBroker, XtQuantConfig
+from qmtdesk.config import Settings, with_db_config
 from qmtdesk.domain.calendar import TradingCalendar
 from qmtdesk.domain.clock import SHANGHAI, Clock, SimulatedClock, SystemClock
+from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.fees import FeeSchedule
 from qmtdesk.domain.rules import Phase
 from qmtdesk.market.service import MarketService
 from qmtdesk.market.simulator import SimulatedMarket
 from qmtdesk.market.universe import Universe, load_universe
+from qmtdesk.market.xtdata import XtDataMarket
 from qmtdesk.oms.bus import Event, EventBus
 from qmtdesk.oms.engine import Engine, TradingBroker
 from qmtdesk.oms.service import OrderService, new_ref_prefix
@@ -40,6 +44,10 @@ REF_PREFIX_KEY = "desk.ref_prefix"
 PAPER_ACCOUNT_ID = "PAPER"
 #: Equity-curve points: every minute while the market trades, and at each close.
 SNAPSHOT_SECONDS = 60
+RECONCILE_SECONDS = 60
+LIVE_PHASES = frozenset(
+    {Phase.OPENING_AUCTION, Phase.OPENING_AUCTION_NO_CANCEL, Phase.CONTINUOUS, Phase.CLOSING_AUCTION}
+)
 ACCOUNT_REFRESH_SECONDS = 15
 
 
@@ -61,7 +69,8 @@ class Desk:
     orders: OrderService
     fees: FeeSchedule
     bootstrap_password: str | None = None
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    tasks: list[asyncio.Future[Any]] = field(default_factory=list)
+    _reconcile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def paper(self) -> PaperBroker | None:
@@ -82,24 +91,32 @@ class Desk:
         fees = FeeSchedule(commission_rate=settings.commission_rate, commission_min=settings.commission_min)
         universe = Universe(load_universe(settings.paper_universe))
         bus = EventBus()
-        if settings.broker != "paper":
-            raise NotImplementedError("the xtquant broker adapter is not available in this build")
-        clock: Clock = SystemClock() if settings.paper_clock == "realtime" else SimulatedClock(settings.paper_clock)
-        simulated = SimulatedMarket(universe, calendar, volatility=settings.paper_volatility, seed=settings.paper_seed)
-        exchange = PaperExchange(
-            market=simulated,
-            calendar=calendar,
-            clock=clock,
-            fees=fees,
-            account_id=PAPER_ACCOUNT_ID,
-            initial_cash=settings.paper_cash,
-            store=SqlPaperStore(session_factory),
-        )
-        if isinstance(clock, SimulatedClock) and exchange.cursor is not None and exchange.cursor > clock.now():
-            # A simulated clock resumes where the paper exchange stopped; it never runs backwards.
-            clock.set(exchange.cursor)
-        broker = PaperBroker(exchange, tick_seconds=settings.paper_tick_seconds)
-        market = MarketService(universe, simulated)
+        simulated: SimulatedMarket | None = None
+        broker: TradingBroker
+        if settings.broker == "xtquant":
+            clock: Clock = SystemClock()
+            broker = XtQuantBroker(lambda: _miniqmt_config(settings, session_factory), clock)
+            quotes: Any = XtDataMarket(clock, universe)
+        else:
+            clock = SystemClock() if settings.paper_clock == "realtime" else SimulatedClock(settings.paper_clock)
+            simulated = SimulatedMarket(
+                universe, calendar, volatility=settings.paper_volatility, seed=settings.paper_seed
+            )
+            exchange = PaperExchange(
+                market=simulated,
+                calendar=calendar,
+                clock=clock,
+                fees=fees,
+                account_id=PAPER_ACCOUNT_ID,
+                initial_cash=settings.paper_cash,
+                store=SqlPaperStore(session_factory),
+            )
+            if isinstance(clock, SimulatedClock) and exchange.cursor is not None and exchange.cursor > clock.now():
+                # A simulated clock resumes where the paper exchange stopped; it never runs backwards.
+                clock.set(exchange.cursor)
+            broker = PaperBroker(exchange, tick_seconds=settings.paper_tick_seconds)
+            quotes = simulated
+        market = MarketService(universe, quotes)
         engine = Engine(
             session_factory=session_factory,
             broker=broker,
@@ -133,8 +150,11 @@ class Desk:
             fees=fees,
             bootstrap_password=bootstrap_password,
         )
-        simulated.add_listener(desk._publish_quote)
-        broker.close_hooks.append(desk._on_close)
+        quotes.add_listener(desk._publish_quote)
+        if isinstance(broker, PaperBroker):
+            broker.close_hooks.append(desk._on_close)
+        engine.connection_listeners.append(desk._on_connection)
+        engine.reconcile_requests.append(desk._request_reconcile)
         return desk
 
     # ------------------------------------------------------------------------------ run
@@ -143,9 +163,10 @@ class Desk:
         self._loop = asyncio.get_running_loop()
         await self.engine.start()
         await self.broker.connect()
-        from qmtdesk.oms.reconcile import reconcile
-
-        await reconcile(self.engine)
+        if self.broker.state is ConnectionState.CONNECTED:
+            await self.reconcile("start")
+        self._started = True
+        self.tasks.append(asyncio.create_task(self._reconcile_forever(), name="periodic-reconciliation"))
         self.tasks.append(asyncio.create_task(self._snapshot_forever(), name="equity-snapshots"))
         self._account_dirty = asyncio.Event()
         self.bus.subscribe(lambda e: self._account_dirty.set() if e.stream == "trades" else None)
@@ -163,8 +184,45 @@ class Desk:
             await close()
         else:
             await self.broker.disconnect()
+        close_quotes = getattr(self.market.quotes, "close", None)
+        if close_quotes is not None and self.paper is None:
+            close_quotes()
         await self.engine.stop()
         self.db.dispose()
+
+    # ------------------------------------------------------------------------------ reconciliation
+    async def reconcile(self, why: str) -> dict[str, int] | None:
+        """Make the ledger agree with the broker (one run at a time)."""
+        from qmtdesk.oms.reconcile import reconcile
+
+        async with self._reconcile_lock:
+            if self.broker.state is not ConnectionState.CONNECTED:
+                return None
+            try:
+                result = await reconcile(self.engine)
+            except DeskError as exc:
+                log.warning("reconciliation (%s) failed: %s", why, exc.message_en)
+                return None
+            log.info("reconciliation (%s): %s", why, result)
+            return result
+
+    def _on_connection(self, report: ConnectionReport) -> None:
+        # Every reconnect reconciles: fills that happened during the gap are found by query.
+        if report.state is ConnectionState.CONNECTED and getattr(self, "_started", False):
+            self.tasks.append(asyncio.ensure_future(self.reconcile("reconnect")))
+
+    def _request_reconcile(self, reason: str) -> None:
+        if getattr(self, "_started", False):
+            self.tasks.append(asyncio.ensure_future(self.reconcile(reason)))
+
+    async def _reconcile_forever(self) -> None:
+        """While the market trades, reconcile with a live broker every minute (pushes can be lost)."""
+        while True:
+            await asyncio.sleep(RECONCILE_SECONDS)
+            if self.paper is not None:
+                continue
+            if self.calendar.phase(self.clock.now()) in LIVE_PHASES:
+                await self.reconcile("periodic")
 
     # ------------------------------------------------------------------------------ quotes and equity
     def _publish_quote(self, quote: Any) -> None:
@@ -240,17 +298,41 @@ class Desk:
             except Exception:
                 log.exception("account stream update failed")
 
+    async def restart_equity_curve(self, note: str) -> None:
+        """A fresh account (paper reset): drop the old curve and start a new one from now."""
+
+        def drop() -> None:
+            with unit_of_work(self.session_factory) as session:
+                session.execute(
+                    delete(AccountSnapshotRow).where(AccountSnapshotRow.account_id == self.broker.account_id)
+                )
+
+        await asyncio.to_thread(drop)
+        await self.snapshot_equity(note=note)
+
     def day_start_asset(self, day: date) -> Decimal | None:
-        """Total asset at the last close before ``day`` (the base of today's P&L)."""
+        """Total asset at the last close before ``day``, or at a reset during it (the base of today's P&L)."""
         start = datetime.combine(day, time(0), SHANGHAI)
+        account = AccountSnapshotRow.account_id == self.broker.account_id
         with self.session_factory() as session:
             row = session.scalars(
                 select(AccountSnapshotRow)
-                .where(AccountSnapshotRow.account_id == self.broker.account_id, AccountSnapshotRow.time < start)
+                .where(account, (AccountSnapshotRow.time < start) | (AccountSnapshotRow.note == "reset"))
                 .order_by(AccountSnapshotRow.time.desc())
                 .limit(1)
             ).first()
             return row.total_asset if row else None
+
+
+def _miniqmt_config(settings: Settings, session_factory: sessionmaker[Session]) -> XtQuantConfig:
+    """MiniQMT settings as they are now: environment first, then what the UI stored."""
+    with session_factory() as session:
+        effective = with_db_config(settings, read_app_config(session))
+    return XtQuantConfig(
+        userdata_path=effective.miniqmt_userdata_path or "",
+        account_id=effective.miniqmt_account_id or "",
+        account_type=effective.miniqmt_account_type or "STOCK",
+    )
 
 
 def _ref_prefix(session_factory: sessionmaker[Session], clock: Clock) -> str:

@@ -114,6 +114,15 @@ class AccountReport:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderAckReport:
+    """The broker's answer to an asynchronous submission: its order id for our reference."""
+
+    ref: str | None
+    broker_order_id: str | None
+    error_msg: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class OrderErrorReport:
     """An order the broker refused before it had a status (xtquant ``on_order_error``)."""
 
@@ -149,6 +158,9 @@ class BrokerListener(Protocol):
 
     def on_trade(self, report: TradeReport) -> None:
         """A fill happened."""
+
+    def on_order_ack(self, report: OrderAckReport) -> None:
+        """An asynchronous submission was answered with a broker order id."""
 
     def on_order_error(self, report: OrderErrorReport) -> None:
         """An order was refused outright."""

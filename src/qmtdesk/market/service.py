@@ -14,6 +14,8 @@ class MarketService:
     def __init__(self, universe: Universe, quotes: QuoteProvider) -> None:
         self.universe = universe
         self.quotes = quotes
+        # Live quote sources describe instruments themselves (names, limits, suspension).
+        self._lookup = getattr(quotes, "instrument", None)
 
     @property
     def source(self) -> str:
@@ -22,6 +24,8 @@ class MarketService:
 
     def instrument(self, code: str) -> Instrument:
         """The instrument of a code in any spelling (INVALID_STOCK_CODE / UNKNOWN_INSTRUMENT otherwise)."""
+        if self._lookup is not None:
+            return self._lookup(code)  # type: ignore[no-any-return]
         return self.universe.get(code)
 
     def quote(self, code: str) -> Quote | None:

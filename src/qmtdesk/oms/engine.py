@@ -26,6 +26,7 @@ from qmtdesk.brokers.base import (
     CancelErrorReport,
     ConnectionReport,
     ConnectionState,
+    OrderAckReport,
     OrderErrorReport,
     OrderReport,
     OrderRequest,
@@ -165,6 +166,9 @@ class Engine:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connection_listeners: list[Callable[[ConnectionReport], None]] = []
+        #: Called (on the loop) when a report shows the ledger must query the broker: status 255, or
+        #: a filled order whose fills have not all arrived. Never infers fills itself.
+        self.reconcile_requests: list[Callable[[str], None]] = []
 
     # ------------------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -238,6 +242,10 @@ class Engine:
 
     def on_trade(self, report: TradeReport) -> None:
         """A fill."""
+        self._push(report)
+
+    def on_order_ack(self, report: OrderAckReport) -> None:
+        """The broker answered a submission with its order id."""
         self._push(report)
 
     def on_order_error(self, report: OrderErrorReport) -> None:
@@ -388,8 +396,12 @@ class Engine:
         if isinstance(report, OrderReport):
             events = await self._db(self._apply_order_report, report, now)
             self._publish(events)
+            self._check_followups(report, events)
         elif isinstance(report, TradeReport):
             events = await self._db(self._apply_trade, report, now)
+            self._publish(events)
+        elif isinstance(report, OrderAckReport):
+            events = await self._db(self._apply_ack, report, now)
             self._publish(events)
         elif isinstance(report, OrderErrorReport):
             events = await self._db(self._apply_order_error, report, now)
@@ -413,6 +425,20 @@ class Engine:
             )
             for listener in self.connection_listeners:
                 listener(report)
+
+    def _check_followups(self, report: OrderReport, events: Sequence[Event | None]) -> None:
+        reason = None
+        if report.status is OrderStatus.UNKNOWN:
+            reason = f"order {report.broker_order_id} reported status 255"
+        elif report.status is OrderStatus.FILLED:
+            for event in events:
+                data = event.data if event is not None else {}
+                if data.get("status") == "filled" and data.get("filled_quantity", 0) < data.get("quantity", 0):
+                    reason = f"order {report.broker_order_id} filled but fills are missing"
+        if reason is not None:
+            log.info("querying the broker: %s", reason)
+            for request in self.reconcile_requests:
+                request(reason)
 
     # ------------------------------------------------------------------------------ db helpers (engine thread)
     def _load(self, order_id: int) -> OrderRow:
@@ -475,6 +501,17 @@ class Engine:
                     report.price,
                 )
             return events
+
+    def _apply_ack(self, report: OrderAckReport, now: datetime) -> list[Event]:
+        if not report.broker_order_id:
+            return []  # a failed submission: its order error follows
+        with unit_of_work(self.session_factory) as session:
+            row = ledger.find_for_report(session, self.account_id, None, report.ref)
+            if row is None or row.broker_order_id == report.broker_order_id:
+                return []
+            row.broker_order_id = report.broker_order_id
+            row.updated_at = now
+            return [ledger.append_event(session, row, "acknowledged", now)]
 
     def _apply_order_error(self, report: OrderErrorReport, now: datetime) -> list[Event]:
         with unit_of_work(self.session_factory) as session:

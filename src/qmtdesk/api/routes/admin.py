@@ -147,6 +147,7 @@ async def reset(principal: Admin, desk: DeskDep, request: Request, body: ResetBo
     await desk.orders.cancel_all()
     await broker.reset(body.cash)
     await desk.engine.barrier()
+    await desk.restart_equity_curve("reset")
     from qmtdesk.oms.reconcile import reconcile
 
     await reconcile(desk.engine)

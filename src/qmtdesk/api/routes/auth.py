@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from qmtdesk.api.deps import Admin, DeskDep, Interactive, PrincipalDep, client_ip
-from qmtdesk.api.envelope import ok
+from qmtdesk.api.envelope import IdPath, ok
 from qmtdesk.auth.service import ApiTokenInfo, UserInfo
 from qmtdesk.oms.views import iso
 
@@ -157,7 +157,7 @@ def create_token(body: ApiTokenBody, principal: Interactive, desk: DeskDep, requ
 
 
 @router.delete("/auth/api-tokens/{token_id}", summary="Revoke an API token")
-def revoke_token(token_id: int, principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
+def revoke_token(token_id: IdPath, principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
     desk.auth.revoke_api_token(principal.user_id, token_id, any_user=principal.is_admin, ip=client_ip(request))
     return ok({"revoked": token_id})
 
@@ -182,7 +182,9 @@ async def create_user(body: NewUserBody, principal: Admin, desk: DeskDep, reques
 
 
 @users.patch("/users/{user_id}", summary="Change a user's role, status or passwords (admin)")
-def update_user(user_id: int, body: UserPatchBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
+def update_user(
+    user_id: IdPath, body: UserPatchBody, principal: Admin, desk: DeskDep, request: Request
+) -> dict[str, Any]:
     user = desk.auth.update_user(
         user_id,
         role=body.role,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qmtdesk.api.deps import Admin, DeskDep, Reader, TradeGuard, client_ip
-from qmtdesk.api.envelope import Page, ok, page_params, paged
+from qmtdesk.api.envelope import IdPath, IdQuery, Page, ok, page_params, paged
 from qmtdesk.api.views import account_view, position_view
 from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.desk import Desk
@@ -91,6 +91,8 @@ def status(principal: Reader, desk: DeskDep) -> dict[str, Any]:
             "phase_detail": desk.calendar.phase(now).value,
             "server_time": now.isoformat(),
             "halted": False,
+            "message": getattr(desk.broker, "last_error", ""),
+            "session_id": getattr(desk.broker, "session_id", None),
             "quotes": desk.market.source,
             "fees": {
                 "commission_rate": str(desk.fees.commission_rate),
@@ -325,7 +327,7 @@ def order_by_client_id(client_order_id: str, principal: Reader, desk: DeskDep) -
 
 
 @router.get("/orders/{order_id}", summary="One order with its event timeline")
-def get_order(order_id: int, principal: Reader, desk: DeskDep) -> dict[str, Any]:
+def get_order(order_id: IdPath, principal: Reader, desk: DeskDep) -> dict[str, Any]:
     with desk.session_factory() as session:
         return ok(_with_events(session, _order_or_404(session, desk, order_id)))
 
@@ -348,7 +350,7 @@ async def cancel_all(
 
 
 @router.post("/orders/{order_id}/cancel", summary="Cancel an order")
-async def cancel(order_id: int, principal: TradeGuard, desk: DeskDep, request: Request) -> dict[str, Any]:
+async def cancel(order_id: IdPath, principal: TradeGuard, desk: DeskDep, request: Request) -> dict[str, Any]:
     try:
         order = await desk.orders.cancel(order_id)
     except DeskError as refused:
@@ -393,7 +395,7 @@ def trades(
     desk: DeskDep,
     page: Annotated[Page, Depends(page_params)],
     stock_code: str | None = Query(None, max_length=32),
-    order_id: int | None = None,
+    order_id: IdQuery = None,
     trading_day: date | None = None,
     side: Side | None = None,
 ) -> dict[str, Any]:
@@ -406,7 +408,7 @@ def records(
     desk: DeskDep,
     page: Annotated[Page, Depends(page_params)],
     stock_code: str | None = Query(None, max_length=32),
-    order_id: int | None = None,
+    order_id: IdQuery = None,
     trading_day: date | None = None,
     side: Side | None = None,
 ) -> dict[str, Any]:

@@ -1,0 +1,219 @@
+"""Quotes and instruments from MiniQMT's ``xtquant.xtdata``.
+
+Names, reference prices, limit prices (the vendor's ``UpStopPrice``/``DownStopPrice`` are preferred
+over computing them), tick and suspension come from ``get_instrument_detail``; snapshots with the
+five-level book from ``get_full_tick``; live pushes from ``subscribe_quote``. Every xtdata call runs
+on one dedicated thread.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time as _time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from decimal import Decimal
+from types import ModuleType
+from typing import Any
+
+from qmtdesk.domain.clock import SHANGHAI, Clock
+from qmtdesk.domain.errors import UnknownInstrument
+from qmtdesk.domain.instruments import Instrument, classify
+from qmtdesk.market.quotes import Level, Quote, QuoteListener
+from qmtdesk.market.universe import Universe
+
+log = logging.getLogger(__name__)
+
+#: A snapshot younger than this is served from the cache instead of asking xtdata again.
+TICK_CACHE_SECONDS = 1.0
+
+
+def load_xtdata() -> ModuleType:
+    """``xtquant.xtdata`` without the package's import-time update check."""
+    from qmtdesk.brokers.xtquant.sdk import load_sdk
+
+    load_sdk()
+    xtdata = importlib.import_module("xtquant.xtdata")
+    xtdata.enable_hello = False
+    return xtdata
+
+
+def _d(value: Any) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    return Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
+
+
+def _px(value: Any) -> Decimal | None:
+    d = _d(value)
+    return d.quantize(Decimal("0.001")).normalize() if d > 0 else None
+
+
+class XtDataMarket:
+    """Instruments and quotes from xtdata, behind the same interface as the paper market."""
+
+    source = "xtdata"
+
+    def __init__(self, clock: Clock, universe: Universe, xtdata: ModuleType | None = None) -> None:
+        self.clock = clock
+        self.universe = universe
+        self._xtdata = xtdata
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="xtdata")
+        self._lock = threading.Lock()
+        self._details: dict[str, tuple[date, dict[str, Any]]] = {}
+        self._ticks: dict[str, tuple[float, Quote]] = {}
+        self._listeners: list[QuoteListener] = []
+        self._subscriptions: dict[str, int] = {}
+
+    # ------------------------------------------------------------------------------ plumbing
+    def _run(self, fn: Callable[[ModuleType], Any]) -> Any:
+        def call() -> Any:
+            if self._xtdata is None:
+                self._xtdata = load_xtdata()
+            return fn(self._xtdata)
+
+        return self._executor.submit(call).result(timeout=15)
+
+    def add_listener(self, listener: QuoteListener) -> None:
+        """Receive every pushed snapshot."""
+        self._listeners.append(listener)
+
+    # ------------------------------------------------------------------------------ instruments
+    def detail(self, code: str) -> dict[str, Any] | None:
+        """``get_instrument_detail`` of a normalised code, cached per trading day."""
+        today = self.clock.now().date()
+        with self._lock:
+            cached = self._details.get(code)
+        if cached is not None and cached[0] == today:
+            return cached[1]
+        detail = self._run(lambda x: x.get_instrument_detail(code))
+        if detail:
+            with self._lock:
+                self._details[code] = (today, detail)
+        return detail  # type: ignore[no-any-return]
+
+    def instrument(self, code: str) -> Instrument:
+        """The instrument from MiniQMT's detail (UNKNOWN_INSTRUMENT when xtdata has none)."""
+        code = classify(code).code
+        detail = self.detail(code)
+        if not detail:
+            known = self.universe.find(code)
+            if known is not None:
+                return known
+            raise UnknownInstrument(code)
+        name = str(detail.get("InstrumentName") or code)
+        open_date = str(detail.get("OpenDate") or "")
+        listed = None
+        if len(open_date) == 8 and open_date.isdigit():
+            listed = datetime.strptime(open_date, "%Y%m%d").date()
+        status = int(detail.get("InstrumentStatus") or 0)
+        instrument = Instrument.create(
+            code,
+            name,
+            _d(detail.get("PreClose")) or Decimal("0.01"),
+            is_st="ST" in name.upper(),
+            list_date=listed,
+            suspended=status >= 1,  # <=0 trading (-1 resumed), >=1 days suspended
+        )
+        return instrument
+
+    def limits(self, code: str) -> tuple[Decimal | None, Decimal | None]:
+        """Limit-up and limit-down as MiniQMT publishes them."""
+        detail = self.detail(code) or {}
+        return _px(detail.get("UpStopPrice")), _px(detail.get("DownStopPrice"))
+
+    # ------------------------------------------------------------------------------ quotes
+    def quote(self, code: str) -> Quote | None:
+        """The latest snapshot (``get_full_tick``), at most a second old."""
+        now = _time.monotonic()
+        with self._lock:
+            cached = self._ticks.get(code)
+        if cached is not None and now - cached[0] < TICK_CACHE_SECONDS:
+            return cached[1]
+        ticks = self._run(lambda x: x.get_full_tick([code])) or {}
+        tick = ticks.get(code)
+        if not tick:
+            return None
+        quote = self._to_quote(code, tick, self.detail(code) or {})
+        with self._lock:
+            self._ticks[code] = (now, quote)
+        return quote
+
+    def _cached_detail(self, code: str) -> dict[str, Any]:
+        with self._lock:
+            cached = self._details.get(code)
+        return cached[1] if cached else {}
+
+    def _to_quote(self, code: str, tick: dict[str, Any], detail: dict[str, Any] | None = None) -> Quote:
+        # Pushes arrive on xtdata's own thread: they use the cached detail, never a new request.
+        detail = detail if detail is not None else self._cached_detail(code)
+        up, down = _px(detail.get("UpStopPrice")), _px(detail.get("DownStopPrice"))
+
+        def levels(prices: list[Any] | None, volumes: list[Any] | None) -> tuple[Level, ...]:
+            out = []
+            for p, v in zip(prices or [], volumes or [], strict=False):
+                price = _px(p)
+                if price is not None and v:
+                    # xtdata's book volumes are in lots (手) of 100 shares.
+                    out.append(Level(price, int(v) * 100))
+            return tuple(out)
+
+        millis = int(tick.get("time") or 0)
+        moment = datetime.fromtimestamp(millis / 1000, SHANGHAI) if millis > 0 else self.clock.now()
+        last = _px(tick.get("lastPrice")) or _px(tick.get("lastClose")) or Decimal(0)
+        return Quote(
+            stock_code=code,
+            stock_name=str(detail.get("InstrumentName") or ""),
+            prev_close=_d(tick.get("lastClose")) or _d(detail.get("PreClose")),
+            last_price=last,
+            open=_px(tick.get("open")),
+            high=_px(tick.get("high")),
+            low=_px(tick.get("low")),
+            volume=int(tick.get("pvolume") or (int(tick.get("volume") or 0) * 100)),
+            amount=_d(tick.get("amount")),
+            bids=levels(tick.get("bidPrice"), tick.get("bidVol")),
+            asks=levels(tick.get("askPrice"), tick.get("askVol")),
+            limit_up=up,
+            limit_down=down,
+            time=moment,
+            source=self.source,
+        )
+
+    def subscribe(self, code: str) -> None:
+        """Push snapshots of ``code`` to the listeners as MiniQMT sends them."""
+        if code in self._subscriptions:
+            return
+
+        def on_data(datas: dict[str, Any]) -> None:
+            try:
+                for stock, rows in (datas or {}).items():
+                    tick = rows[-1] if isinstance(rows, list) and rows else rows
+                    if isinstance(tick, dict):
+                        quote = self._to_quote(stock, tick)
+                        with self._lock:
+                            self._ticks[stock] = (_time.monotonic(), quote)
+                        for listener in self._listeners:
+                            listener(quote)
+            except Exception:
+                log.exception("xtdata quote callback failed")
+
+        seq = self._run(lambda x: x.subscribe_quote(code, period="tick", count=0, callback=on_data))
+        if isinstance(seq, int) and seq > 0:
+            self._subscriptions[code] = seq
+
+    def close(self) -> None:
+        """Unsubscribe and stop the xtdata thread."""
+        for seq in list(self._subscriptions.values()):
+            try:
+                self._run(lambda x, s=seq: x.unsubscribe_quote(s))
+            except Exception:
+                log.debug("unsubscribe failed", exc_info=True)
+        self._subscriptions.clear()
+        self._executor.shutdown(wait=False)
+
+    def search(self, query: str, limit: int = 20) -> list[Instrument]:
+        """Search the known universe (bundled list plus what xtdata has described)."""
+        return self.universe.search(query, limit)
