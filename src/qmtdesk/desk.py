@@ -79,8 +79,11 @@ class Desk:
 
     # ------------------------------------------------------------------------------ build
     @classmethod
-    def build(cls, settings: Settings) -> Desk:
-        """Migrate the database, bootstrap the admin and wire the parts (nothing runs yet)."""
+    def build(cls, settings: Settings, *, clock: Clock | None = None) -> Desk:
+        """Migrate the database, bootstrap the admin and wire the parts (nothing runs yet).
+
+        ``clock`` replaces the wall clock of a live desk (tests of the MiniQMT adapter at fixed times).
+        """
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = make_engine(settings.database_url)
         upgrade(db)
@@ -94,11 +97,12 @@ class Desk:
         simulated: SimulatedMarket | None = None
         broker: TradingBroker
         if settings.broker == "xtquant":
-            clock: Clock = SystemClock()
+            clock = clock or SystemClock()
             broker = XtQuantBroker(lambda: _miniqmt_config(settings, session_factory), clock)
             quotes: Any = XtDataMarket(clock, universe)
         else:
-            clock = SystemClock() if settings.paper_clock == "realtime" else SimulatedClock(settings.paper_clock)
+            if clock is None:
+                clock = SystemClock() if settings.paper_clock == "realtime" else SimulatedClock(settings.paper_clock)
             simulated = SimulatedMarket(
                 universe, calendar, volatility=settings.paper_volatility, seed=settings.paper_seed
             )

@@ -516,7 +516,14 @@ class Engine:
     def _apply_order_error(self, report: OrderErrorReport, now: datetime) -> list[Event]:
         with unit_of_work(self.session_factory) as session:
             row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
-            if row is None or OrderStatus(row.status) not in OPEN:
+            if row is None:
+                return []
+            if row.status == OrderStatus.REJECTED.value and row.error == "BROKER_REJECTED":
+                # The 57 status came first; the error push carries the counter's precise code.
+                row.error = report.error_code or row.error
+                row.error_message = report.error_msg[:255] or row.error_message
+                return [ledger.append_event(session, row, "order_error", now)]
+            if OrderStatus(row.status) not in OPEN:
                 return []
             if not ledger.apply_event(row, OrderEvent.REJECT, now):
                 return []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -320,6 +321,10 @@ class XtQuantBroker:
             log.debug("stopping the old trader failed", exc_info=True)
         with contextlib.suppress(Exception):
             trader.loop.close()
+        # XtQuantTrader.__del__ resets the event loop when it runs on the main thread (and fails when
+        # built elsewhere); collect it here, on the SDK thread, where its __del__ does nothing.
+        del trader
+        gc.collect()
 
     def _lost_link(self, generation: int) -> None:
         """``on_disconnected`` (SDK thread): hand over to the loop to reconnect."""
@@ -398,8 +403,9 @@ class XtQuantBroker:
             )
 
     # ------------------------------------------------------------------------------ orders
-    def _require_link(self) -> Any:
-        if self._state is not ConnectionState.CONNECTED or self._trader is None:
+    def _require_link(self, opening: bool = False) -> Any:
+        # While a session is being opened its own cache queries may run before the state says connected.
+        if self._trader is None or (not opening and self._state is not ConnectionState.CONNECTED):
             raise BrokerUnavailable(self._state.value, self._last_error)
         return self._trader
 
@@ -458,8 +464,8 @@ class XtQuantBroker:
         except TimeoutError:
             raise BrokerUnavailable(self._state.value, "(MiniQMT did not answer in time)") from None
 
-    def _query(self, name: str, *args: Any) -> list[Any]:
-        trader = self._require_link()
+    def _query(self, name: str, *args: Any, opening: bool = False) -> list[Any]:
+        trader = self._require_link(opening)
         method = getattr(trader, name)
         result = self._wait(lambda cb: method(self._account, cb, *args), QUERY_TIMEOUT)
         if result is None:
@@ -467,8 +473,8 @@ class XtQuantBroker:
         return list(result) if isinstance(result, list | tuple) else [result]
 
     def _refresh_cache(self) -> None:
-        assets = self._query("query_stock_asset_async")
-        positions = self._query("query_stock_positions_async")
+        assets = self._query("query_stock_asset_async", opening=True)
+        positions = self._query("query_stock_positions_async", opening=True)
         with self._lock:
             if assets:
                 self._cash = sdk.account_report(assets[0], self.account_id, self.account_type, self.now()).cash
