@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qmtdesk.auth.service import AuthService
-from qmtdesk.brokers.base import ConnectionReport, ConnectionState
+from qmtdesk.brokers.base import AccountReport, ConnectionReport, ConnectionState
 from qmtdesk.brokers.paper.broker import PaperBroker
 from qmtdesk.brokers.paper.exchange import PaperExchange
 from qmtdesk.brokers.paper.store import SqlPaperStore
@@ -239,31 +239,27 @@ class Desk:
         event = Event(f"quotes:{quote.stock_code}", quote_view(quote), quote.time)
         loop.call_soon_threadsafe(self.bus.publish, event)
 
-    def _on_close(self, day: date) -> None:
-        loop = getattr(self, "_loop", None)
-        if loop is not None and not loop.is_closed():
-            at = datetime.combine(day, time(15, 0), SHANGHAI)
-            loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self.snapshot_equity(at, "close")))
+    def _on_close(self, day: date, account: AccountReport) -> None:
+        """A paper close: record the equity point synchronously, so a clock advance returns with it written."""
+        self._write_snapshot(account, datetime.combine(day, time(15, 0), SHANGHAI), "close")
+
+    def _write_snapshot(self, account: AccountReport, moment: datetime, note: str) -> None:
+        with unit_of_work(self.session_factory) as session:
+            session.add(
+                AccountSnapshotRow(
+                    account_id=self.broker.account_id,
+                    time=moment,
+                    total_asset=account.total_asset,
+                    cash=account.cash + account.frozen_cash,
+                    market_value=account.market_value,
+                    note=note,
+                )
+            )
 
     async def snapshot_equity(self, moment: datetime | None = None, note: str = "") -> None:
         """Record a point of the equity curve."""
         account = await self.broker.query_account()
-        moment = moment or self.clock.now()
-
-        def write() -> None:
-            with unit_of_work(self.session_factory) as session:
-                session.add(
-                    AccountSnapshotRow(
-                        account_id=self.broker.account_id,
-                        time=moment,
-                        total_asset=account.total_asset,
-                        cash=account.cash + account.frozen_cash,
-                        market_value=account.market_value,
-                        note=note,
-                    )
-                )
-
-        await asyncio.to_thread(write)
+        await asyncio.to_thread(self._write_snapshot, account, moment or self.clock.now(), note)
 
     async def _snapshot_forever(self) -> None:
         while True:

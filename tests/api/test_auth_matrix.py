@@ -79,7 +79,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, Any]] = {
     ("GET", "/api/v1/market/quote/{stock_code}"): (READ, "/market/quote/600000.SH", None),
     ("GET", "/api/v1/market/quotes"): (READ, "/market/quotes?codes=600000.SH", None),
     ("GET", "/api/v1/market/instruments"): (READ, "/market/instruments?q=6000", None),
-    ("GET", "/api/v1/config/miniqmt"): (ADMIN, "/config/miniqmt", None),
+    ("GET", "/api/v1/config/miniqmt"): (READ, "/config/miniqmt", None),
     ("PUT", "/api/v1/config/miniqmt"): (ADMIN, "/config/miniqmt", {}),
     ("GET", "/api/v1/paper/clock"): (ADMIN, "/paper/clock", None),
     ("POST", "/api/v1/paper/clock/advance"): (ADMIN, "/paper/clock/advance", {}),
@@ -149,7 +149,9 @@ def make_callers(desk_client: DeskClient) -> Callers:
     admin = desk_client.trade_headers(admin_auth)
     tokens = {}
     for scope, extra in (("read", {}), ("trade", {"trading_password": TRADING_PASSWORD})):
-        r = http.post(f"{API}/auth/api-tokens", json={"name": f"{scope}-script", "scopes": [scope], **extra}, headers=trader_auth)
+        r = http.post(
+            f"{API}/auth/api-tokens", json={"name": f"{scope}-script", "scopes": [scope], **extra}, headers=trader_auth
+        )
         assert r.status_code == 201, r.text
         tokens[scope] = {"Authorization": f"Bearer {r.json()['data']['token']}"}
     headers = {
@@ -228,7 +230,9 @@ def test_trade_tokens_and_api_token_scopes_guard_orders(desk_client: DeskClient)
     assert_error(http.post(f"{API}/trading/orders/cancel-all", json={}, headers=trader_auth), 403, "TRADE_LOCKED")
 
     # A trade-scoped API token places and cancels without X-Trade-Token; a read token is forbidden.
-    by_script = http.post(f"{API}/trading/order", json={**order, "price": "11.41"}, headers=callers.headers["trade_token"])
+    by_script = http.post(
+        f"{API}/trading/order", json={**order, "price": "11.41"}, headers=callers.headers["trade_token"]
+    )
     assert by_script.status_code == 201, by_script.text
     assert_error(
         http.post(f"{API}/trading/order", json={**order, "price": "11.42"}, headers=callers.headers["read_token"]),
@@ -261,5 +265,7 @@ def test_trade_tokens_and_api_token_scopes_guard_orders(desk_client: DeskClient)
     me = http.get(f"{API}/auth/me", headers=trader_auth).json()["data"]
     admin_auth = {"Authorization": callers.headers["admin"]["Authorization"]}
     assert http.patch(f"{API}/users/{me['id']}", json={"role": "viewer"}, headers=admin_auth).status_code == 200
-    assert_error(http.post(f"{API}/trading/order", json=order, headers=callers.headers["trade_token"]), 403, "FORBIDDEN")
+    assert_error(
+        http.post(f"{API}/trading/order", json=order, headers=callers.headers["trade_token"]), 403, "FORBIDDEN"
+    )
     assert http.get(f"{API}/trading/orders", headers=callers.headers["trade_token"]).status_code == 200

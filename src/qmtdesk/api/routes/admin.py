@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
 
 import qmtdesk
-from qmtdesk.api.deps import Admin, DeskDep, client_ip
+from qmtdesk.api.deps import Admin, DeskDep, Reader, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
 from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.config import MINIQMT_KEYS, ensure_config_editable, miniqmt_config_sources
@@ -18,7 +18,7 @@ from qmtdesk.desk import Desk
 from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.rules import API_PHASE
-from qmtdesk.oms.views import iso
+from qmtdesk.oms.views import iso, money
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.app_config import read_app_config, write_app_config
 from qmtdesk.store.tables.audit import list_audit, record_audit
@@ -39,7 +39,7 @@ class MiniQmtBody(BaseModel):
 
 
 @config.get("/miniqmt", summary="MiniQMT settings and where each value comes from")
-def get_miniqmt(principal: Admin, desk: DeskDep) -> dict[str, Any]:
+def get_miniqmt(principal: Reader, desk: DeskDep) -> dict[str, Any]:
     with desk.session_factory() as session:
         stored = read_app_config(session)
     return ok(miniqmt_config_sources(desk.settings, stored))
@@ -154,7 +154,7 @@ async def reset(principal: Admin, desk: DeskDep, request: Request, body: ResetBo
     with unit_of_work(desk.session_factory) as session:
         record_audit(session, principal.username, "paper.reset", None, {"cash": str(body.cash)}, client_ip(request))
     account = await broker.query_account()
-    return ok({"cash": str(account.cash), "total_asset": str(account.total_asset), **_clock_view(desk)})
+    return ok({"cash": money(account.cash), "total_asset": money(account.total_asset), **_clock_view(desk)})
 
 
 # ------------------------------------------------------------------------------------------ audit and health

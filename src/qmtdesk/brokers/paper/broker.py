@@ -48,8 +48,10 @@ class _Forward:
             self.broker.listener.on_trade(trade.report())
 
     def on_day_closed(self, day: date) -> None:
+        # The account as it stands at this close, taken on the exchange thread before anything moves on.
+        account = self.broker.exchange.account_report()
         for hook in self.broker.close_hooks:
-            hook(day)
+            hook(day, account)
 
 
 class PaperBroker:
@@ -65,7 +67,8 @@ class PaperBroker:
         self.account_id = exchange.account_id
         self.tick_seconds = tick_seconds
         self.listener: BrokerListener | None = None
-        self.close_hooks: list[Callable[[date], None]] = []
+        #: Called on the exchange thread at each close with the account at that moment.
+        self.close_hooks: list[Callable[[date, AccountReport], None]] = []
         self._state = ConnectionState.DISCONNECTED
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="paper-exchange")
         self._ticker: asyncio.Task[None] | None = None
