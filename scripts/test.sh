@@ -29,3 +29,6 @@ echo "== mypy (domain, oms)"
 echo "== pytest"
 .venv/bin/python -m pytest -n 2 -q "$@"
 
+
+echo "== end-to-end: the web UI in Chromium against a real qmtdesk serve"
+bash scripts/e2e.sh

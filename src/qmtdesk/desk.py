@@ -26,13 +26,16 @@ from qmtdesk.domain.clock import SHANGHAI, Clock, SimulatedClock, SystemClock
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.fees import FeeSchedule
 from qmtdesk.domain.rules import Phase
+from qmtdesk.market.paper_market import PaperMarket
 from qmtdesk.market.service import MarketService
 from qmtdesk.market.simulator import SimulatedMarket
 from qmtdesk.market.universe import Universe, load_universe
 from qmtdesk.market.xtdata import XtDataMarket
+from qmtdesk.market.xtdata_paper import XtDataPaperMarket
 from qmtdesk.oms.bus import Event, EventBus
 from qmtdesk.oms.engine import Engine, TradingBroker
 from qmtdesk.oms.service import OrderService, new_ref_prefix
+from qmtdesk.risk.engine import RiskEngine
 from qmtdesk.store.db import make_engine, make_session_factory, unit_of_work
 from qmtdesk.store.migrate import upgrade
 from qmtdesk.store.tables.app_config import read_app_config, write_app_config
@@ -45,6 +48,8 @@ PAPER_ACCOUNT_ID = "PAPER"
 #: Equity-curve points: every minute while the market trades, and at each close.
 SNAPSHOT_SECONDS = 60
 RECONCILE_SECONDS = 60
+#: Equity points that start a new base for today's P&L: the first start of an account and a paper reset.
+BASELINE_NOTES = ("baseline", "reset")
 LIVE_PHASES = frozenset(
     {Phase.OPENING_AUCTION, Phase.OPENING_AUCTION_NO_CANCEL, Phase.CONTINUOUS, Phase.CLOSING_AUCTION}
 )
@@ -68,6 +73,7 @@ class Desk:
     engine: Engine
     orders: OrderService
     fees: FeeSchedule
+    risk: RiskEngine
     bootstrap_password: str | None = None
     tasks: list[asyncio.Future[Any]] = field(default_factory=list)
     _reconcile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -94,7 +100,6 @@ class Desk:
         fees = FeeSchedule(commission_rate=settings.commission_rate, commission_min=settings.commission_min)
         universe = Universe(load_universe(settings.paper_universe))
         bus = EventBus()
-        simulated: SimulatedMarket | None = None
         broker: TradingBroker
         if settings.broker == "xtquant":
             clock = clock or SystemClock()
@@ -103,11 +108,16 @@ class Desk:
         else:
             if clock is None:
                 clock = SystemClock() if settings.paper_clock == "realtime" else SimulatedClock(settings.paper_clock)
-            simulated = SimulatedMarket(
-                universe, calendar, volatility=settings.paper_volatility, seed=settings.paper_seed
-            )
+            paper_market: PaperMarket
+            if settings.quotes == "xtdata":
+                # Paper trading on MiniQMT's live quotes: orders match the real book and last prices.
+                paper_market = XtDataPaperMarket(XtDataMarket(clock, universe), calendar)
+            else:
+                paper_market = SimulatedMarket(
+                    universe, calendar, volatility=settings.paper_volatility, seed=settings.paper_seed
+                )
             exchange = PaperExchange(
-                market=simulated,
+                market=paper_market,
                 calendar=calendar,
                 clock=clock,
                 fees=fees,
@@ -119,8 +129,18 @@ class Desk:
                 # A simulated clock resumes where the paper exchange stopped; it never runs backwards.
                 clock.set(exchange.cursor)
             broker = PaperBroker(exchange, tick_seconds=settings.paper_tick_seconds)
-            quotes = simulated
+            quotes = paper_market
         market = MarketService(universe, quotes)
+        risk = RiskEngine(
+            session_factory=session_factory,
+            account_id=broker.account_id,
+            clock=clock,
+            bus=bus,
+            broker=broker,
+            market=market,
+            trading_day=lambda now: calendar.trading_day_of(now.date()),
+            day_start_asset=lambda day: day_start_asset(session_factory, broker.account_id, day),
+        )
         engine = Engine(
             session_factory=session_factory,
             broker=broker,
@@ -129,6 +149,7 @@ class Desk:
             clock=clock,
             fees=fees,
             bus=bus,
+            risk=risk,
         )
         orders = OrderService(
             session_factory=session_factory,
@@ -152,6 +173,7 @@ class Desk:
             engine=engine,
             orders=orders,
             fees=fees,
+            risk=risk,
             bootstrap_password=bootstrap_password,
         )
         quotes.add_listener(desk._publish_quote)
@@ -169,6 +191,8 @@ class Desk:
         await self.broker.connect()
         if self.broker.state is ConnectionState.CONNECTED:
             await self.reconcile("start")
+        if self.broker.state is ConnectionState.CONNECTED and await asyncio.to_thread(self._no_equity_yet):
+            await self.snapshot_equity(note="baseline")
         self._started = True
         self.tasks.append(asyncio.create_task(self._reconcile_forever(), name="periodic-reconciliation"))
         self.tasks.append(asyncio.create_task(self._snapshot_forever(), name="equity-snapshots"))
@@ -189,7 +213,7 @@ class Desk:
         else:
             await self.broker.disconnect()
         close_quotes = getattr(self.market.quotes, "close", None)
-        if close_quotes is not None and self.paper is None:
+        if close_quotes is not None:  # after the broker: a paper exchange on live quotes has stopped polling
             close_quotes()
         await self.engine.stop()
         self.db.dispose()
@@ -298,6 +322,17 @@ class Desk:
             except Exception:
                 log.exception("account stream update failed")
 
+    def _no_equity_yet(self) -> bool:
+        with self.session_factory() as session:
+            return (
+                session.scalar(
+                    select(AccountSnapshotRow.id)
+                    .where(AccountSnapshotRow.account_id == self.broker.account_id)
+                    .limit(1)
+                )
+                is None
+            )
+
     async def restart_equity_curve(self, note: str) -> None:
         """A fresh account (paper reset): drop the old curve and start a new one from now."""
 
@@ -312,16 +347,23 @@ class Desk:
 
     def day_start_asset(self, day: date) -> Decimal | None:
         """Total asset at the last close before ``day``, or at a reset during it (the base of today's P&L)."""
-        start = datetime.combine(day, time(0), SHANGHAI)
-        account = AccountSnapshotRow.account_id == self.broker.account_id
-        with self.session_factory() as session:
-            row = session.scalars(
-                select(AccountSnapshotRow)
-                .where(account, (AccountSnapshotRow.time < start) | (AccountSnapshotRow.note == "reset"))
-                .order_by(AccountSnapshotRow.time.desc())
-                .limit(1)
-            ).first()
-            return row.total_asset if row else None
+        return day_start_asset(self.session_factory, self.broker.account_id, day)
+
+
+def day_start_asset(session_factory: sessionmaker[Session], account_id: str, day: date) -> Decimal | None:
+    """Total asset at the last close before ``day``, or at a reset during it (the base of today's P&L)."""
+    start = datetime.combine(day, time(0), SHANGHAI)
+    with session_factory() as session:
+        row = session.scalars(
+            select(AccountSnapshotRow)
+            .where(
+                AccountSnapshotRow.account_id == account_id,
+                (AccountSnapshotRow.time < start) | AccountSnapshotRow.note.in_(BASELINE_NOTES),
+            )
+            .order_by(AccountSnapshotRow.time.desc())
+            .limit(1)
+        ).first()
+        return row.total_asset if row else None
 
 
 def _miniqmt_config(settings: Settings, session_factory: sessionmaker[Session]) -> XtQuantConfig:

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 import qmtdesk
 from qmtdesk.api import ws
 from qmtdesk.api.errors import install_error_handlers
-from qmtdesk.api.routes import admin, auth, market, trading
+from qmtdesk.api.routes import admin, auth, market, risk, trading
 from qmtdesk.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def create_app(desk: Desk) -> FastAPI:
         auth.users,
         trading.router,
         market.router,
+        risk.router,
         admin.config,
         admin.paper,
         admin.audit,

@@ -61,6 +61,14 @@ def trader(principal: PrincipalDep) -> Principal:
     return principal
 
 
+def operator(principal: PrincipalDep) -> Principal:
+    """Traders and admins (a script needs a ``trade`` token): the kill switch, no trade token required."""
+    principal.require_role("admin", "trader")
+    if principal.via == "api_token":
+        principal.require_scope("trade")
+    return principal
+
+
 def admin(principal: PrincipalDep) -> Principal:
     """Admins in an interactive session."""
     principal.require_role("admin")
@@ -90,6 +98,7 @@ def trade_guard(
 
 Reader = Annotated[Principal, Depends(reader)]
 Trader = Annotated[Principal, Depends(trader)]
+Operator = Annotated[Principal, Depends(operator)]
 Admin = Annotated[Principal, Depends(admin)]
 Interactive = Annotated[Principal, Depends(interactive)]
 TradeGuard = Annotated[Principal, Depends(trade_guard)]

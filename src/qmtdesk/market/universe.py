@@ -112,6 +112,10 @@ class Universe:
         """Replace the reference price of ``code`` (at the day roll)."""
         self._by_code[code] = replace(self._by_code[code], prev_close=prev_close)
 
+    def put(self, instrument: Instrument) -> None:
+        """Add ``instrument`` or replace the one with its code (live data refreshes names and suspension)."""
+        self._by_code[instrument.code] = instrument
+
     def search(self, query: str, limit: int = 20) -> list[Instrument]:
         """Instruments whose code starts with or whose name contains ``query``; exact code first."""
         q = query.strip().upper()

@@ -12,7 +12,7 @@ import importlib
 import logging
 import threading
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
@@ -141,6 +141,23 @@ class XtDataMarket:
         with self._lock:
             self._ticks[code] = (now, quote)
         return quote
+
+    def quotes(self, codes: Iterable[str]) -> dict[str, Quote]:
+        """Snapshots of many codes from ONE ``get_full_tick`` call; codes xtdata has no tick for are left out.
+
+        Limits come from the cached details only (no request per code): callers that need them fetch the
+        details first (:meth:`detail`).
+        """
+        wanted = list(dict.fromkeys(codes))
+        if not wanted:
+            return {}
+        ticks = self._run(lambda x: x.get_full_tick(wanted)) or {}
+        now = _time.monotonic()
+        out = {code: self._to_quote(code, tick) for code in wanted if (tick := ticks.get(code))}
+        with self._lock:
+            for code, quote in out.items():
+                self._ticks[code] = (now, quote)
+        return out
 
     def _cached_detail(self, code: str) -> dict[str, Any]:
         with self._lock:

@@ -103,8 +103,11 @@ class TradingBroker(Broker, Protocol):
 class RiskCheck(Protocol):
     """The pre-trade risk engine: raises OrderDenied with a ``RISK_*`` code."""
 
-    def check(self, order: OrderRow, instrument: Instrument, approval_value: Decimal, quote: Quote | None) -> None:
-        """Refuse ``order`` when a rule forbids it."""
+    async def check_halted(self, order: OrderRow) -> None:
+        """Refuse every order while trading is halted (before any other check)."""
+
+    async def check(self, order: OrderRow, instrument: Instrument, price: Decimal, quote: Quote | None) -> None:
+        """Refuse ``order`` when the trading state or a rule forbids it."""
 
 
 @dataclass
@@ -293,6 +296,8 @@ class Engine:
             await self._db(self._write, order_id, lambda s, r: [ledger.deny(s, r, error, now)])
             raise error
         try:
+            if self.risk is not None:
+                await self.risk.check_halted(row)
             instrument = self.market.instrument(row.stock_code)
             quote = self.market.quote(instrument.code)
             if quote is None:
@@ -323,7 +328,7 @@ class Engine:
                 ),
             )
             if self.risk is not None:
-                self.risk.check(row, instrument, approval.freeze_price * row.quantity, quote)
+                await self.risk.check(row, instrument, approval.freeze_price, quote)
         except OrderDenied as denied:
             refusal = denied
             updated = await self._db(self._write, order_id, lambda s, r: [ledger.deny(s, r, refusal, now)])
@@ -387,6 +392,8 @@ class Engine:
             )
         if self.broker.state is not ConnectionState.CONNECTED:
             raise BrokerUnavailable(self.broker.state.value)
+        # Recorded before sending: cancel-rate limits count requests, whatever the broker answers.
+        await self._db(self._write, order_id, lambda s, r: [ledger.append_event(s, r, "cancel_requested", now)])
         await self.broker.cancel(row.broker_order_id)
         log.info("order %s: cancel sent (broker id %s)", order_id, row.broker_order_id)
         return order_view(await self._db(self._load, order_id))

@@ -42,8 +42,9 @@ from qmtdesk.domain.rules import (
     schedule_for,
 )
 from qmtdesk.domain.validation import OrderIntent, ValidationContext, validate
+from qmtdesk.market.paper_market import PaperMarket
 from qmtdesk.market.quotes import Level, Quote
-from qmtdesk.market.simulator import DayState, SimulatedMarket
+from qmtdesk.market.simulator import DayState
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class PaperExchange:
     def __init__(
         self,
         *,
-        market: SimulatedMarket,
+        market: PaperMarket,
         calendar: TradingCalendar,
         clock: Clock,
         fees: FeeSchedule,

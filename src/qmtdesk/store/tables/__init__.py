@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES = ("auth", "audit", "app_config", "paper", "orders")
+TABLE_MODULES = ("auth", "audit", "app_config", "paper", "orders", "risk")
 
 
 def load_all() -> None:

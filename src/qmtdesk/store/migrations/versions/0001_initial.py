@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 15:02:46.225776
+Create Date: 2026-11-25 15:29:15.767823
 """
 
 from __future__ import annotations
@@ -221,6 +221,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_paper_trades_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_paper_trades_trading_day'), ['trading_day'], unique=False)
 
+    op.create_table('risk_events',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('account_id', sa.String(length=32), nullable=False),
+    sa.Column('time', qmtdesk.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('rule', sa.String(length=48), nullable=True),
+    sa.Column('code', sa.String(length=48), nullable=True),
+    sa.Column('scope', sa.String(length=80), nullable=True),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('stock_code', sa.String(length=32), nullable=True),
+    sa.Column('side', sa.String(length=8), nullable=True),
+    sa.Column('strategy_name', sa.String(length=64), nullable=True),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_events'))
+    )
+    with op.batch_alter_table('risk_events', schema=None) as batch_op:
+        batch_op.create_index('ix_risk_events_account_time', ['account_id', 'time'], unique=False)
+
+    op.create_table('risk_rules',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('account_id', sa.String(length=32), nullable=False),
+    sa.Column('rule', sa.String(length=48), nullable=False),
+    sa.Column('scope', sa.String(length=80), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('params', sa.Text(), nullable=False),
+    sa.Column('updated_at', qmtdesk.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_rules')),
+    sa.UniqueConstraint('account_id', 'rule', 'scope', name=op.f('uq_risk_rules_account_id_rule_scope'))
+    )
+    op.create_table('risk_state',
+    sa.Column('account_id', sa.String(length=32), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('updated_at', qmtdesk.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_risk_state'))
+    )
     op.create_table('trades',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('account_id', sa.String(length=32), nullable=False),
@@ -295,6 +334,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_trades_account_day')
 
     op.drop_table('trades')
+    op.drop_table('risk_state')
+    op.drop_table('risk_rules')
+    with op.batch_alter_table('risk_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_risk_events_account_time')
+
+    op.drop_table('risk_events')
     with op.batch_alter_table('paper_trades', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_paper_trades_trading_day'))
         batch_op.drop_index(batch_op.f('ix_paper_trades_order_id'))

@@ -1,0 +1,192 @@
+"""Risk: rules, metrics, events, and the halt switch."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from qmtdesk.api.deps import Admin, DeskDep, Operator, Reader, client_ip
+from qmtdesk.api.envelope import Page, ok, page_params, paged
+from qmtdesk.api.views import ratio
+from qmtdesk.desk import Desk
+from qmtdesk.domain.clock import SHANGHAI
+from qmtdesk.domain.orders import OPEN, OrderStatus
+from qmtdesk.oms.views import money
+from qmtdesk.risk.engine import HALTED
+from qmtdesk.store.tables.orders import AccountSnapshotRow, OrderEventRow, OrderRow, TradeRow
+
+router = APIRouter(prefix="/risk", tags=["risk"])
+
+
+class RuleBody(BaseModel):
+    """A rule change; omitted fields keep their current value."""
+
+    enabled: bool | None = None
+    params: dict[str, Any] | None = None
+    scope: str = Field("account", max_length=80, description="account, or strategy:<strategy_name>")
+
+
+class HaltBody(BaseModel):
+    reason: str = Field("", max_length=500)
+    cancel_open_orders: bool = False
+
+
+class ResumeBody(BaseModel):
+    reason: str = Field("", max_length=500)
+
+
+@router.get("/rules", summary="Every risk rule with its scope, switch and parameters")
+def rules(principal: Reader, desk: DeskDep) -> dict[str, Any]:
+    return ok(desk.risk.rules())
+
+
+@router.put("/rules/{rule}", summary="Change a risk rule (admin)")
+def put_rule(rule: str, body: RuleBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
+    view = desk.risk.update_rule(
+        rule,
+        enabled=body.enabled,
+        params=body.params,
+        scope=body.scope,
+        actor=principal.username,
+        ip=client_ip(request),
+    )
+    return ok(view)
+
+
+@router.get("/events", summary="Denials, halts and rule changes, newest first")
+def events(principal: Reader, desk: DeskDep, page: Annotated[Page, Depends(page_params)]) -> dict[str, Any]:
+    items, total = desk.risk.events(page.page, page.page_size)
+    return paged(items, total, page)
+
+
+@router.post("/halt", summary="Kill switch: stop every new order now (optionally cancel open orders)")
+async def halt(body: HaltBody, principal: Operator, desk: DeskDep, request: Request) -> dict[str, Any]:
+    state = desk.risk.set_state(HALTED, body.reason or "手动熔断", principal.username, client_ip(request))
+    cancelled: dict[str, Any] | None = None
+    if body.cancel_open_orders:
+        cancelled = await desk.orders.cancel_all()
+    return ok({**state, "cancelled": cancelled})
+
+
+@router.post("/resume", summary="Resume trading after a halt")
+def resume(principal: Operator, desk: DeskDep, request: Request, body: ResumeBody | None = None) -> dict[str, Any]:
+    reason = body.reason if body else ""
+    return ok(desk.risk.set_state("active", reason or "恢复交易", principal.username, client_ip(request)))
+
+
+@router.post("/reduce-only", summary="Only sells of held shares are allowed until resume")
+def reduce_only(principal: Operator, desk: DeskDep, request: Request, body: ResumeBody | None = None) -> dict[str, Any]:
+    reason = body.reason if body else ""
+    return ok(desk.risk.set_state("reduce_only", reason or "只减仓", principal.username, client_ip(request)))
+
+
+def _drawdowns(points: list[Decimal]) -> tuple[Decimal, Decimal]:
+    """(current drawdown, max drawdown) of an equity series, as fractions of the running peak."""
+    peak, current, worst = Decimal(0), Decimal(0), Decimal(0)
+    for value in points:
+        peak = max(peak, value)
+        current = (peak - value) / peak if peak > 0 else Decimal(0)
+        worst = max(worst, current)
+    return current, worst
+
+
+@router.get("/metrics", summary="Exposure, P&L, drawdown, turnover and order counts")
+async def metrics(principal: Reader, desk: DeskDep) -> dict[str, Any]:
+    return ok(await compute_metrics(desk))
+
+
+async def compute_metrics(desk: Desk) -> dict[str, Any]:
+    """Risk metrics of the account now."""
+    account = await desk.broker.query_account()
+    positions = await desk.broker.query_positions()
+    now = desk.clock.now()
+    day = desk.calendar.trading_day_of(now.date())
+    total = account.total_asset
+    values: dict[str, Decimal] = {}
+    for p in positions:
+        quote = desk.market.quote(p.stock_code)
+        values[p.stock_code] = (quote.last_price if quote else p.avg_price) * p.volume
+    largest_code = max(values, key=lambda c: values[c]) if values else None
+    base = desk.day_start_asset(day)
+    today_pnl = total - base if base is not None else Decimal(0)
+    account_id = desk.broker.account_id
+    with desk.session_factory() as session:
+        curve = [
+            r.total_asset
+            for r in session.scalars(
+                select(AccountSnapshotRow)
+                .where(AccountSnapshotRow.account_id == account_id)
+                .order_by(AccountSnapshotRow.time)
+            )
+        ]
+        turnover = session.scalar(
+            select(func.coalesce(func.sum(TradeRow.quantity * TradeRow.price), 0)).where(
+                TradeRow.account_id == account_id, TradeRow.trading_day == day
+            )
+        )
+        start = datetime.combine(day, time(0), SHANGHAI)
+        orders_today = session.scalar(
+            select(func.count())
+            .select_from(OrderRow)
+            .where(
+                OrderRow.account_id == account_id,
+                OrderRow.trading_day == day,
+                OrderRow.status != OrderStatus.DENIED.value,
+            )
+        )
+        cancels_today = session.scalar(
+            select(func.count())
+            .select_from(OrderEventRow)
+            .where(
+                OrderEventRow.account_id == account_id,
+                OrderEventRow.event == "cancel_requested",
+                OrderEventRow.time >= start,
+            )
+        )
+        denied_today = session.scalar(
+            select(func.count())
+            .select_from(OrderRow)
+            .where(
+                OrderRow.account_id == account_id,
+                OrderRow.trading_day == day,
+                OrderRow.status == OrderStatus.DENIED.value,
+            )
+        )
+        active = session.scalar(
+            select(func.count())
+            .select_from(OrderRow)
+            .where(
+                OrderRow.account_id == account_id,
+                OrderRow.status.in_([s.value for s in OPEN if s is not OrderStatus.PENDING_NEW]),
+            )
+        )
+    current_dd, max_dd = _drawdowns([*curve, total])
+    market_value = sum(values.values(), Decimal(0))
+    return {
+        "time": now.isoformat(),
+        "trading_day": day.isoformat(),
+        "trading_state": desk.risk.state,
+        "halted": desk.risk.halted,
+        "total_asset": money(total),
+        "cash": money(account.cash + account.frozen_cash),
+        "cash_ratio": ratio((account.cash + account.frozen_cash) / total) if total else None,
+        "market_value": money(market_value),
+        "exposure": ratio(market_value / total) if total else None,
+        "largest_position_code": largest_code,
+        "largest_position_pct": ratio(values[largest_code] / total) if largest_code and total else "0.0000",
+        "holdings_count": sum(1 for p in positions if p.volume > 0),
+        "today_pnl": money(today_pnl),
+        "today_pnl_pct": ratio(today_pnl / base) if base else "0.0000",
+        "current_drawdown": ratio(current_dd),
+        "max_drawdown": ratio(max_dd),
+        "turnover_today": money(Decimal(str(turnover or 0))),
+        "orders_today": int(orders_today or 0),
+        "denied_today": int(denied_today or 0),
+        "cancels_today": int(cancels_today or 0),
+        "active_orders": int(active or 0),
+    }

@@ -1,0 +1,434 @@
+"""The risk engine: the trading state, then every enabled rule of the account and of the order's strategy.
+
+It runs inside the order engine's single consumer, after A-share validation, for every order from
+every source — API, UI, signals, strategies — so nothing routes around it and concurrent orders are
+judged one after another against committed counters. A denial is an order in ``denied`` with a
+``RISK_*`` code, a ``risk_events`` row, an audit row and a ``risk`` stream event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from qmtdesk.domain.clock import Clock
+from qmtdesk.domain.errors import DeskError, OrderDenied
+from qmtdesk.domain.fees import Side
+from qmtdesk.domain.instruments import Instrument
+from qmtdesk.market.quotes import Quote
+from qmtdesk.oms.bus import Event, EventBus
+from qmtdesk.risk.base import OrderCheck, RuleSpec, clean_params
+from qmtdesk.risk.facts import LedgerFacts
+from qmtdesk.risk.rules import RULES, RULES_BY_ID
+from qmtdesk.store.db import unit_of_work
+from qmtdesk.store.tables.audit import record_audit
+from qmtdesk.store.tables.orders import OrderRow
+from qmtdesk.store.tables.risk import RiskEventRow, RiskRuleRow, RiskStateRow
+
+log = logging.getLogger(__name__)
+
+ACTIVE = "active"
+REDUCE_ONLY = "reduce_only"
+HALTED = "halted"
+STATES = (ACTIVE, REDUCE_ONLY, HALTED)
+
+
+def scope_of(strategy_name: str | None) -> str:
+    """``account``, or ``strategy:<name>``."""
+    return f"strategy:{strategy_name}" if strategy_name else "account"
+
+
+def check_scope(scope: str) -> str:
+    """Validate a scope string."""
+    if scope == "account" or (scope.startswith("strategy:") and 0 < len(scope) - 9 <= 64):
+        return scope
+    raise DeskError(
+        "VALIDATION_ERROR",
+        "scope 须为 account 或 strategy:<策略名>",
+        "scope must be `account` or `strategy:<name>`",
+        http_status=422,
+        data={"fields": [{"field": "scope", "message": "account | strategy:<name>"}]},
+    )
+
+
+@dataclass
+class RuleConfig:
+    """A rule's effective settings in one scope."""
+
+    spec: RuleSpec
+    scope: str
+    enabled: bool
+    params: dict[str, Any]
+    stored: bool
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "rule": self.spec.id,
+            "code": self.spec.code,
+            "title": self.spec.title_zh,
+            "description": self.spec.description,
+            "scope": self.scope,
+            "enabled": self.enabled,
+            "params": self.params,
+            "defaults": self.spec.defaults,
+            "param_types": {p.name: p.kind for p in self.spec.params},
+            "buy_side_only": self.spec.buy_side_only,
+            "customised": self.stored,
+        }
+
+
+class RiskEngine:
+    """Pre-trade risk for one account."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker[Session],
+        account_id: str,
+        clock: Clock,
+        bus: EventBus,
+        broker: Any,
+        market: Any,
+        trading_day: Callable[[datetime], date],
+        day_start_asset: Callable[[date], Decimal | None],
+    ) -> None:
+        self.session_factory = session_factory
+        self.account_id = account_id
+        self.clock = clock
+        self.bus = bus
+        self.broker = broker
+        self.market = market
+        self.trading_day = trading_day
+        self.day_start_asset = day_start_asset
+        self._configs: dict[tuple[str, str], RuleConfig] = {}
+        self._state = ACTIVE
+        self._reason = ""
+        self.reload()
+
+    # ------------------------------------------------------------------------------ configuration
+    def reload(self) -> None:
+        """Read rules and the trading state from the database."""
+        configs = {
+            (r.id, "account"): RuleConfig(r, "account", r.enabled_by_default, dict(r.defaults), False) for r in RULES
+        }
+        with self.session_factory() as session:
+            for row in session.scalars(select(RiskRuleRow).where(RiskRuleRow.account_id == self.account_id)):
+                spec = RULES_BY_ID.get(row.rule)
+                if spec is not None:
+                    configs[(row.rule, row.scope)] = RuleConfig(
+                        spec, row.scope, row.enabled, json.loads(row.params), True
+                    )
+            state = session.get(RiskStateRow, self.account_id)
+        self._configs = configs
+        if state is not None:
+            self._state, self._reason = state.state, state.reason
+
+    @property
+    def state(self) -> str:
+        """active | reduce_only | halted."""
+        return self._state
+
+    @property
+    def halted(self) -> bool:
+        """Whether every new order is refused."""
+        return self._state == HALTED
+
+    def rules(self) -> list[dict[str, Any]]:
+        """Every rule in every scope it is configured for (account scope always listed)."""
+        order = {spec.id: i for i, spec in enumerate(RULES)}
+        configs = sorted(self._configs.values(), key=lambda c: (order[c.spec.id], c.scope != "account", c.scope))
+        return [c.view() for c in configs]
+
+    def update_rule(
+        self, rule: str, *, enabled: bool | None, params: dict[str, Any] | None, scope: str, actor: str, ip: str | None
+    ) -> dict[str, Any]:
+        """Change a rule in a scope; validated, persisted, audited, published."""
+        spec = RULES_BY_ID.get(rule)
+        if spec is None:
+            raise DeskError(
+                "NOT_FOUND",
+                f"没有风控规则 {rule}",
+                f"No risk rule {rule}",
+                http_status=404,
+                data={"rules": list(RULES_BY_ID)},
+            )
+        scope = check_scope(scope)
+        current = self._configs.get((rule, scope)) or self._configs[(rule, "account")]
+        merged = {**current.params, **(params or {})}
+        cleaned = clean_params(spec, merged)
+        new_enabled = current.enabled if enabled is None else enabled
+        now = self.clock.now()
+        with unit_of_work(self.session_factory) as session:
+            row = session.scalar(
+                select(RiskRuleRow).where(
+                    RiskRuleRow.account_id == self.account_id, RiskRuleRow.rule == rule, RiskRuleRow.scope == scope
+                )
+            )
+            if row is None:
+                row = RiskRuleRow(account_id=self.account_id, rule=rule, scope=scope)
+                session.add(row)
+            row.enabled, row.params, row.updated_at, row.updated_by = new_enabled, json.dumps(cleaned), now, actor
+            detail = {"rule": rule, "scope": scope, "enabled": new_enabled, "params": cleaned}
+            record_audit(session, actor, "risk.rule_change", rule, detail, ip)
+            self._event(
+                session,
+                "rule_change",
+                now,
+                rule=rule,
+                scope=scope,
+                message=f"{actor} 修改了 {spec.title_zh}",
+                detail=detail,
+            )
+        config = RuleConfig(spec, scope, new_enabled, cleaned, True)
+        self._configs[(rule, scope)] = config
+        self._publish({"kind": "rule_change", **detail}, now)
+        return config.view()
+
+    # ------------------------------------------------------------------------------ trading state
+    def set_state(self, state: str, reason: str, actor: str, ip: str | None) -> dict[str, Any]:
+        """Move to active / reduce_only / halted; persisted and audited."""
+        if state not in STATES:
+            raise DeskError("VALIDATION_ERROR", "未知的交易状态", "Unknown trading state", http_status=422)
+        now = self.clock.now()
+        kind = {HALTED: "halt", ACTIVE: "resume", REDUCE_ONLY: "reduce_only"}[state]
+        with unit_of_work(self.session_factory) as session:
+            row = session.get(RiskStateRow, self.account_id)
+            if row is None:
+                row = RiskStateRow(account_id=self.account_id)
+                session.add(row)
+            row.state, row.reason, row.updated_at, row.updated_by = state, reason[:500], now, actor
+            record_audit(session, actor, f"risk.{kind}", self.account_id, {"reason": reason}, ip)
+            self._event(session, kind, now, message=reason or kind)
+        self._state, self._reason = state, reason
+        log.warning("trading state -> %s by %s: %s", state, actor, reason)
+        self._publish({"kind": kind, "state": state, "halted": state == HALTED, "reason": reason}, now)
+        return self.state_view()
+
+    def state_view(self) -> dict[str, Any]:
+        """The trading state as the API shows it."""
+        return {"state": self._state, "halted": self._state == HALTED, "reason": self._reason}
+
+    # ------------------------------------------------------------------------------ the check
+    async def check_halted(self, order: OrderRow) -> None:
+        """The kill switch comes before everything else, validation included."""
+        if self._state != HALTED:
+            return
+        side = Side(order.side)
+        check = OrderCheck(
+            order_id=order.id,
+            stock_code=order.stock_code,
+            side=side,
+            quantity=order.quantity,
+            price=order.price or Decimal(0),
+            strategy_name=order.strategy_name,
+            is_st=False,
+            last_price=None,
+            position_volume=0,
+        )
+        now = self.clock.now()
+        await self._deny(
+            check,
+            "RISK_HALTED",
+            "trading_state",
+            "account",
+            "交易已暂停（风控熔断），不接受新委托",
+            "Trading is halted",
+            {"reason": self._reason},
+            now,
+        )
+
+    async def check(self, order: OrderRow, instrument: Instrument, price: Decimal, quote: Quote | None) -> None:
+        """Raise OrderDenied (RISK_*) when the trading state or a rule forbids ``order``."""
+        now = self.clock.now()
+        side = Side(order.side)
+        position_volume = 0
+        if side is Side.SELL:
+            _cash, position = await self.broker.buying_view(instrument.code)
+            position_volume = position.volume if position else 0
+        check = OrderCheck(
+            order_id=order.id,
+            stock_code=instrument.code,
+            side=side,
+            quantity=order.quantity,
+            price=price,
+            strategy_name=order.strategy_name,
+            is_st=instrument.is_st,
+            last_price=quote.last_price if quote else None,
+            position_volume=position_volume,
+            price_type=order.price_type,
+            order_price=order.price,
+        )
+        if self._state == HALTED:
+            await self._deny(
+                check,
+                "RISK_HALTED",
+                "trading_state",
+                "account",
+                "交易已暂停（风控熔断），不接受新委托",
+                "Trading is halted",
+                {"reason": self._reason},
+                now,
+            )
+        if self._state == REDUCE_ONLY and not check.reduces_position:
+            await self._deny(
+                check,
+                "RISK_REDUCE_ONLY",
+                "trading_state",
+                "account",
+                "当前为只减仓模式，只允许卖出持仓",
+                "Reduce-only: only sells of held shares are allowed",
+                {"reason": self._reason},
+                now,
+            )
+        facts = LedgerFacts(
+            session_factory=self.session_factory,
+            account_id=self.account_id,
+            order_id=order.id,
+            trading_day=self.trading_day(now),
+            broker=self.broker,
+            market=self.market,
+            day_start_asset=self.day_start_asset,
+        )
+        scopes = ["account"] + ([scope_of(order.strategy_name)] if order.strategy_name else [])
+        for spec in RULES:
+            if spec.buy_side_only and check.reduces_position:
+                continue  # sells that reduce a position are never blocked by buy-side limits
+            for scope in scopes:
+                config = self._configs.get((spec.id, scope))
+                if config is None or not config.enabled:
+                    continue
+                counter_scope = order.strategy_name if scope != "account" else None
+                denial = await spec.check(check, config.params, facts, now, counter_scope)
+                if denial is not None:
+                    detail = {**denial.detail, "params": config.params}
+                    await self._deny(
+                        check, spec.code, spec.id, scope, denial.message_zh, denial.message_en, detail, now
+                    )
+
+    async def _deny(
+        self,
+        check: OrderCheck,
+        code: str,
+        rule: str,
+        scope: str,
+        zh: str,
+        en: str,
+        detail: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        data = {"rule": rule, "scope": scope, **detail}
+
+        def record() -> None:
+            with unit_of_work(self.session_factory) as session:
+                self._event(
+                    session,
+                    "denial",
+                    now,
+                    rule=rule,
+                    code=code,
+                    scope=scope,
+                    order_id=check.order_id,
+                    stock_code=check.stock_code,
+                    side=check.side.value,
+                    strategy_name=check.strategy_name,
+                    message=zh,
+                    detail=data,
+                )
+                record_audit(
+                    session,
+                    "risk",
+                    "risk.denied",
+                    str(check.order_id),
+                    {"code": code, "rule": rule, "scope": scope},
+                    None,
+                )
+
+        await asyncio.to_thread(record)
+        log.info("order %s denied by %s (%s): %s", check.order_id, code, scope, en)
+        self._publish(
+            {
+                "kind": "denial",
+                "code": code,
+                "rule": rule,
+                "scope": scope,
+                "order_id": check.order_id,
+                "stock_code": check.stock_code,
+                "side": check.side.value,
+                "message": zh,
+            },
+            now,
+        )
+        raise OrderDenied(code, zh, en, data=data)
+
+    def _event(
+        self,
+        session: Session,
+        kind: str,
+        now: datetime,
+        *,
+        message: str,
+        detail: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        session.add(
+            RiskEventRow(
+                account_id=self.account_id,
+                time=now,
+                kind=kind,
+                message=message,
+                detail=json.dumps(detail or {}, ensure_ascii=False, default=str),
+                **fields,
+            )
+        )
+
+    def _publish(self, data: dict[str, Any], now: datetime) -> None:
+        event = Event("risk", {**data, "time": now.isoformat()}, now)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            self.bus.publish(event)
+
+    # ------------------------------------------------------------------------------ reading
+    def events(self, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+        """Risk events, newest first."""
+        from qmtdesk.oms.views import iso
+
+        with self.session_factory() as session:
+            where = RiskEventRow.account_id == self.account_id
+            total = int(session.scalar(select(func.count()).select_from(RiskEventRow).where(where)) or 0)
+            rows = session.scalars(
+                select(RiskEventRow)
+                .where(where)
+                .order_by(RiskEventRow.id.desc())
+                .offset((page - 1) * page_size)
+                .limit(page_size)
+            )
+            items = [
+                {
+                    "id": r.id,
+                    "time": iso(r.time),
+                    "kind": r.kind,
+                    "rule": r.rule,
+                    "code": r.code,
+                    "scope": r.scope,
+                    "order_id": r.order_id,
+                    "stock_code": r.stock_code,
+                    "side": r.side,
+                    "strategy_name": r.strategy_name,
+                    "message": r.message,
+                    "detail": json.loads(r.detail or "{}"),
+                }
+                for r in rows
+            ]
+        return items, total
