@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     log_json: bool = Field(False, alias="QMTDESK_LOG_JSON")
     log_level: str = Field("INFO", alias="QMTDESK_LOG_LEVEL")
     quotes: QuotesSource = Field("paper", alias="QMTDESK_QUOTES")
+    # Notifications of fills, rejections, denials, halts and disconnects; the URL is a secret (bot keys).
+    webhook_url: SecretStr | None = Field(None, alias="QMTDESK_WEBHOOK_URL")
+    webhook_format: Literal["json", "wecom", "feishu", "dingtalk"] = Field("json", alias="QMTDESK_WEBHOOK_FORMAT")
 
     # Fields given by the environment or an override (not defaulted); model_fields_set would also
     # count values merged in later from the database, so the origin is captured once, here.

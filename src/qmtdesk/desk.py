@@ -75,6 +75,8 @@ class Desk:
     fees: FeeSchedule
     risk: RiskEngine
     bootstrap_password: str | None = None
+    runtime: Any = None
+    notifier: Any = None
     tasks: list[asyncio.Future[Any]] = field(default_factory=list)
     _reconcile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -195,6 +197,16 @@ class Desk:
             await self.snapshot_equity(note="baseline")
         self._started = True
         self.tasks.append(asyncio.create_task(self._reconcile_forever(), name="periodic-reconciliation"))
+        from qmtdesk.strategies.runtime import StrategyRuntime
+        from qmtdesk.strategies.signals import signal_service
+
+        self.runtime = StrategyRuntime(self, signal_service(self))
+        await self.runtime.start()
+        if self.settings.webhook_url is not None:
+            from qmtdesk.notify import Notifier
+
+            self.notifier = Notifier(self.settings.webhook_url.get_secret_value(), self.settings.webhook_format)
+            self.notifier.subscribe(self.bus)
         self.tasks.append(asyncio.create_task(self._snapshot_forever(), name="equity-snapshots"))
         self._account_dirty = asyncio.Event()
         self.bus.subscribe(lambda e: self._account_dirty.set() if e.stream == "trades" else None)
@@ -202,6 +214,10 @@ class Desk:
 
     async def stop(self) -> None:
         """Stop jobs, the broker and the engine; release the database."""
+        if self.runtime is not None:
+            await self.runtime.stop()
+        if self.notifier is not None:
+            await self.notifier.close()
         for task in self.tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

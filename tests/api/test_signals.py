@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, update
 
 from qmtdesk.api.routes.signals import router
 from qmtdesk.oms.bus import Event
@@ -241,3 +241,40 @@ def test_malformed_signals_are_validation_errors(signals: DeskClient, body: dict
 def test_executing_needs_a_trade_token(signals: DeskClient) -> None:
     r = signal(signals, signals.login())
     assert r.status_code == 403 and r.json()["error"] == "TRADE_LOCKED"
+
+
+def _set_pending(client: DeskClient, signal_id: str) -> None:
+    with client.desk.session_factory() as session:
+        session.execute(update(SignalRow).where(SignalRow.signal_id == signal_id).values(decision="pending"))
+        session.commit()
+
+
+def test_a_claim_left_pending_after_its_order_was_sent_resumes_with_that_order(signals: DeskClient) -> None:
+    headers = signals.trade_headers()
+    first = signal(signals, headers, signal_id="crash", sizing={"method": "target_pct", "value": "0.02"}).json()
+    assert first["data"]["decision"] == "executed"
+    _set_pending(signals, "crash")  # as if the process stopped between the order and the decision
+
+    r = signal(signals, headers, signal_id="crash", sizing={"method": "target_pct", "value": "0.02"})
+    assert r.status_code == 201, r.text
+    data = r.json()["data"]
+    # Sized again, the filled order would make it "at target"; the resumed decision keeps the order instead.
+    assert data["decision"] == "executed" and data["order"]["order_id"] == first["data"]["order"]["order_id"]
+    assert "恢复" in data["reason"]
+    assert signals.http.get(f"{API}/trading/orders", headers=headers).json()["data"]["total"] == 1
+
+
+def test_a_claim_left_pending_before_any_order_is_decided_on_replay(signals: DeskClient) -> None:
+    headers = signals.trade_headers()
+    assert signal(signals, headers, signal_id="early", action="close").json()["data"]["decision"] == "skipped"
+    _set_pending(signals, "early")
+    data = signal(signals, headers, signal_id="early", action="close").json()["data"]
+    assert data["decision"] == "skipped" and data["order"] is None
+
+
+def test_a_client_order_id_taken_by_another_order_is_never_adopted(signals: DeskClient) -> None:
+    headers = signals.trade_headers()
+    manual = signals.order(headers, client_order_id="sig-taken", price="11.40")
+    assert manual.status_code == 201
+    data = signal(signals, headers, signal_id="taken").json()["data"]
+    assert data["decision"] == "denied" and data["error"] == "DUPLICATE_CLIENT_ORDER_ID" and data["order"] is None

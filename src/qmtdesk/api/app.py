@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 import qmtdesk
 from qmtdesk.api import ws
 from qmtdesk.api.errors import install_error_handlers
-from qmtdesk.api.routes import admin, auth, market, risk, trading
+from qmtdesk.api.routes import admin, auth, market, monitor, risk, signals, trading
 from qmtdesk.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ def create_app(desk: Desk) -> FastAPI:
         trading.router,
         market.router,
         risk.router,
+        signals.router,
+        monitor.router,
         admin.config,
         admin.paper,
         admin.audit,

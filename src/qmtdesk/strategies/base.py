@@ -16,7 +16,7 @@ them against the strategy's :class:`ParamSpec` table and raises :class:`Strategy
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -207,7 +207,7 @@ def parse_sizing(strategy: str, param: str, value: Any, action: str = "buy") -> 
 
 
 def _check_bounds(strategy: str, spec: ParamSpec, number: Decimal) -> None:
-    checks = (
+    checks: tuple[tuple[Decimal | None, Callable[[Decimal], bool], str, str], ...] = (
         (spec.gt, lambda b: number > b, "大于", "greater than"),
         (spec.ge, lambda b: number >= b, "不小于", "at least"),
         (spec.lt, lambda b: number < b, "小于", "less than"),

@@ -222,7 +222,11 @@ class SignalService:
                     raise DuplicateSignalId(request.signal_id, signal_view(found))
                 row_id = found.id
                 log.info("signal %s: resuming a pending decision", request.signal_id)
-            outcome = await self._decide(request, fields["stock_code"] or "", source, user_id)
+            outcome = None
+            if found is not None:
+                outcome = await asyncio.to_thread(self._sent_before, request.signal_id)
+            if outcome is None:
+                outcome = await self._decide(request, source, user_id)
             view = await asyncio.to_thread(self._record, row_id, outcome)
         log.info(
             "signal %s (%s %s, %s): %s%s order=%s",
@@ -266,7 +270,7 @@ class SignalService:
         }
 
     # ------------------------------------------------------------------------------ deciding
-    async def _decide(self, request: SignalRequest, code: str, source: str, user_id: int | None) -> _Outcome:
+    async def _decide(self, request: SignalRequest, source: str, user_id: int | None) -> _Outcome:
         desk = self.desk
         now = desk.clock.now()
         expires = _aware(request.expires_at)
@@ -315,18 +319,14 @@ class SignalService:
             remark=(request.reason or f"signal {request.signal_id}")[:255],
         )
         order_source = "strategy" if source == "strategy" else "signal"
-        order: dict[str, Any] | None
         try:
             submitted = await desk.orders.submit(payload, source=order_source, user_id=user_id)
-            order = submitted.order
         except DuplicateClientOrderId as clash:
-            existing = clash.data.get("order") if isinstance(clash.data, dict) else None
-            if not self._ours(existing, instrument.code, request):
-                return self._denied(clash, sized.side)
-            order = existing  # a resumed claim whose order was sent before the process stopped
+            # "sig-<signal_id>" was taken by an order that is not this signal's: never adopt it.
+            return self._denied(clash, sized.side, with_order=False)
         except DeskError as refused:
             return self._denied(refused, sized.side)
-        assert order is not None
+        order = submitted.order
         if order.get("status") == "denied":
             return _Outcome(
                 "denied",
@@ -363,17 +363,8 @@ class SignalService:
         return chosen
 
     @staticmethod
-    def _ours(order: dict[str, Any] | None, code: str, request: SignalRequest) -> bool:
-        return (
-            order is not None
-            and order.get("source") in ("signal", "strategy")
-            and order.get("stock_code") == code
-            and order.get("strategy_name") == request.strategy_name
-        )
-
-    @staticmethod
-    def _denied(refused: DeskError, side: Side) -> _Outcome:
-        order = refused.data.get("order") if isinstance(refused.data, dict) else None
+    def _denied(refused: DeskError, side: Side, *, with_order: bool = True) -> _Outcome:
+        order = refused.data.get("order") if with_order and isinstance(refused.data, dict) else None
         return _Outcome(
             "denied",
             refused.message_zh,
@@ -433,6 +424,27 @@ class SignalService:
             if row is not None:
                 session.expunge(row)
             return row
+
+    def _sent_before(self, signal_id: str) -> _Outcome | None:
+        """The decision a resumed claim had reached, when its order exists; ``None`` when none was made."""
+        with self.desk.session_factory() as session:
+            row = ledger.find_by_client_id(session, self.account_id, f"{CLIENT_ID_PREFIX}{signal_id}")
+            if row is None:
+                return None
+            view = order_view(row)
+        if row.status == "denied":
+            message = row.error_message or "委托被拒绝"
+            return _Outcome(
+                "denied", message, message, error=row.error, side=row.side, quantity=row.quantity, order=view
+            )
+        return _Outcome(
+            "executed",
+            f"恢复中断的信号决策：委托 {row.id} 已提交（{row.side} {row.quantity} 股）",
+            f"Resumed an interrupted decision: order {row.id} had been sent ({row.side} {row.quantity})",
+            side=row.side,
+            quantity=row.quantity,
+            order=view,
+        )
 
     def _open_quantities(self, code: str) -> tuple[int, int]:
         """Unfilled shares of open buy and open sell orders in ``code``."""

@@ -136,6 +136,26 @@ async def advance_clock(body: AdvanceBody, principal: Admin, desk: DeskDep, requ
     return ok(_clock_view(desk))
 
 
+class PriceBody(BaseModel):
+    stock_code: str = Field(max_length=32)
+    price: Decimal = Field(gt=0, le=Decimal("1e7"))
+
+
+@paper.post("/price", summary="Move a simulated price now (practice scenarios; clamped to the daily limits)")
+async def set_price(body: PriceBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
+    broker = _paper_only(desk)
+    code = desk.market.instrument(body.stock_code).code
+    quote = await broker.set_price(code, body.price)
+    await desk.engine.barrier()
+    with unit_of_work(desk.session_factory) as session:
+        record_audit(
+            session, principal.username, "paper.set_price", code, {"price": str(body.price)}, client_ip(request)
+        )
+    from qmtdesk.api.views import quote_view
+
+    return ok(quote_view(quote))
+
+
 class ResetBody(BaseModel):
     cash: Decimal = Field(Decimal(1_000_000), gt=0, le=Decimal("1e13"))
 

@@ -194,6 +194,10 @@ class PaperBroker:
         self.exchange.clock.set(to)  # type: ignore[attr-defined]
         self.exchange.sync(to)
 
+    async def set_price(self, stock_code: str, price: Decimal) -> Any:
+        """Move a simulated price now (scripted practice and tests); crossing resting orders fill."""
+        return await self._call(self.exchange.set_price, stock_code, price)
+
     async def reset(self, cash: Decimal) -> None:
         """A fresh paper account."""
         await self._call(self.exchange.reset, cash)

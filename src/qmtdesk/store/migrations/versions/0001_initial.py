@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 15:29:15.767823
+Create Date: 2026-11-25 15:38:31.338577
 """
 
 from __future__ import annotations
@@ -71,6 +71,25 @@ def upgrade() -> None:
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('locked_until', qmtdesk.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('kind', 'username', name=op.f('pk_auth_lockouts'))
+    )
+    op.create_table('monitored_stocks',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('account_id', sa.String(length=32), nullable=False),
+    sa.Column('stock_code', sa.String(length=16), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('auto_trade', sa.Boolean(), nullable=False),
+    sa.Column('strategy_type', sa.String(length=32), nullable=True),
+    sa.Column('strategy_params', sa.Text(), nullable=False),
+    sa.Column('sizing', sa.Text(), nullable=True),
+    sa.Column('strategy_name', sa.String(length=64), nullable=False),
+    sa.Column('state', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('last_signal_at', qmtdesk.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', qmtdesk.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', qmtdesk.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_monitored_stocks')),
+    sa.UniqueConstraint('account_id', 'stock_code', name=op.f('uq_monitored_stocks_account_id_stock_code'))
     )
     op.create_table('order_events',
     sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
@@ -260,6 +279,41 @@ def upgrade() -> None:
     sa.Column('updated_by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('account_id', name=op.f('pk_risk_state'))
     )
+    op.create_table('signals',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('account_id', sa.String(length=32), nullable=False),
+    sa.Column('signal_id', sa.String(length=64), nullable=False),
+    sa.Column('stock_code', sa.String(length=32), nullable=False),
+    sa.Column('action', sa.String(length=8), nullable=False),
+    sa.Column('strategy_name', sa.String(length=64), nullable=False),
+    sa.Column('confidence', qmtdesk.store.base.Money(length=32), nullable=True),
+    sa.Column('price', qmtdesk.store.base.Money(length=32), nullable=True),
+    sa.Column('sizing_method', sa.String(length=16), nullable=True),
+    sa.Column('sizing_value', sa.Text(), nullable=True),
+    sa.Column('expires_at', qmtdesk.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('decision', sa.String(length=16), nullable=False),
+    sa.Column('decision_reason', sa.Text(), nullable=False),
+    sa.Column('decision_reason_en', sa.Text(), nullable=False),
+    sa.Column('error', sa.String(length=48), nullable=True),
+    sa.Column('side', sa.String(length=8), nullable=True),
+    sa.Column('quantity', sa.Integer(), nullable=True),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('payload_hash', sa.String(length=64), nullable=False),
+    sa.Column('replays', sa.Integer(), nullable=False),
+    sa.Column('created_at', qmtdesk.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', qmtdesk.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signals')),
+    sa.UniqueConstraint('account_id', 'signal_id', name=op.f('uq_signals_account_id_signal_id'))
+    )
+    with op.batch_alter_table('signals', schema=None) as batch_op:
+        batch_op.create_index('ix_signals_account_code', ['account_id', 'stock_code'], unique=False)
+        batch_op.create_index('ix_signals_account_strategy', ['account_id', 'strategy_name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signals_decision'), ['decision'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signals_order_id'), ['order_id'], unique=False)
+
     op.create_table('trades',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('account_id', sa.String(length=32), nullable=False),
@@ -334,6 +388,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_trades_account_day')
 
     op.drop_table('trades')
+    with op.batch_alter_table('signals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signals_order_id'))
+        batch_op.drop_index(batch_op.f('ix_signals_decision'))
+        batch_op.drop_index('ix_signals_account_strategy')
+        batch_op.drop_index('ix_signals_account_code')
+
+    op.drop_table('signals')
     op.drop_table('risk_state')
     op.drop_table('risk_rules')
     with op.batch_alter_table('risk_events', schema=None) as batch_op:
@@ -363,6 +424,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_order_events_order_id'))
 
     op.drop_table('order_events')
+    op.drop_table('monitored_stocks')
     op.drop_table('auth_lockouts')
     with op.batch_alter_table('auth_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_auth_failures_kind_username_failed_at')
