@@ -30,7 +30,7 @@ from qmtdesk.oms.bus import Event
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.monitor import MonitoredStockRow
 from qmtdesk.strategies.base import PositionView, SignalIntent, Strategy, make_strategy
-from qmtdesk.strategies.signals import SignalRequest
+from qmtdesk.strategies.signals import MAX_SIGNAL_ID, SignalRequest
 
 if TYPE_CHECKING:
     from qmtdesk.desk import Desk
@@ -171,7 +171,8 @@ class StrategyRuntime:
 
     async def _act(self, running: Running, intent: SignalIntent, quote: Quote, now: datetime) -> dict[str, Any]:
         sizing = intent.sizing or running.sizing or {"method": "equity_pct", "value": "0.1"}
-        signal_id = f"{running.strategy_name}-{now:%Y%m%d%H%M%S}-{next(self._seq)}"[:64]
+        seq = next(self._seq)
+        signal_id = f"{running.strategy_name[: MAX_SIGNAL_ID - 24]}-{now:%Y%m%d%H%M%S}-{seq}"[:MAX_SIGNAL_ID]
         if not running.auto_trade:
             advisory = {
                 "signal_id": signal_id,
@@ -197,7 +198,22 @@ class StrategyRuntime:
             sizing_value=Decimal(str(sizing["value"])) if intent.action != "close" else None,
             reason=intent.reason[:500],
         )
-        return await self.signals.execute(request, source="strategy", user_id=None)
+        try:
+            return await self.signals.execute(request, source="strategy", user_id=None)
+        except DeskError as refused:  # e.g. a watchlist sizing that does not fit a buy
+            refusal = {
+                "signal_id": signal_id,
+                "stock_code": running.code,
+                "action": intent.action,
+                "strategy_name": running.strategy_name,
+                "decision": "denied",
+                "error": refused.code,
+                "reason": refused.message_zh,
+                "source": "strategy",
+                "created_at": now.isoformat(),
+            }
+            self.desk.bus.publish(Event("signals", refusal, now))
+            return refusal
 
     # ------------------------------------------------------------------------------ persistence
     def _row(self, session: Any, code: str) -> MonitoredStockRow | None:
