@@ -15,7 +15,7 @@ from qmtdesk.strategies.base import STRATEGIES, PositionView, SignalIntent, regi
 from tests.api.conftest import API, DeskClient
 
 
-def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = check()

@@ -93,7 +93,7 @@ class Recorder:
         return None
 
 
-async def until(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+async def until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         value = check()

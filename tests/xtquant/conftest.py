@@ -28,7 +28,7 @@ INSTRUMENTS = [
 ]
 
 
-def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
+def eventually(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.02) -> Any:
     """Poll ``check`` until it returns something truthy (pushes arrive on other threads)."""
     deadline = time.monotonic() + timeout
     last: Any = None

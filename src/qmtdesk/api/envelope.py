@@ -11,6 +11,9 @@ from pydantic import BaseModel
 MAX_ID = 2**63 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+MAX_PAGE_SIZE = 200
+#: The row offset ``(page - 1) * page_size`` must fit a signed 64-bit integer too (SQLite, PostgreSQL).
+MAX_PAGE = MAX_ID // MAX_PAGE_SIZE
 
 
 def ok(data: Any = None) -> dict[str, Any]:
@@ -31,8 +34,8 @@ class Page(BaseModel):
 
 
 def page_params(
-    page: int = Query(1, ge=1, description="1-based page number"),
-    page_size: int = Query(20, ge=1, le=200, description="items per page (max 200)"),
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="1-based page number"),
+    page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE, description="items per page (max 200)"),
 ) -> Page:
     """Pagination query parameters."""
     return Page(page=page, page_size=page_size)

@@ -146,6 +146,24 @@ class _Callback:
         pass
 
 
+_QUIET: dict[int, type] = {}
+
+
+def _quiet_trader_class(xttrader: Any) -> type:
+    """``XtQuantTrader`` without its finaliser.
+
+    The SDK's ``__del__`` restores the event loop it found when built on the main thread; built on
+    the SDK thread it has nothing to restore and raises whenever the garbage collector happens to
+    run it elsewhere (and a raise inside a collection can break unrelated code). Our traders are
+    built and stopped on the SDK thread, so the finaliser has nothing to do.
+    """
+    base = xttrader.XtQuantTrader
+    quiet = _QUIET.get(id(base))
+    if quiet is None:
+        quiet = _QUIET[id(base)] = type("QuietXtQuantTrader", (base,), {"__del__": lambda self: None})
+    return quiet
+
+
 class XtQuantBroker:
     """The broker port over MiniQMT."""
 
@@ -287,7 +305,7 @@ class XtQuantBroker:
         account = xttype.StockAccount(self.account_id, self.account_type)
         if isinstance(account, str):  # StockAccount returns an error text for bad input
             raise RuntimeError(f"invalid account: {account}")
-        trader = xttrader.XtQuantTrader(self.config.userdata_path, session, _Callback(self, self.generation))
+        trader = _quiet_trader_class(xttrader)(self.config.userdata_path, session, _Callback(self, self.generation))
         trader.start()
         self._trader, self._account = trader, account
         result = trader.connect()
