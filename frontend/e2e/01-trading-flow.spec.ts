@@ -185,9 +185,9 @@ test('a trading day: buy, T+1, resting order cancelled, next-day sell, logout', 
     await expect(page.locator('.el-message--success').filter({ hasText: '时钟已推进' }).first()).toBeVisible()
     await expect(panel).toContainText('2026-11-26')
     await expect(panel).toContainText('连续竞价')
-    // Known UI bug (see 03-known-bugs.spec.ts): the open page keeps the previous day's orders and
-    // trades in its "today" lists after the trading day changes. A reload shows the new day; it
-    // also drops the in-memory trade unlock, so the next order asks for the trading password.
+    // The open page rolls its "today" lists to the new day by itself (03-known-bugs.spec.ts checks
+    // that); the reload here drops the in-memory trade unlock, so the next order asks for the
+    // trading password again.
     await page.reload()
     await expect(page.getByTestId('trade-lock-toggle')).toContainText('交易已锁定')
   })

@@ -68,8 +68,9 @@ export function cell(row: Locator, index: number): Locator {
 }
 
 /**
- * Closes the bottom-right fill / rejection notifications (4-6 s each) the way a trader would:
- * they sit over the right-hand column of the tables, where the cancel buttons are.
+ * Closes the fill / rejection notifications (top-right, 3-5 s each) the way a trader would. They
+ * let clicks through to what is underneath (04-risk-monitor.spec.ts checks they never cover the
+ * cancel buttons), so this is only for a clean screen.
  */
 export async function dismissNotifications(page: Page): Promise<void> {
   const notes = page.locator('.el-notification')

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { fmtMoney, fmtPct, fmtPrice, fmtSignedMoney, fmtTime, priceDecimalsForCode, tickDecimals, trendClass } from '@/lib/format'
+import {
+  fmtMoney,
+  fmtPct,
+  fmtPrice,
+  fmtSignedMoney,
+  fmtTime,
+  fractionToPercentInput,
+  percentInputToFraction,
+  priceDecimalsForCode,
+  shiftDecimal,
+  tickDecimals,
+  trendClass,
+} from '@/lib/format'
 
 describe('format', () => {
   it('derives decimals from the tick', () => {
@@ -36,5 +48,20 @@ describe('format', () => {
   it('shows Shanghai wall-clock time', () => {
     expect(fmtTime('2025-03-03T09:30:05+08:00')).toBe('09:30:05')
     expect(fmtTime('2025-03-03T01:30:05Z', true)).toBe('2025-03-03 09:30:05')
+  })
+  it('moves the decimal point exactly (fractions <-> percent inputs)', () => {
+    expect(shiftDecimal('0.0523', 2)).toBe('5.23')
+    expect(shiftDecimal('5.23', -2)).toBe('0.0523')
+    expect(shiftDecimal('0.2', 2)).toBe('20')
+    expect(shiftDecimal('150', -2)).toBe('1.5')
+    expect(shiftDecimal('0.07', 2)).toBe('7') // no 7.000000000000001
+    expect(shiftDecimal('-0.015', 2)).toBe('-1.5')
+    expect(shiftDecimal('1e3', 2)).toBeNull()
+    expect(shiftDecimal('', 2)).toBeNull()
+    expect(fractionToPercentInput('0.05')).toBe('5')
+    expect(fractionToPercentInput(null)).toBe('')
+    expect(percentInputToFraction('12.5')).toBe('0.125')
+    expect(percentInputToFraction('0.01')).toBe('0.0001')
+    expect(percentInputToFraction('100')).toBe('1')
   })
 })

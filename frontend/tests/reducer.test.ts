@@ -10,6 +10,7 @@ import {
   openOrders,
   upsertByCode,
   upsertOrder,
+  withDay,
 } from '@/lib/reducer'
 import { order, trade } from './helpers'
 
@@ -108,6 +109,47 @@ describe('stream reducer: trades', () => {
     s = mergeTradeSnapshot(s, [trade({ trade_id: 't1' }), trade({ trade_id: 't0', traded_at: T(0) })])
     expect(s.trades.map((t) => t.trade_id)).toEqual(['t1', 't0'])
     expect(s.lastSeq).toBe(1)
+  })
+})
+
+describe('stream reducer: one trading day', () => {
+  const D1 = '2026-11-25'
+  const D2 = '2026-11-26'
+
+  it('ignores orders and trades of another day, but still advances lastSeq', () => {
+    let s = initialLiveState(D2)
+    s = upsertOrder(s, order({ order_id: 'old', trading_day: D1, status: 'expired' }), 7)
+    s = addTrade(s, trade({ trade_id: 'old-t', trading_day: D1 }), 8)
+    expect(s.orders).toHaveLength(0)
+    expect(s.trades).toHaveLength(0)
+    expect(s.lastSeq).toBe(8)
+    s = upsertOrder(s, order({ order_id: 'new', trading_day: D2 }), 9)
+    s = upsertOrder(s, order({ order_id: 'no-day' }), 10) // a server without trading_day: kept
+    expect(s.orders.map((o) => o.order_id).sort()).toEqual(['new', 'no-day'])
+  })
+
+  it('withDay empties the lists of the old day and keeps the seq cursor', () => {
+    let s = initialLiveState(D1)
+    s = upsertOrder(s, order({ order_id: 'a', trading_day: D1 }), 3)
+    s = upsertOrder(s, order({ order_id: 'b' }), 4)
+    s = addTrade(s, trade({ trade_id: 't', trading_day: D1 }), 5)
+    const next = withDay(s, D2)
+    expect(next.day).toBe(D2)
+    expect(next.orders).toEqual([])
+    expect(next.trades).toEqual([])
+    expect(next.orderSeqs).toEqual({})
+    expect(next.lastSeq).toBe(5)
+    expect(withDay(next, D2)).toBe(next) // same day: unchanged
+  })
+
+  it("withDay on a state of unknown day keeps that day's items and those without a day", () => {
+    let s = initialLiveState()
+    s = upsertOrder(s, order({ order_id: 'today', trading_day: D2 }), 1)
+    s = upsertOrder(s, order({ order_id: 'yesterday', trading_day: D1 }), 2)
+    s = upsertOrder(s, order({ order_id: 'unknown' }), 3)
+    const next = withDay(s, D2)
+    expect(next.orders.map((o) => o.order_id).sort()).toEqual(['today', 'unknown'])
+    expect(Object.keys(next.orderSeqs).sort()).toEqual(['today', 'unknown'])
   })
 })
 

@@ -189,6 +189,7 @@ class Desk:
     async def start(self) -> None:
         """Start the engine, connect the broker, reconcile, and begin the periodic jobs."""
         self._loop = asyncio.get_running_loop()
+        self.risk.bind_loop(self._loop)
         await self.engine.start()
         await self.broker.connect()
         if self.broker.state is ConnectionState.CONNECTED:

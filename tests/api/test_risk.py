@@ -210,3 +210,19 @@ def test_metrics_describe_the_account(desk_client: DeskClient) -> None:
     assert m["turnover_today"] == "11510.00"
     for key in ("cash_ratio", "today_pnl", "today_pnl_pct", "current_drawdown", "max_drawdown", "cancels_today"):
         assert key in m
+
+
+def test_resume_and_rule_changes_are_pushed_on_the_risk_stream(desk_client: DeskClient) -> None:
+    headers = desk_client.trade_headers()
+    with desk_client.http.websocket_connect(f"{API}/ws") as ws:
+        ws.send_json({"action": "auth", "token": headers["Authorization"].split()[1]})
+        ws.receive_json()
+        ws.send_json({"action": "subscribe", "streams": ["risk"]})
+        ws.receive_json()
+        set_rule(desk_client, headers, "max_order_quantity", params={"limit": 100})
+        assert ws.receive_json()["data"]["kind"] == "rule_change"
+        desk_client.http.post(f"{API}/risk/halt", json={"reason": "drill"}, headers=headers)
+        assert ws.receive_json()["data"]["kind"] == "halt"
+        desk_client.http.post(f"{API}/risk/resume", json={}, headers=headers)
+        message = ws.receive_json()
+        assert message["data"]["kind"] == "resume" and message["data"]["halted"] is False

@@ -10,6 +10,7 @@ import type {
   LoginResult,
   MiniqmtConfig,
   MonitoredStock,
+  MonitoredStockBody,
   Order,
   OrderRequest,
   Page,
@@ -19,8 +20,10 @@ import type {
   RiskEvent,
   RiskMetrics,
   RiskRule,
+  RiskRuleUpdate,
   Role,
   Signal,
+  StrategyDef,
   Trade,
   TradeUnlock,
   TradingStatus,
@@ -105,19 +108,22 @@ export const paperApi = {
 }
 
 export const riskApi = {
-  rules: () => api.get<RiskRule[] | Record<string, Omit<RiskRule, 'rule'>>>('/risk/rules'),
-  updateRule: (rule: string, body: { enabled: boolean; params: Record<string, unknown>; scope?: string }) =>
-    api.put<RiskRule>(`/risk/rules/${enc(rule)}`, body),
+  rules: () => api.get<RiskRule[]>('/risk/rules'),
+  /** admin; omitted fields keep their value; a new strategy scope starts from the account's settings */
+  updateRule: (rule: string, body: RiskRuleUpdate) => api.put<RiskRule>(`/risk/rules/${enc(rule)}`, body),
   metrics: () => api.get<RiskMetrics>('/risk/metrics'),
-  events: (q: PageQuery = {}) => api.get<RiskEvent[] | Page<RiskEvent>>('/risk/events', q),
+  events: (q: PageQuery = {}) => api.get<Page<RiskEvent>>('/risk/events', q),
   halt: (reason: string, cancel_open_orders: boolean) => api.post<unknown>('/risk/halt', { reason, cancel_open_orders }),
-  resume: () => api.post<unknown>('/risk/resume'),
+  resume: (reason: string) => api.post<unknown>('/risk/resume', { reason }),
+  reduceOnly: (reason: string) => api.post<unknown>('/risk/reduce-only', { reason }),
 }
 
 export const monitorApi = {
+  strategies: () => api.get<StrategyDef[]>('/monitor/strategies'),
   list: () => api.get<MonitoredStock[]>('/monitor/stocks'),
-  add: (body: MonitoredStock) => api.post<MonitoredStock>('/monitor/stocks', body),
-  update: (code: string, body: Partial<MonitoredStock>) => api.put<MonitoredStock>(`/monitor/stocks/${enc(code)}`, body),
+  /** 201 with the entry; 409 MONITOR_EXISTS when the stock is already watched */
+  add: (body: MonitoredStockBody) => api.post<MonitoredStock>('/monitor/stocks', body),
+  update: (code: string, body: Partial<MonitoredStockBody>) => api.put<MonitoredStock>(`/monitor/stocks/${enc(code)}`, body),
   remove: (code: string) => api.delete<unknown>(`/monitor/stocks/${enc(code)}`),
   signals: (q: PageQuery = {}) => api.get<Page<Signal>>('/signals', q),
 }

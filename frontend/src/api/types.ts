@@ -88,7 +88,11 @@ export interface TradingStatus {
   market_phase: MarketPhase
   server_time: string
   halted: boolean
+  /** active | reduce_only | halted (risk trading state) */
+  trading_state?: TradingState
 }
+
+export type TradingState = 'active' | 'reduce_only' | 'halted'
 
 export interface Account {
   account_id: string
@@ -186,6 +190,8 @@ export interface Order {
   source: 'api' | 'ui' | 'signal' | 'strategy' | 'external'
   fees: Dec | null
   frozen_amount: Dec | null
+  /** Not in API.md, sent by the server: the trading day the order belongs to (YYYY-MM-DD). */
+  trading_day?: string | null
   created_at: string
   updated_at: string
   finished_at: string | null
@@ -219,6 +225,8 @@ export interface Trade {
   transfer_fee: Dec
   fees: Dec
   traded_at: string
+  /** Not in API.md, sent by the server: the trading day of the fill (YYYY-MM-DD). */
+  trading_day?: string | null
   strategy_name: string | null
 }
 
@@ -276,48 +284,139 @@ export interface PaperClock {
   simulated: boolean
 }
 
+export type RiskParamType = 'money' | 'fraction' | 'count' | 'seconds' | 'codes' | 'bool'
+
+/** One rule in one scope (`account` or `strategy:<name>`), as GET /risk/rules lists it. */
 export interface RiskRule {
   rule: string
+  /** denial code, RISK_<RULE> */
+  code: string
+  /** zh-CN title */
+  title: string
+  description: string
+  scope: string
   enabled: boolean
   params: Record<string, unknown>
-  scope?: string
-  description?: string
-  updated_at?: string
+  defaults: Record<string, unknown>
+  param_types: Record<string, RiskParamType>
+  buy_side_only: boolean
+  /** false = the built-in defaults, never saved */
+  customised: boolean
 }
 
-export type RiskMetrics = Record<string, unknown>
+export interface RiskRuleUpdate {
+  enabled?: boolean
+  params?: Record<string, unknown>
+  scope: string
+}
+
+/** GET /risk/metrics: ratios are fraction strings, money decimal strings. */
+export interface RiskMetrics {
+  time?: string
+  trading_day?: string
+  trading_state?: TradingState
+  halted?: boolean
+  total_asset?: Dec
+  cash?: Dec
+  cash_ratio?: Dec | null
+  market_value?: Dec
+  exposure?: Dec | null
+  largest_position_code?: string | null
+  largest_position_pct?: Dec | null
+  holdings_count?: number
+  today_pnl?: Dec
+  today_pnl_pct?: Dec | null
+  current_drawdown?: Dec
+  max_drawdown?: Dec
+  turnover_today?: Dec
+  orders_today?: number
+  denied_today?: number
+  cancels_today?: number
+  active_orders?: number
+  [k: string]: unknown
+}
+
+export type RiskEventKind = 'denial' | 'halt' | 'resume' | 'reduce_only' | 'rule_change'
 
 export interface RiskEvent {
-  id?: number | string
-  rule?: string
-  error?: string
-  code?: string
-  message?: string
+  id: number | string
+  time: string
+  kind: RiskEventKind | string
+  rule: string | null
+  code: string | null
+  scope: string | null
+  order_id: Id | null
+  stock_code: string | null
+  side: Side | null
+  strategy_name: string | null
+  message: string
+  detail: Record<string, unknown> | null
+}
+
+/** What the WebSocket `risk` stream carries. */
+export interface RiskStreamEvent {
+  kind: RiskEventKind | string
+  state?: TradingState
+  halted?: boolean
   reason?: string
-  stock_code?: string | null
-  order_id?: string | null
-  created_at?: string
   time?: string
   [k: string]: unknown
 }
 
+export type SizingMethod = 'quantity' | 'amount' | 'equity_pct' | 'target_pct' | 'position_pct'
+
+/** value: integer shares for quantity, CNY string for amount, fraction string for the *_pct ones */
 export type Sizing = {
-  method: 'quantity' | 'amount' | 'equity_pct' | 'target_pct' | 'position_pct'
+  method: SizingMethod
   value: number | string
 }
 
 export type StrategyType = 'ma_cross' | 'grid' | 'stop_loss_take_profit'
+
+export interface StrategyParamDef {
+  name: string
+  /** int | decimal | sizing (others shown as text) */
+  type: string
+  default: unknown
+  description: string
+  required?: boolean
+  nullable?: boolean
+}
+
+/** GET /monitor/strategies */
+export interface StrategyDef {
+  type: StrategyType | string
+  name_zh: string
+  description?: string
+  params: StrategyParamDef[]
+}
+
+export type MonitorState = 'idle' | 'running' | 'error'
 
 export interface MonitoredStock {
   stock_code: string
   stock_name?: string
   enabled: boolean
   auto_trade: boolean
-  strategy: { type: StrategyType; params: Record<string, unknown> } | null
+  strategy: { type: StrategyType | string; params: Record<string, unknown> } | null
   sizing: Sizing | null
+  strategy_name?: string | null
+  status?: { state: MonitorState | string; error?: string | null; last_signal_at?: string | null } | null
   created_at?: string
   updated_at?: string
 }
+
+export interface MonitoredStockBody {
+  stock_code: string
+  enabled: boolean
+  auto_trade: boolean
+  strategy: { type: string; params: Record<string, unknown> } | null
+  sizing: Sizing | null
+  /** the strategy_name its signals and orders carry (server default `<type>-<code digits>`) */
+  strategy_name?: string | null
+}
+
+export type SignalDecision = 'executed' | 'skipped' | 'denied' | 'expired' | 'duplicate'
 
 export interface Signal {
   signal_id: string
@@ -325,28 +424,32 @@ export interface Signal {
   stock_name?: string
   action: 'buy' | 'sell' | 'close'
   strategy_name: string
-  confidence?: number | string | null
+  decision: SignalDecision | 'pending' | null
+  reason: string | null
+  error?: string | null
+  order_id?: Id | null
+  source?: string | null
+  created_at: string
+  decided_at?: string | null
+  /** extra fields the server may send */
+  decision_reason?: string | null
+  decision_reason_en?: string | null
+  confidence?: string | number | null
   price?: Dec | null
   sizing?: Sizing | null
-  reason?: string | null
-  decision?: 'executed' | 'skipped' | 'denied' | 'expired' | 'duplicate' | null
-  decision_reason?: string | null
-  order_id?: string | null
-  order?: Order | null
-  created_at?: string
+  quantity?: number | null
 }
 
+/** GET /audit item */
 export interface AuditEntry {
   id: number | string
-  time?: string
-  created_at?: string
-  username?: string | null
-  user_id?: number | string | null
+  time: string
+  /** who did it: a username, or `risk` / `system` for the desk itself */
+  actor: string | null
   action: string
-  target?: string | null
-  detail?: unknown
-  ip?: string | null
-  [k: string]: unknown
+  target: string | null
+  detail: unknown
+  ip: string | null
 }
 
 export interface StreamMessage<T = unknown> {

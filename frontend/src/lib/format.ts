@@ -119,3 +119,41 @@ export function fmtTime(v: string | null | undefined, withDate = false): string 
 export function fmtDateTime(v: string | null | undefined): string {
   return fmtTime(v, true)
 }
+
+/**
+ * Moves the decimal point of a decimal string by `shift` places (exact, no float): ("0.0523", 2) ->
+ * "5.23", ("5.23", -2) -> "0.0523". Trailing fraction zeros are dropped. null for anything that is
+ * not a plain decimal.
+ */
+export function shiftDecimal(v: unknown, shift: number): string | null {
+  if (v === null || v === undefined) return null
+  const s = String(v).trim()
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(s)
+  if (!m || (!m[2] && !m[3])) return null
+  const sign = m[1] === '-' ? '-' : ''
+  let int = m[2] || '0'
+  let frac = m[3] ?? ''
+  if (shift > 0) {
+    frac = frac.padEnd(shift, '0')
+    int += frac.slice(0, shift)
+    frac = frac.slice(shift)
+  } else if (shift < 0) {
+    int = int.padStart(-shift + 1, '0')
+    frac = int.slice(int.length + shift) + frac
+    int = int.slice(0, int.length + shift)
+  }
+  int = int.replace(/^0+(?=\d)/, '')
+  frac = frac.replace(/0+$/, '')
+  const out = frac ? `${int}.${frac}` : int
+  return sign && /[1-9]/.test(out) ? sign + out : out
+}
+
+/** A fraction string as the percent number to edit: "0.0523" -> "5.23" ('' when empty). */
+export function fractionToPercentInput(v: unknown): string {
+  return shiftDecimal(v, 2) ?? ''
+}
+
+/** A percent typed by the user back to the fraction string the API takes: "5.23" -> "0.0523". */
+export function percentInputToFraction(v: unknown): string | null {
+  return shiftDecimal(v, -2)
+}

@@ -1,6 +1,8 @@
 // Pure reducer of the durable WebSocket streams (orders, trades) and of REST snapshots.
 // Orders are merged by order_id, trades by trade_id; an update older than what we hold (by seq, or by
 // updated_at when the held copy came from a REST snapshot) is ignored. Lists stay newest first.
+// The lists hold one trading day (`day`): an order or trade of another day (its `trading_day`) is
+// ignored, and `withDay` moves the state to a new day, dropping what belongs to the old one.
 import type { Order, OrderStatus, StreamMessage, Trade } from '@/api/types'
 
 export const DURABLE_STREAMS = ['orders', 'trades'] as const
@@ -36,10 +38,32 @@ export interface LiveState {
   /** seq of the copy we hold, per order id (absent when it came from a snapshot) */
   orderSeqs: Record<string, number>
   trades: Trade[]
+  /** the trading day the lists hold (YYYY-MM-DD); null until known */
+  day: string | null
 }
 
-export function initialLiveState(): LiveState {
-  return { lastSeq: 0, orders: [], orderSeqs: {}, trades: [] }
+export function initialLiveState(day: string | null = null): LiveState {
+  return { lastSeq: 0, orders: [], orderSeqs: {}, trades: [], day }
+}
+
+/** Does an item of `itemDay` belong to another day than the lists hold? (unknown days belong) */
+export function isOtherDay(stateDay: string | null, itemDay: string | null | undefined): boolean {
+  return !!stateDay && !!itemDay && itemDay !== stateDay
+}
+
+/**
+ * The state for trading day `day`: the same state when it already is; otherwise only the orders and
+ * trades of `day` are kept (when the day was unknown, items without a day are kept too). The seq
+ * cursor is kept, so the stream does not replay what it already sent.
+ */
+export function withDay(state: LiveState, day: string): LiveState {
+  if (state.day === day) return state
+  const keep = (d: string | null | undefined) => (d ? d === day : state.day === null)
+  const orders = state.orders.filter((o) => keep(o.trading_day))
+  const ids = new Set(orders.map((o) => String(o.order_id)))
+  const orderSeqs: Record<string, number> = {}
+  for (const [id, seq] of Object.entries(state.orderSeqs)) if (ids.has(id)) orderSeqs[id] = seq
+  return { lastSeq: state.lastSeq, orders, orderSeqs, trades: state.trades.filter((t) => keep(t.trading_day)), day }
 }
 
 function time(v: string | null | undefined): number {
@@ -68,6 +92,7 @@ export function isNewerOrder(incoming: Order, held: Order): boolean {
 /** Merge one order (from the `orders` stream when `seq` is given, else from REST). */
 export function upsertOrder(state: LiveState, order: Order, seq?: number): LiveState {
   const lastSeq = seq !== undefined && seq > state.lastSeq ? seq : state.lastSeq
+  if (isOtherDay(state.day, order.trading_day)) return lastSeq === state.lastSeq ? state : { ...state, lastSeq }
   const id = order.order_id
   const heldSeq = state.orderSeqs[id]
   if (seq !== undefined && heldSeq !== undefined && seq <= heldSeq) {
@@ -92,6 +117,7 @@ export function upsertOrder(state: LiveState, order: Order, seq?: number): LiveS
 /** Trades are immutable: add once per trade_id. */
 export function addTrade(state: LiveState, trade: Trade, seq?: number): LiveState {
   const lastSeq = seq !== undefined && seq > state.lastSeq ? seq : state.lastSeq
+  if (isOtherDay(state.day, trade.trading_day)) return lastSeq === state.lastSeq ? state : { ...state, lastSeq }
   if (state.trades.some((t) => t.trade_id === trade.trade_id)) {
     return lastSeq === state.lastSeq ? state : { ...state, lastSeq }
   }

@@ -390,14 +390,21 @@ class RiskEngine:
             )
         )
 
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The app's loop: events raised from worker threads (sync routes) are published there."""
+        self._loop = loop
+
     def _publish(self, data: dict[str, Any], now: datetime) -> None:
         event = Event("risk", {**data, "time": now.isoformat()}, now)
         try:
-            loop = asyncio.get_running_loop()
+            running = asyncio.get_running_loop()
         except RuntimeError:
-            loop = None
-        if loop is not None:
+            running = None
+        loop = getattr(self, "_loop", None)
+        if running is not None:
             self.bus.publish(event)
+        elif loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.bus.publish, event)
 
     # ------------------------------------------------------------------------------ reading
     def events(self, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
