@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -50,6 +51,11 @@ from qmtdesk.store.tables.orders import OrderRow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: Reports applied together in one transaction at most.
+REPORT_BATCH = 500
+#: Reports that change the ledger (the rest only log or notify).
+LEDGER_REPORTS = (OrderReport, TradeReport, OrderAckReport, OrderErrorReport)
 
 
 class BrokerUnavailable(DeskError):
@@ -126,11 +132,6 @@ class _Cancel(_Command):
 
 
 @dataclass
-class _Report(_Command):
-    report: object
-
-
-@dataclass
 class _Barrier(_Command):
     pass
 
@@ -165,6 +166,9 @@ class Engine:
         self.risk = risk
         self.account_id = broker.account_id
         self._queue: asyncio.Queue[_Command] = asyncio.Queue()
+        # Broker reports wait here and are applied before the next command, many per transaction.
+        self._reports: deque[object] = deque()
+        self._wake = asyncio.Event()
         self._db_executor = ThreadPoolExecutor(1, thread_name_prefix="oms-db")
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -193,7 +197,19 @@ class Engine:
 
     async def _run(self) -> None:
         while True:
-            command = await self._queue.get()
+            if self._reports:
+                batch = [self._reports.popleft() for _ in range(min(len(self._reports), REPORT_BATCH))]
+                try:
+                    await self._apply_reports(batch)
+                except Exception:
+                    log.exception("engine failed applying %d reports", len(batch))
+                continue
+            if self._queue.empty():
+                self._wake.clear()
+                if not self._reports and self._queue.empty():
+                    await self._wake.wait()
+                continue
+            command = self._queue.get_nowait()
             try:
                 result = await self._handle(command)
             except Exception as exc:
@@ -213,6 +229,7 @@ class Engine:
         loop = asyncio.get_running_loop()
         command.future = loop.create_future()
         self._queue.put_nowait(command)
+        self._wake.set()
         return command.future
 
     # ------------------------------------------------------------------------------ commands
@@ -237,7 +254,11 @@ class Engine:
         # Brokers call from their own threads; hand over to the loop.
         if self._loop is None:
             return
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, _Report(report))
+        self._loop.call_soon_threadsafe(self._add_report, report)
+
+    def _add_report(self, report: object) -> None:
+        self._reports.append(report)
+        self._wake.set()
 
     def on_order(self, report: OrderReport) -> None:
         """An order changed at the broker."""
@@ -269,8 +290,6 @@ class Engine:
             return await self._submit(command.order_id)
         if isinstance(command, _Cancel):
             return await self._cancel(command.order_id)
-        if isinstance(command, _Report):
-            return await self._apply_report(command.report)
         if isinstance(command, _Call):
             result = command.fn()
             if asyncio.iscoroutine(result):
@@ -398,22 +417,56 @@ class Engine:
         log.info("order %s: cancel sent (broker id %s)", order_id, row.broker_order_id)
         return order_view(await self._db(self._load, order_id))
 
-    async def _apply_report(self, report: object) -> None:
+    async def _apply_reports(self, batch: list[object]) -> None:
+        """Apply reports in arrival order; consecutive ledger reports share one transaction."""
         now = self.clock.now()
-        if isinstance(report, OrderReport):
-            events = await self._db(self._apply_order_report, report, now)
+        ledger_reports: list[object] = []
+        for report in batch:
+            if isinstance(report, LEDGER_REPORTS):
+                ledger_reports.append(report)
+                continue
+            await self._flush_reports(ledger_reports, now)
+            ledger_reports = []
+            self._apply_other(report, now)
+        await self._flush_reports(ledger_reports, now)
+
+    async def _flush_reports(self, reports: list[object], now: datetime) -> None:
+        if not reports:
+            return
+        try:
+            results = await self._db(self._apply_batch, reports, now)
+        except Exception:
+            # One bad report must not sink the others: apply them one transaction each.
+            log.exception("applying %d reports together failed; applying one by one", len(reports))
+            results = []
+            for report in reports:
+                try:
+                    results.extend(await self._db(self._apply_batch, [report], now))
+                except Exception:
+                    log.exception("applying %s failed", type(report).__name__)
+        for report, events in results:
             self._publish(events)
-            self._check_followups(report, events)
-        elif isinstance(report, TradeReport):
-            events = await self._db(self._apply_trade, report, now)
-            self._publish(events)
-        elif isinstance(report, OrderAckReport):
-            events = await self._db(self._apply_ack, report, now)
-            self._publish(events)
-        elif isinstance(report, OrderErrorReport):
-            events = await self._db(self._apply_order_error, report, now)
-            self._publish(events)
-        elif isinstance(report, CancelErrorReport):
+            if isinstance(report, OrderReport):
+                self._check_followups(report, events)
+
+    def _apply_batch(self, reports: list[object], now: datetime) -> list[tuple[object, list[Event]]]:
+        results: list[tuple[object, list[Event]]] = []
+        with unit_of_work(self.session_factory) as session:
+            for report in reports:
+                if isinstance(report, OrderReport):
+                    events = self._order_report_in(session, report, now)
+                elif isinstance(report, TradeReport):
+                    events = self._trade_in(session, report, now)
+                elif isinstance(report, OrderAckReport):
+                    events = self._ack_in(session, report, now)
+                else:
+                    assert isinstance(report, OrderErrorReport)
+                    events = self._order_error_in(session, report, now)
+                results.append((report, events))
+        return results
+
+    def _apply_other(self, report: object, now: datetime) -> None:
+        if isinstance(report, CancelErrorReport):
             log.info(
                 "cancel refused for broker order %s: %s %s", report.broker_order_id, report.error_code, report.error_msg
             )
@@ -482,59 +535,55 @@ class Engine:
             ).all()
             return sum(rows, Decimal(0))
 
-    def _apply_order_report(self, report: OrderReport, now: datetime) -> list[Event]:
-        with unit_of_work(self.session_factory) as session:
-            row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
-            if row is None:
-                _, events = ledger.import_external(session, self.account_id, report, self._trading_day(now), now)
-                log.info("imported external order %s (%s)", report.broker_order_id, report.stock_code)
-                return events
-            return ledger.apply_order_report(session, row, report, now)
-
-    def _apply_trade(self, report: TradeReport, now: datetime) -> list[Event]:
-        with unit_of_work(self.session_factory) as session:
-            row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
-            events = ledger.record_trade(
-                session, self.account_id, row, report, self.calendar.trading_day_of(report.time.date()), now
-            )
-            if events:
-                log.info(
-                    "fill %s: order %s %s %s x%d @ %s",
-                    report.broker_trade_id,
-                    row.id if row else "?",
-                    report.side.value,
-                    report.stock_code,
-                    report.quantity,
-                    report.price,
-                )
+    def _order_report_in(self, session: Session, report: OrderReport, now: datetime) -> list[Event]:
+        row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
+        if row is None:
+            _, events = ledger.import_external(session, self.account_id, report, self._trading_day(now), now)
+            log.info("imported external order %s (%s)", report.broker_order_id, report.stock_code)
             return events
+        return ledger.apply_order_report(session, row, report, now)
 
-    def _apply_ack(self, report: OrderAckReport, now: datetime) -> list[Event]:
+    def _trade_in(self, session: Session, report: TradeReport, now: datetime) -> list[Event]:
+        row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
+        events = ledger.record_trade(
+            session, self.account_id, row, report, self.calendar.trading_day_of(report.time.date()), now
+        )
+        if events:
+            log.info(
+                "fill %s: order %s %s %s x%d @ %s",
+                report.broker_trade_id,
+                row.id if row else "?",
+                report.side.value,
+                report.stock_code,
+                report.quantity,
+                report.price,
+            )
+        return events
+
+    def _ack_in(self, session: Session, report: OrderAckReport, now: datetime) -> list[Event]:
         if not report.broker_order_id:
             return []  # a failed submission: its order error follows
-        with unit_of_work(self.session_factory) as session:
-            row = ledger.find_for_report(session, self.account_id, None, report.ref)
-            if row is None or row.broker_order_id == report.broker_order_id:
-                return []
-            row.broker_order_id = report.broker_order_id
-            row.updated_at = now
-            return [ledger.append_event(session, row, "acknowledged", now)]
+        row = ledger.find_for_report(session, self.account_id, None, report.ref)
+        if row is None or row.broker_order_id == report.broker_order_id:
+            return []
+        row.broker_order_id = report.broker_order_id
+        row.updated_at = now
+        return [ledger.append_event(session, row, "acknowledged", now)]
 
-    def _apply_order_error(self, report: OrderErrorReport, now: datetime) -> list[Event]:
-        with unit_of_work(self.session_factory) as session:
-            row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
-            if row is None:
-                return []
-            if row.status == OrderStatus.REJECTED.value and row.error == "BROKER_REJECTED":
-                # The 57 status came first; the error push carries the counter's precise code.
-                row.error = report.error_code or row.error
-                row.error_message = report.error_msg[:255] or row.error_message
-                return [ledger.append_event(session, row, "order_error", now)]
-            if OrderStatus(row.status) not in OPEN:
-                return []
-            if not ledger.apply_event(row, OrderEvent.REJECT, now):
-                return []
-            row.error = report.error_code or "BROKER_REJECTED"
-            row.error_message = row.status_msg = report.error_msg[:255]
-            log.info("order %s rejected by broker: %s %s", row.id, report.error_code, report.error_msg)
-            return [ledger.append_event(session, row, "rejected", now)]
+    def _order_error_in(self, session: Session, report: OrderErrorReport, now: datetime) -> list[Event]:
+        row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
+        if row is None:
+            return []
+        if row.status == OrderStatus.REJECTED.value and row.error == "BROKER_REJECTED":
+            # The 57 status came first; the error push carries the counter's precise code.
+            row.error = report.error_code or row.error
+            row.error_message = report.error_msg[:255] or row.error_message
+            return [ledger.append_event(session, row, "order_error", now)]
+        if OrderStatus(row.status) not in OPEN:
+            return []
+        if not ledger.apply_event(row, OrderEvent.REJECT, now):
+            return []
+        row.error = report.error_code or "BROKER_REJECTED"
+        row.error_message = row.status_msg = report.error_msg[:255]
+        log.info("order %s rejected by broker: %s %s", row.id, report.error_code, report.error_msg)
+        return [ledger.append_event(session, row, "rejected", now)]
