@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BaseModel
 
-#: Database ids fit a signed 64-bit integer; anything larger is a validation error, not a crash.
-MAX_ID = 2**63 - 1
+#: Database ids are INTEGER columns (32-bit on PostgreSQL); anything larger is a validation error, not a crash.
+MAX_ID = 2**31 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 MAX_PAGE_SIZE = 200
-#: The row offset ``(page - 1) * page_size`` must fit a signed 64-bit integer too (SQLite, PostgreSQL).
+#: Enough pages to reach every possible row; a larger page would overflow the SQL OFFSET (a 500).
 MAX_PAGE = MAX_ID // MAX_PAGE_SIZE
 
 

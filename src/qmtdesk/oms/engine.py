@@ -171,6 +171,8 @@ class Engine:
         self._wake = asyncio.Event()
         self._db_executor = ThreadPoolExecutor(1, thread_name_prefix="oms-db")
         self._task: asyncio.Task[None] | None = None
+        #: When this engine started: pending orders older than this were left by an earlier process.
+        self.started_at = clock.now()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connection_listeners: list[Callable[[ConnectionReport], None]] = []
         #: Called (on the loop) when a report shows the ledger must query the broker: status 255, or
@@ -181,6 +183,7 @@ class Engine:
     async def start(self) -> None:
         """Start consuming; the broker's pushes now reach the engine."""
         self._loop = asyncio.get_running_loop()
+        self.started_at = self.clock.now()
         self.broker.set_listener(self)
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="oms-engine")
@@ -365,6 +368,23 @@ class Engine:
         )
         try:
             broker_order_id = await self.broker.submit(request)
+        except DeskError as unsent:
+            if unsent.code != "BROKER_UNAVAILABLE":
+                raise
+            # The adapter refused before anything left the desk (the link dropped after our check):
+            # the order was never sent, so it is final now and the client sees 503 at once.
+            link_down: DeskError = unsent
+
+            def not_sent(session: Session, r: OrderRow) -> list[Event | None]:
+                if not ledger.apply_event(r, OrderEvent.REJECT, now):
+                    return []
+                r.error, r.error_message = link_down.code, link_down.message_zh[:255]
+                r.status_msg = link_down.message_zh[:255]
+                return [ledger.append_event(session, r, "rejected", now)]
+
+            updated = await self._db(self._write, order_id, not_sent)
+            link_down.data = {"order": order_view(updated)}
+            raise link_down from None
         except Exception:
             # The outcome is unknown (e.g. the link dropped mid-call); reconciliation settles it.
             log.exception("order %s: broker submit failed; left in flight for reconciliation", order_id)

@@ -9,7 +9,7 @@ never-sent ones are cancelled, sent-but-unknown ones become ``unknown`` for a hu
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -21,6 +21,9 @@ from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.orders import OrderRow
 
 log = logging.getLogger(__name__)
+
+#: A sent order the broker does not list yet is only called lost after this long.
+SUBMIT_GRACE = timedelta(seconds=30)
 
 
 async def reconcile(engine: Engine) -> dict[str, int]:
@@ -53,7 +56,11 @@ def _settle_orphans(engine: Engine, known_ids: set[str], known_refs: set[str], n
             if row.broker_order_id in known_ids or row.ref in known_refs:
                 continue
             if row.status == OrderStatus.PENDING_NEW.value:
-                events.append(ledger.cancel_unsent(session, row, "启动时发现未发送的委托，已取消（未报）", now))
+                # Only orders an earlier process left behind: a new one may be queued to send right now.
+                if row.created_at < engine.started_at:
+                    events.append(ledger.cancel_unsent(session, row, "启动时发现未发送的委托，已取消（未报）", now))
+            elif row.updated_at > now - SUBMIT_GRACE:
+                continue  # sent moments ago: the broker may not list it yet
             elif ledger.apply_event(row, OrderEvent.LOST, now):
                 row.status_msg = "券商无此委托记录，状态未知，请核对"
                 events.append(ledger.append_event(session, row, "unknown", now))

@@ -35,6 +35,16 @@ from qmtdesk.store.tables.orders import OrderRow
 log = logging.getLogger(__name__)
 
 SOURCES = frozenset({"api", "ui", "signal", "strategy", "external"})
+#: Refusals that mean the order never left the desk for a passing reason: a retry may send it.
+RETRYABLE = frozenset({"BROKER_UNAVAILABLE"})
+
+
+class _Retry(Exception):
+    """The client id belongs to an order that was never sent; the retry may place a new one."""
+
+    def __init__(self, order_id: int) -> None:
+        super().__init__(order_id)
+        self.order_id = order_id
 
 
 class DuplicateClientOrderId(DeskError):
@@ -186,7 +196,10 @@ class OrderService:
             with self.session_factory() as session:
                 found = ledger.find_by_client_id(session, self.account_id, new.client_order_id)
                 if found is not None:
-                    return self._same_or_conflict(found, new), None
+                    try:
+                        return self._same_or_conflict(found, new), None
+                    except _Retry as retry:
+                        self._release_client_id(retry.order_id)
         try:
             with unit_of_work(self.session_factory) as session:
                 row, created = ledger.create_order(session, new, self.ref_prefix, self.clock.now())
@@ -200,14 +213,28 @@ class OrderService:
                 found = ledger.find_by_client_id(session, self.account_id, new.client_order_id or "")
                 if found is None:
                     raise
-                return self._same_or_conflict(found, new), None
+                try:
+                    return self._same_or_conflict(found, new), None
+                except _Retry:
+                    return order_view(found), None  # the concurrent twin is the retry being placed
         self.engine.publish_threadsafe(events)
         return None, row_id
 
     def _same_or_conflict(self, found: OrderRow, new: ledger.NewOrder) -> dict[str, Any]:
+        if found.error in RETRYABLE and found.payload_hash == new.payload_hash:
+            raise _Retry(found.id)
         if found.payload_hash != new.payload_hash:
             raise DuplicateClientOrderId(new.client_order_id or "", order_view(found))
         return order_view(found)
+
+    def _release_client_id(self, order_id: int) -> None:
+        """A retry of an order that never left the desk (broker unavailable): the new attempt takes
+        over the client id; the refused one stays in the history under ``<id>#<order id>``."""
+        with unit_of_work(self.session_factory) as session:
+            row = session.get(OrderRow, order_id)
+            if row is not None and row.client_order_id:
+                row.client_order_id = f"{row.client_order_id[:48]}#{row.id}"
+        log.info("order %s was never sent; its client_order_id is reused by a retry", order_id)
 
     def _load_view(self, order_id: int) -> dict[str, Any] | None:
         with self.session_factory() as session:

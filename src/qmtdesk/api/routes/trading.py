@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qmtdesk.api.deps import Admin, DeskDep, Reader, TradeGuard, client_ip
-from qmtdesk.api.envelope import IdPath, IdQuery, Page, ok, page_params, paged
+from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, page_params, paged
 from qmtdesk.api.views import account_view, position_view
 from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.desk import Desk
@@ -56,7 +56,8 @@ class OrderBody(BaseModel):
     @field_validator("quantity")
     @classmethod
     def _sane_quantity(cls, value: int) -> int:
-        if abs(value) > 10**12:
+        # The order is stored before the rules see it (QUANTITY_TOO_LARGE): it must fit the INTEGER column.
+        if abs(value) > MAX_ID:
             raise ValueError("quantity is out of range")
         return value
 
