@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
@@ -92,9 +94,10 @@ class Desk:
 
         ``clock`` replaces the wall clock of a live desk (tests of the MiniQMT adapter at fixed times).
         """
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _private_dir(settings.data_dir)
         db = make_engine(settings.database_url)
         upgrade(db)
+        _private_files(settings.data_dir)
         session_factory = make_session_factory(db)
         auth = AuthService.from_settings(session_factory, settings)
         bootstrap_password = auth.bootstrap_admin(settings)
@@ -381,6 +384,19 @@ def day_start_asset(session_factory: sessionmaker[Session], account_id: str, day
             .limit(1)
         ).first()
         return row.total_asset if row else None
+
+
+def _private_dir(path: Path) -> None:
+    """The data directory holds password hashes, orders and the audit trail: owner only."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700)
+
+
+def _private_files(data_dir: Path) -> None:
+    for name in ("qmtdesk.db", "qmtdesk.db-wal", "qmtdesk.db-shm"):
+        with contextlib.suppress(OSError):
+            os.chmod(data_dir / name, 0o600)
 
 
 def _miniqmt_config(settings: Settings, session_factory: sessionmaker[Session]) -> XtQuantConfig:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +40,13 @@ def setup_logging(data_dir: Path, level: str = "INFO", as_json: bool = False) ->
     console = logging.StreamHandler()
     console.setFormatter(formatter)
     logs = data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True, mode=0o700)
     file_handler = logging.handlers.RotatingFileHandler(
         logs / "qmtdesk.log", maxBytes=10 * 1024 * 1024, backupCount=10, encoding="utf-8"
     )
     file_handler.setFormatter(formatter)
+    with contextlib.suppress(OSError):
+        os.chmod(logs / "qmtdesk.log", 0o600)  # logs name orders and users: owner only
     root.handlers[:] = [console, file_handler]
     root.setLevel(level)
     # Access logs would print query strings; the desk logs its own events instead.

@@ -16,9 +16,11 @@ and cash over HTTP equal to the fake's. The seed is printed; replay with
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -45,6 +47,7 @@ from tests.xtquant.conftest import ACCOUNT, LiveDesk, eventually
 BOOK = [("600000.SH", "11.50", 0), ("000001.SZ", "11.60", 20_000)]
 ORDERS = 300
 CLIENTS = 3
+DISCONNECTS = 3
 DEADLINE_SECONDS = 60
 CENT = Decimal("0.01")
 
@@ -98,6 +101,7 @@ class Tally:
     chaos: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     stale_503: list[str] = field(default_factory=list)  # a retry answered with the old 503 denial
+    retry_answers: Counter[str] = field(default_factory=Counter)  # "HTTP status/order status" of retries
 
 
 def _plan(rng: random.Random, seed: int) -> list[Spec]:
@@ -113,15 +117,16 @@ def _plan(rng: random.Random, seed: int) -> list[Spec]:
             side = "buy"
             crossing = rng.random() < 0.55
             price = last + CENT * rng.randint(0, 3) if crossing else last - CENT * rng.randint(1, 8)
-        body = {
+        cid = f"chaos-{seed}-{i:04d}"
+        body: dict[str, Any] = {
             "stock_code": code,
             "side": side,
             "quantity": 100 * rng.choice((1, 1, 1, 2, 3)),
             "price_type": "limit",
             "price": str(price),
-            "client_order_id": f"chaos-{seed}-{i:04d}",
+            "client_order_id": cid,
         }
-        specs.append(Spec(body["client_order_id"], body))
+        specs.append(Spec(cid, body))
     return specs
 
 
@@ -130,20 +135,22 @@ def _submit(live: LiveDesk, spec: Spec, headers: dict[str, str], tally: Tally, r
     r = live.http.post(f"{API}/trading/order", json=spec.body, headers=headers)
     spec.answers.append(r.status_code)
     body = r.json()
-    if r.status_code == 503:
-        assert body["error"] == "BROKER_UNAVAILABLE", body
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    order = data.get("order") if isinstance(data.get("order"), dict) else None
+    if retry:
+        with tally.lock:
+            tally.retry_answers[f"{r.status_code}/{order['status'] if order else body.get('error')}"] += 1
+    if r.status_code == 503 and body.get("error") == "BROKER_UNAVAILABLE":
         with tally.lock:
             tally.refused_503 += 1
         return False
-    if r.status_code in (200, 201):
-        spec.order = body["data"]["order"]
-        if retry and spec.order["status"] == "denied" and spec.order["error"] == "BROKER_UNAVAILABLE":
+    # 200/201: placed (or found again); 422: refused by validation or risk, stored as denied, never sent.
+    if r.status_code in (200, 201, 422) and order is not None:
+        spec.order = order
+        if retry and order["status"] == "denied" and order["error"] == "BROKER_UNAVAILABLE":
             # The retry was answered with the stored 503 refusal instead of placing the order.
             with tally.lock:
                 tally.stale_503.append(spec.client_order_id)
-        return True
-    if r.status_code == 422:  # refused by validation or risk: stored as denied, never sent
-        spec.order = body["data"]["order"]
         return True
     with tally.lock:
         tally.errors.append(f"{spec.client_order_id}: HTTP {r.status_code} {r.text[:300]}")
@@ -160,7 +167,7 @@ def _client_thread(
             return
         try:
             settled = _submit(live, spec, headers, tally, retry=False)
-        except Exception as exc:  # noqa: BLE001 - reported at the end
+        except Exception as exc:  # reported at the end
             with tally.lock:
                 tally.errors.append(f"{spec.client_order_id}: {exc!r}")
             settled = True
@@ -168,16 +175,15 @@ def _client_thread(
             if not settled:
                 later.append(spec)
             tally.done += 1
+        if not settled:
+            time.sleep(0.1)  # the link is down: back off a little, as a client would
 
 
 def _chaos_step(live: LiveDesk, rng: random.Random, headers: dict[str, str], tally: Tally) -> None:
     """One random act of chaos or of the market."""
     mini = live.mini
     roll = rng.random()
-    if roll < 0.04:
-        mini.disconnect_all()
-        tally.chaos["disconnect"] += 1
-    elif roll < 0.14:
+    if roll < 0.14:
         mini.drop_pushes(rng.randint(1, 4))
         tally.chaos["drop"] += 1
     elif roll < 0.22:
@@ -215,22 +221,55 @@ def _chaos_step(live: LiveDesk, rng: random.Random, headers: dict[str, str], tal
                 tally.cancels[c.status_code] += 1
 
 
+def _get(live: LiveDesk, path: str, headers: dict[str, str]) -> Any:
+    """The ``data`` of a GET that must succeed."""
+    r = live.http.get(f"{API}{path}", headers=headers)
+    assert r.status_code == 200, f"GET {path}: {r.status_code} {r.text[:500]}"
+    return r.json()["data"]
+
+
 def _connected(live: LiveDesk, headers: dict[str, str]) -> bool:
-    return bool(live.http.get(f"{API}/trading/status", headers=headers).json()["data"]["connected"])
+    """What the desk says of its link."""
+    return bool(_get(live, "/trading/status", headers)["connected"])
+
+
+def _link_up(live: LiveDesk, headers: dict[str, str]) -> bool:
+    """The desk says connected and its session really is live at MiniQMT (a drop may not have reached it yet)."""
+    session = live.desk.broker.session_id  # type: ignore[attr-defined]
+    return _connected(live, headers) and session in live.mini.sessions()
+
+
+def _wait_link_up(live: LiveDesk, headers: dict[str, str], timeout: float) -> None:
+    """Wait for a live link; on failure say whether the desk believes in a dead session."""
+    try:
+        eventually(lambda: _link_up(live, headers), timeout=timeout)
+    except AssertionError:
+        status = _get(live, "/trading/status", headers)
+        raise AssertionError(
+            f"no live link within {timeout}s: the desk says {status['state']} (session {status.get('session_id')}, "
+            f"message {status.get('message')!r}); MiniQMT's live sessions are {live.mini.sessions()}"
+        ) from None
 
 
 def _all(live: LiveDesk, path: str, headers: dict[str, str]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     page = 1
     while True:
-        data = live.http.get(f"{API}{path}?page={page}&page_size=200", headers=headers).json()["data"]
+        data = _get(live, f"{path}?page={page}&page_size=200", headers)
         items.extend(data["items"])
         if len(items) >= data["total"] or not data["items"]:
             return items
         page += 1
 
 
-def _differences(live: LiveDesk, headers: dict[str, str]) -> list[str]:
+def _refused(order: dict[str, Any]) -> bool:
+    """Refused before reaching the broker (by the desk, the counter, or a link that was down): final."""
+    return order["status"] in ("denied", "rejected") or (
+        order["status"] in ("canceled", "expired") and order["error"] == "BROKER_UNAVAILABLE"
+    )
+
+
+def _differences(live: LiveDesk, headers: dict[str, str], specs: dict[str, Spec]) -> list[str]:
     """Everything in which the ledger (over HTTP) differs from the fake broker's truth."""
     mini = live.mini
     diffs: list[str] = []
@@ -256,30 +295,34 @@ def _differences(live: LiveDesk, headers: dict[str, str]) -> list[str]:
     for o in orders:
         if o["broker_order_id"] and o["broker_order_id"] not in truth_orders:
             diffs.append(f"order {o['order_id']} has broker id {o['broker_order_id']} the broker does not know")
-        if not o["broker_order_id"] and o["status"] not in ("denied", "rejected"):
+        if not o["broker_order_id"] and not _refused(o):
             # Never acknowledged by the broker: only refusals may stay without a broker order.
+            spec = specs.get(o["client_order_id"])
+            answered = f"HTTP {spec.answers} {spec.order and spec.order['status']}" if spec else "no client"
             diffs.append(
                 f"order {o['order_id']} ({o['client_order_id']}) never reached the broker but is {o['status']}: "
-                f"{o['status_msg']!r}"
+                f"{o['status_msg']!r}; the client was answered {answered}"
             )
-    truth_trades = {trade_id(t, datetime.fromtimestamp(t.traded_time, SHANGHAI).date()): t for t in mini.trades(ACCOUNT)}
+    truth_trades = {
+        trade_id(t, datetime.fromtimestamp(t.traded_time, SHANGHAI).date()): t for t in mini.trades(ACCOUNT)
+    }
     seen = Counter(t["broker_trade_id"] for t in trades)
-    for tid, truth in truth_trades.items():
+    for tid, fill in truth_trades.items():
         if seen[tid] != 1:
-            diffs.append(f"broker fill {tid} ({truth.volume} @ {truth.price}) is in the ledger {seen[tid]} times")
+            diffs.append(f"broker fill {tid} ({fill.volume} @ {fill.price}) is in the ledger {seen[tid]} times")
     for tid in seen.keys() - truth_trades.keys():
         diffs.append(f"ledger fill {tid} is unknown to the broker")
     for t in trades:
-        truth = truth_trades.get(t["broker_trade_id"])
-        if truth is not None and (t["quantity"], Decimal(t["price"])) != (truth.volume, truth.price):
-            diffs.append(f"fill {t['broker_trade_id']}: ledger {t['quantity']} @ {t['price']}, broker {truth}")
+        match = truth_trades.get(t["broker_trade_id"])
+        if match is not None and (t["quantity"], Decimal(t["price"])) != (match.volume, match.price):
+            diffs.append(f"fill {t['broker_trade_id']}: ledger {t['quantity']} @ {t['price']}, broker {match}")
     ledger_fills: Counter[int] = Counter()
     for t in trades:
         ledger_fills[t["order_id"]] += t["quantity"]
     for o in orders:
         if ledger_fills[o["order_id"]] != o["filled_quantity"] or o["filled_quantity"] > o["quantity"]:
             diffs.append(f"order {o['order_id']}: fills add up to {ledger_fills[o['order_id']]}, {o}")
-    positions = {p["stock_code"]: p for p in live.http.get(f"{API}/trading/positions", headers=headers).json()["data"]}
+    positions = {p["stock_code"]: p for p in _get(live, "/trading/positions", headers)}
     for code, _, _ in BOOK:
         truth_pos = mini.position(ACCOUNT, code)
         want_pos = (truth_pos.volume, truth_pos.can_use_volume) if truth_pos and truth_pos.volume else (0, 0)
@@ -287,12 +330,33 @@ def _differences(live: LiveDesk, headers: dict[str, str]) -> list[str]:
         have = (got["volume"], got["can_use_volume"]) if got else (0, 0)
         if have != want_pos:
             diffs.append(f"position {code}: desk {have}, broker {want_pos}")
-    account = live.http.get(f"{API}/trading/account", headers=headers).json()["data"]
+    account = _get(live, "/trading/account", headers)
     truth_acct = mini.account(ACCOUNT)
     for name, value in (("cash", truth_acct.cash), ("frozen_cash", truth_acct.frozen_cash)):
         if Decimal(account[name]) != Decimal(value).quantize(CENT):
             diffs.append(f"{name}: desk {account[name]}, broker {value}")
     return diffs
+
+
+def _timelines(live: LiveDesk, headers: dict[str, str], diffs: list[str], limit: int = 3) -> str:
+    """The event timelines of the first orders named in ``diffs`` (to read a failure without a rerun)."""
+    out: list[str] = []
+    kinds: set[str] = set()
+    for line in diffs:
+        kind = re.search(r"but is (\w+)|: ledger (\w+)", line)
+        key = kind.group(0) if kind else line
+        if not line.startswith("order ") or key in kinds or len(out) >= limit:
+            continue
+        kinds.add(key)
+        order_id = line.split()[1]
+        view = _get(live, f"/trading/orders/{order_id}", headers)
+        steps = [
+            f"{e['seq']} {e['stream']}/{e['event']} status={e['status']} code={e['data'].get('status_code')} "
+            f"broker_id={e['data'].get('broker_order_id')}"
+            for e in view["events"]
+        ]
+        out.append(f"order {order_id} ({view['client_order_id']}) events:\n    " + "\n    ".join(steps))
+    return "\n" + "\n".join(out) if out else ""
 
 
 def test_ledger_equals_the_broker_after_a_chaotic_session(chaos: LiveDesk) -> None:
@@ -306,7 +370,7 @@ def test_ledger_equals_the_broker_after_a_chaotic_session(chaos: LiveDesk) -> No
     mini.configure(auto_match=True, seed=seed)
     headers = live.trade_headers()
     admin = live.login()
-    eventually(lambda: _connected(live, headers), timeout=10)
+    _wait_link_up(live, headers, 10)
 
     specs = _plan(rng, seed)
     work: queue.Queue[Spec] = queue.Queue()
@@ -321,14 +385,22 @@ def test_ledger_equals_the_broker_after_a_chaotic_session(chaos: LiveDesk) -> No
     for t in threads:
         t.start()
 
-    # ---- chaos while the clients trade: one act per few submissions; 503s are retried on the way
+    # ---- chaos while the clients trade: one act per few submissions, every session dropped a few times
+    #      (the adapter reconnects by itself with backoff); 503s are retried on the way
+    span = (ORDERS * 2 // 3) // DISCONNECTS
+    disconnects = [20 + k * span + rng.randrange(span - 20) for k in range(DISCONNECTS)]
     progress = 0
     while any(t.is_alive() for t in threads):
         with tally.lock:
             done = tally.done
+        if disconnects and done >= disconnects[0]:
+            disconnects.pop(0)
+            mini.disconnect_all()
+            tally.chaos["disconnect"] += 1
         if done - progress >= 3:
+            for _ in range(min((done - progress) // 3, 4)):  # about one act per three submissions
+                _chaos_step(live, rng, headers, tally)
             progress = done
-            _chaos_step(live, rng, headers, tally)
             with tally.lock:
                 batch, later[:] = (later[:], []) if rng.random() < 0.2 else ([], later)
             for spec in batch:
@@ -347,7 +419,7 @@ def test_ledger_equals_the_broker_after_a_chaotic_session(chaos: LiveDesk) -> No
 
     # ---- calm: no more chaos; the link comes back by itself; refused orders are retried
     mini.configure(duplicate_pushes=False, reorder_pushes=False, latency=0.0)
-    eventually(lambda: _connected(live, headers), timeout=15)
+    _wait_link_up(live, headers, 20)
     while later:
         assert time.monotonic() < end, f"503 retries did not go through: {[s.client_order_id for s in later]}"
         spec = later.pop(0)
@@ -358,36 +430,154 @@ def test_ledger_equals_the_broker_after_a_chaotic_session(chaos: LiveDesk) -> No
 
     # ---- reconcile and compare with the broker's truth
     def reconciled() -> list[str]:
+        _wait_link_up(live, headers, 10)
         assert mini.flush(), "the fake MiniQMT did not deliver its pushes"
         r = live.http.post(f"{API}/trading/connect", headers=admin)
         assert r.status_code == 200, r.text
         assert mini.flush()
         live.http.post(f"{API}/trading/connect", headers=admin)  # its barrier: every push above is applied
-        return _differences(live, headers)
+        return _differences(live, headers, {s.client_order_id: s for s in specs})
 
     diffs = reconciled()
-    deadline = time.monotonic() + 10
-    while diffs and time.monotonic() < deadline:
+    deadline = time.monotonic() + 5
+    while diffs and time.monotonic() < deadline:  # a push still on its way: reconcile again
         time.sleep(0.2)
         diffs = reconciled()
 
     ledger = _all(live, "/trading/orders", headers)
     print(
         f"orders in the ledger: {len(ledger)}; statuses: {dict(Counter(o['status'] for o in ledger))}; "
-        f"denials: {dict(Counter(o['error'] for o in ledger if o['status'] in ('denied', 'rejected')))}; "
+        f"refusals: {dict(Counter(o['error'] for o in ledger if o['status'] in ('denied', 'rejected')))}; "
         f"broker orders: {len(mini.orders(ACCOUNT))}; broker fills: {len(mini.trades(ACCOUNT))}; "
-        f"503 refusals: {tally.refused_503}; retries: {tally.retried}; cancels: {dict(tally.cancels)}; "
-        f"chaos: {dict(tally.chaos)}; sessions used: {live.desk.broker.generation}; "  # type: ignore[attr-defined]
-        f"took {time.monotonic() - started:.1f}s"
+        f"503 answers: {tally.refused_503}; retries: {dict(tally.retry_answers)}; "
+        f"cancel answers: {dict(tally.cancels)}; "
+        f"chaos: {dict(tally.chaos)}; took {time.monotonic() - started:.1f}s"
     )
     assert not tally.errors, tally.errors[:10]
-    print("DIFFS", *[d for d in diffs if "is canceled" not in d], sep="\n")
-    assert diffs == [], "\n".join(diffs[:40])
-    # Every client id is one order.
-    counts = Counter(o["client_order_id"] for o in ledger if o["client_order_id"])
-    assert set(counts) == {s.client_order_id for s in specs} and set(counts.values()) == {1}
-    # A 503 said "not sent": retrying it with the same client_order_id must place the order.
-    assert tally.stale_503 == [], (
-        f"{len(tally.stale_503)} retries after 503 BROKER_UNAVAILABLE were answered with the stored denial "
-        f"instead of placing the order: {tally.stale_503[:10]}"
+    # Every client id is one order (refusals kept for the record may carry a derived id).
+    wanted = {s.client_order_id for s in specs}
+    counts = Counter(o["client_order_id"] for o in ledger if o["client_order_id"] in wanted)
+    assert set(counts) == wanted and set(counts.values()) == {1}, counts.most_common(3)
+    extra = [o for o in ledger if o["client_order_id"] not in wanted and not _refused(o)]
+    assert extra == [], extra[:3]
+
+    problems = []
+    if diffs:
+        kinds = Counter(re.sub(r"\d+", "N", d.split(";")[0].split(":")[0]) for d in diffs)
+        problems.append(
+            f"the ledger differs from the broker in {len(diffs)} ways: {dict(kinds)}\n  "
+            + "\n  ".join(diffs[:25])
+            + _timelines(live, headers, diffs)
+        )
+    if tally.stale_503:
+        # A 503 said "not sent": retrying it with the same client_order_id must place the order.
+        problems.append(
+            f"{len(tally.stale_503)} retries after 503 BROKER_UNAVAILABLE (same client_order_id, same payload) were "
+            f"answered 200 with the stored denial instead of placing the order, e.g. {tally.stale_503[:5]}"
+        )
+    assert not problems, f"seed {seed}:\n" + "\n".join(problems)
+
+
+# ------------------------------------------------------------------------------------------------------
+# The failures the chaos run finds, each reproduced deterministically.
+
+
+def test_a_reconciliation_between_persist_and_send_does_not_cancel_the_new_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``OrderService.submit`` commits the order as ``pending_new``, then queues it to the engine. A
+    reconciliation (reconnect, periodic, a 255 push, a missing fill, ``POST /trading/connect``) that runs in
+    between must leave it alone: only orders left ``pending_new`` by an earlier process are orphans."""
+    from tests.api.conftest import DeskClient
+
+    desk = Desk.build(make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'desk.db'}"))
+    with TestClient(create_app(desk)) as http:
+        client = DeskClient(http, desk)
+        headers = client.trade_headers()
+        send = desk.engine.submit
+
+        async def reconcile_first(order_id: int) -> Any:
+            await desk.reconcile("periodic")  # e.g. a reconnect's reconciliation, just before the send
+            return await send(order_id)
+
+        monkeypatch.setattr(desk.engine, "submit", reconcile_first)
+        r = client.order(headers, price="11.60", client_order_id="placed-during-reconciliation")
+        order = r.json()["data"]["order"]
+        assert (r.status_code, order["status"]) == (201, "filled"), (
+            r.status_code,
+            order["status"],
+            order["status_msg"],
+        )
+
+
+def test_a_link_lost_between_the_engine_check_and_the_sdk_call_is_a_503_not_an_unknown_order(
+    chaos: LiveDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine checks the link, then the adapter's SDK thread finds it gone and raises
+    ``BROKER_UNAVAILABLE`` before ``order_stock_async``: nothing was sent, so the answer is 503 and the
+    order is refused — not ``201 submitted`` and then ``unknown`` for ever after the next reconciliation."""
+    live = chaos
+    headers = live.trade_headers()
+    _wait_link_up(live, headers, 10)
+    broker = live.desk.broker
+    send = broker.submit
+
+    async def link_drops_first(request: Any) -> Any:
+        live.mini.disconnect_all()
+        while broker.state.value == "connected":  # the adapter learns of it on the loop
+            await asyncio.sleep(0.01)
+        return await send(request)
+
+    monkeypatch.setattr(broker, "submit", link_drops_first)
+    r = live.order(headers, price="11.40", client_order_id="sent-into-a-dropped-link")
+    monkeypatch.setattr(broker, "submit", send)
+    _wait_link_up(live, headers, 10)  # reconnected and reconciled
+    live.http.post(f"{API}/trading/connect", headers=live.login())
+    order = live.http.get(f"{API}/trading/orders/by-client-id/sent-into-a-dropped-link", headers=headers).json()
+    assert live.mini.orders(ACCOUNT) == []  # the broker never received it
+    assert r.status_code == 503 and order["data"]["status"] in ("denied", "canceled", "rejected"), (
+        f"answered {r.status_code} {r.json()['data']['order']['status'] if r.status_code < 300 else r.text}; "
+        f"after reconciliation: {order['data']['status']} {order['data']['status_msg']!r}"
     )
+
+
+def test_a_retry_after_503_with_the_same_client_order_id_places_the_order(chaos: LiveDesk) -> None:
+    """``503 BROKER_UNAVAILABLE`` means "not sent, try again". Retrying with the same ``client_order_id``
+    once the link is back must place the order, not answer 200 with the stored refusal."""
+    live = chaos
+    headers = live.trade_headers()
+    _wait_link_up(live, headers, 10)
+    live.mini.disconnect_all()
+    eventually(lambda: not _connected(live, headers))
+    refused = live.order(headers, price="11.40", client_order_id="retry-after-503")
+    assert refused.status_code == 503 and refused.json()["error"] == "BROKER_UNAVAILABLE", refused.text
+    _wait_link_up(live, headers, 10)
+    retried = live.order(headers, price="11.40", client_order_id="retry-after-503")
+    order = retried.json()["data"]["order"]
+    assert retried.status_code in (200, 201) and order["status"] != "denied", (
+        f"the retry was answered {retried.status_code} with a {order['status']} order ({order['error']})"
+    )
+    placed = eventually(lambda: live.order_by_id(headers, order["order_id"])["broker_order_id"])
+    assert live.mini.order(int(placed)).status == 50
+
+
+def test_a_drop_while_the_adapter_is_still_opening_its_session_is_not_lost(chaos: LiveDesk) -> None:
+    """MiniQMT drops the new session while the adapter is still subscribing and filling its caches.
+    ``on_disconnected`` arrives first; the connect attempt then finishes (the dead client answers its
+    queries with empty lists) and must not report ``connected`` over it: the adapter has to notice and
+    reconnect, or it stays "connected" to a dead session for ever and every order is rejected."""
+    live = chaos
+    mini = live.mini
+    headers = live.trade_headers()
+    _wait_link_up(live, headers, 10)
+    mini.configure(latency=0.5)  # every response (subscribe, cache queries) takes 0.5 s: a wide window
+    first = set(mini.sessions())
+    mini.disconnect_all()
+    eventually(lambda: set(mini.sessions()) - first, timeout=10, interval=0.002)  # the reconnect attached
+    time.sleep(0.2)  # its subscribe request is on its way; its answers come 0.5 s later
+    mini.disconnect_all()
+    mini.configure(latency=0.0)
+    _wait_link_up(live, headers, 12)
+    r = live.order(headers, price="11.40", client_order_id="after-the-double-drop")
+    assert r.status_code == 201, r.text
+    live.status_of(headers, r.json()["data"]["order"]["order_id"], "accepted")

@@ -25,6 +25,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,13 +33,28 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+
+from qmtdesk.api.app import create_app
+from qmtdesk.desk import Desk
+from qmtdesk.oms import ledger
+from qmtdesk.store.db import unit_of_work
+from tests.api.conftest import API, DeskClient, make_settings
 
 ADMIN_PASSWORD = "admin-pass-1"
 TRADING_PASSWORD = "246810"
 START_CASH = Decimal("1000000")
-#: Cheap main-board stocks of the bundled universe (tick 0.01): 1,000 buys of 100 shares stay well
-#: inside the starting cash, so no order is refused for funds and every outcome is the ledger's.
-CODES = ["003816.SZ", "000725.SZ", "601988.SH", "000002.SZ", "601398.SH"]
+#: The paper universe of the run: cheap main-board stocks (tick 0.01), so 1,000 buys of 100 shares stay
+#: well inside the starting cash and no order is refused for funds. A small universe also keeps the
+#: simulated market's per-order work small, so the run stays well inside its time budget.
+UNIVERSE = """stock_code,stock_name,prev_close,is_st,list_date,suspended
+003816.SZ,中国广核,3.65,0,2019-08-26,0
+000725.SZ,京东方A,4.20,0,2001-01-12,0
+601988.SH,中国银行,5.60,0,2006-07-05,0
+000002.SZ,万科A,6.80,0,1991-01-29,0
+601398.SH,工商银行,7.20,0,2006-10-27,0
+"""
+CODES = [line.split(",")[0] for line in UNIVERSE.splitlines()[1:]]
 ORDERS = 1000
 CLIENTS = 6
 FILLING_SHARE = 0.7
@@ -60,7 +76,7 @@ def _free_port() -> int:
 class Server:
     """``qmtdesk serve`` on one data directory and port, restartable; output goes to a log file."""
 
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
+    def __init__(self, data_dir: Path, log_path: Path, universe: Path) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         self.log_path = log_path
@@ -75,6 +91,7 @@ class Server:
             "QMTDESK_PAPER_VOLATILITY": "0",
             "QMTDESK_PAPER_SEED": "1",
             "QMTDESK_BROKER": "paper",
+            "QMTDESK_PAPER_UNIVERSE": str(universe),
         }
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -108,13 +125,14 @@ class Server:
         self.proc.wait(timeout=30)
         self.proc = None
 
-    def stop(self) -> int:
-        """SIGTERM and wait: a clean shutdown; returns the exit code."""
+    def stop(self) -> None:
+        """SIGTERM and wait for a graceful shutdown (uvicorn re-raises the signal once it is done)."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(timeout=30)
         self.proc = None
-        return code
+        assert code in (0, -signal.SIGTERM), f"exit code {code}:\n{self.log_tail()}"
+        assert "Application shutdown complete" in self.log_tail(20), self.log_tail()
 
     def log_tail(self, lines: int = 60) -> str:
         try:
@@ -125,7 +143,9 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(tmp_path / "data", tmp_path / "server.log")
+    universe = tmp_path / "universe.csv"
+    universe.write_text(UNIVERSE, "utf-8")
+    srv = Server(tmp_path / "data", tmp_path / "server.log", universe)
     yield srv
     if srv.proc is not None:
         srv.proc.kill()
@@ -154,6 +174,7 @@ class Spec:
     status_code: int | None = None  # of the answer that was finally received
     order: dict[str, Any] | None = None
     answers: list[int] = field(default_factory=list)
+    life: int | None = None  # which server process answered (0: before the SIGKILL, 1: after the restart)
 
 
 class Run:
@@ -165,6 +186,7 @@ class Run:
         self.up.set()
         self.lock = threading.Lock()
         self.acked = 0
+        self.life = 0
         self.retries = 0
         self.errors: list[str] = []
         self.deadline = time.monotonic() + DEADLINE_SECONDS
@@ -198,6 +220,7 @@ def _client_thread(base: str, specs: list[Spec], run: Run) -> None:
                     spec.order = r.json()["data"]["order"]
                     with run.lock:
                         run.acked += 1
+                        spec.life = run.life
                     break
                 with run.lock:
                     run.errors.append(f"{spec.client_order_id}: HTTP {r.status_code} {r.text[:300]}")
@@ -276,16 +299,20 @@ def test_sigkill_during_1000_orders_loses_nothing_and_duplicates_nothing(server:
     server.kill()
     with run.lock:
         acked_at_kill = run.acked
+        run.life = 1
     killed_at = time.monotonic()
 
     # ---- restart on the same data directory: reconciliation settles what was in flight
     server.start()
     restart_seconds = time.monotonic() - killed_at
     headers = _sign_in(server.base)
+    after_restart = {o["client_order_id"]: o for o in _all(http, "/trading/orders", headers)}
+    # What the crash left unsettled, and what the restart's reconciliation settled as never sent.
     in_flight = [
         o
-        for o in _all(http, "/trading/orders", headers)
+        for o in after_restart.values()
         if o["status"] in ("pending_new", "submitted", "unknown")
+        or (o["status"] == "canceled" and o["broker_order_id"] is None)
     ]
     run.headers = headers
     run.up.set()
@@ -305,6 +332,17 @@ def test_sigkill_during_1000_orders_loses_nothing_and_duplicates_nothing(server:
 
     # ---- nothing stays pending_new after the restart (persisted-but-unsent orders are settled)
     assert not [o for o in in_flight if o["status"] == "pending_new"], in_flight
+    # ---- every order answered before the SIGKILL survived it exactly as answered
+    for spec in specs:
+        if spec.life == 0:
+            assert spec.order is not None
+            kept = after_restart.get(spec.client_order_id)
+            assert kept is not None, f"{spec.client_order_id} was acknowledged, then lost by the crash"
+            assert (kept["order_id"], kept["status"], kept["filled_quantity"]) == (
+                spec.order["order_id"],
+                spec.order["status"],
+                spec.order["filled_quantity"],
+            ), (spec.order, kept)
 
     # ---- every client_order_id exactly once
     orders = _all(http, "/trading/orders", headers)
@@ -322,10 +360,21 @@ def test_sigkill_during_1000_orders_loses_nothing_and_duplicates_nothing(server:
         else:
             # A retry of an order that landed answers 200 with it; one that never landed is created now.
             assert spec.answers in ([200], [201]), (spec.client_order_id, spec.answers)
-    for spec in specs:
-        r = http.get(f"/trading/orders/by-client-id/{spec.client_order_id}", headers=headers)
-        assert r.status_code == 200, r.text
-        assert r.json()["data"]["order_id"] == by_cid[spec.client_order_id]["order_id"]
+
+    def lookup(chunk: list[Spec]) -> list[tuple[str, int, Any]]:
+        with httpx.Client(base_url=server.base, timeout=20) as client:
+            out = []
+            for spec in chunk:
+                r = client.get(f"/trading/orders/by-client-id/{spec.client_order_id}", headers=headers)
+                out.append((spec.client_order_id, r.status_code, r.json()["data"]))
+            return out
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        found = [row for rows in pool.map(lookup, [specs[i::CLIENTS] for i in range(CLIENTS)]) for row in rows]
+    assert len(found) == ORDERS
+    for cid, status_code, data in found:
+        assert status_code == 200, (cid, status_code, data)
+        assert data["order_id"] == by_cid[cid]["order_id"] and data["client_order_id"] == cid
 
     # ---- statuses: acknowledged orders ended as their price implies; in-doubt ones may have been
     #      settled as never sent (cancelled) by the restart's reconciliation
@@ -346,23 +395,27 @@ def test_sigkill_during_1000_orders_loses_nothing_and_duplicates_nothing(server:
 
     # ---- fills: unique, attached to their orders, adding up
     trades = _all(http, "/trading/trades", headers)
-    trade_ids = Counter(t["broker_trade_id"] for t in trades)
+    trade_ids = Counter(fill["broker_trade_id"] for fill in trades)
     assert [tid for tid, n in trade_ids.items() if n != 1] == []
     by_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for t in trades:
-        assert t["order_id"] is not None, t
-        by_order[t["order_id"]].append(t)
+    for fill in trades:
+        assert fill["order_id"] is not None, fill
+        by_order[fill["order_id"]].append(fill)
     by_id = {o["order_id"]: o for o in orders}
     assert set(by_order) <= set(by_id)
     for order in orders:
         fills = by_order.get(order["order_id"], [])
-        assert sum(t["quantity"] for t in fills) == order["filled_quantity"] <= order["quantity"], order
-        assert sum(Decimal(t["fees"]) for t in fills) == Decimal(order["fees"]), order
-        assert sum(Decimal(t["amount"]) for t in fills) == Decimal(order["filled_amount"]), order
+        assert sum(fill["quantity"] for fill in fills) == order["filled_quantity"] <= order["quantity"], order
+        assert sum(Decimal(fill["fees"]) for fill in fills) == Decimal(order["fees"]), order
+        assert sum(Decimal(fill["amount"]) for fill in fills) == Decimal(order["filled_amount"]), order
 
     # ---- money and shares: exactly what the fills, fees and open orders imply
-    spent = sum((Decimal(t["amount"]) + Decimal(t["fees"]) for t in trades if t["side"] == "buy"), Decimal(0))
-    received = sum((Decimal(t["amount"]) - Decimal(t["fees"]) for t in trades if t["side"] == "sell"), Decimal(0))
+    spent = sum(
+        (Decimal(fill["amount"]) + Decimal(fill["fees"]) for fill in trades if fill["side"] == "buy"), Decimal(0)
+    )
+    received = sum(
+        (Decimal(fill["amount"]) - Decimal(fill["fees"]) for fill in trades if fill["side"] == "sell"), Decimal(0)
+    )
     open_orders = [o for o in orders if o["status"] in OPEN_STATUSES]
     frozen = sum((Decimal(o["frozen_amount"]) for o in open_orders if o["side"] == "buy"), Decimal(0))
     account = http.get("/trading/account", headers=headers).json()["data"]
@@ -371,8 +424,8 @@ def test_sigkill_during_1000_orders_loses_nothing_and_duplicates_nothing(server:
     assert Decimal(account["cash"]) == START_CASH - spent + received - frozen
     positions = {p["stock_code"]: p for p in http.get("/trading/positions", headers=headers).json()["data"]}
     shares: Counter[str] = Counter()
-    for t in trades:
-        shares[t["stock_code"]] += t["quantity"] if t["side"] == "buy" else -t["quantity"]
+    for fill in trades:
+        shares[fill["stock_code"]] += fill["quantity"] if fill["side"] == "buy" else -fill["quantity"]
     assert {code: p["volume"] for code, p in positions.items() if p["volume"]} == {
         code: n for code, n in shares.items() if n
     }
@@ -380,5 +433,59 @@ def test_sigkill_during_1000_orders_loses_nothing_and_duplicates_nothing(server:
 
     # ---- a clean shutdown at the end
     http.close()
-    assert server.stop() == 0
+    server.stop()
     print(f"crash-safety run took {time.monotonic() - started:.1f}s")
+
+
+def test_an_order_the_crash_caught_between_submitted_and_the_paper_save_is_settled_as_never_sent(
+    tmp_path: Path,
+) -> None:
+    """The engine commits ``submitted`` (with its frozen amount) and only then calls the paper exchange,
+    which saves the order in a transaction of its own. A SIGKILL between the two commits leaves an order
+    the durable paper exchange never received: after the restart it must be settled as never sent, like
+    a ``pending_new`` one — not left ``unknown`` for ever, showing money frozen that the broker does not hold.
+
+    The crash is simulated deterministically: the ledger row is written exactly as the engine writes it
+    before ``broker.submit``, then the desk restarts on the same database.
+    """
+    settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'desk.db'}")
+    desk = Desk.build(settings)
+    with TestClient(create_app(desk)) as http:
+        client = DeskClient(http, desk)
+        headers = client.trade_headers()
+        resting = client.order(headers, price="11.40", client_order_id="resting").json()["data"]["order"]
+        assert resting["status"] == "accepted", resting
+        now = desk.clock.now()
+        new = ledger.NewOrder(
+            account_id=desk.broker.account_id,
+            client_order_id="caught-by-the-crash",
+            stock_code="600000.SH",
+            stock_name="浦发银行",
+            side="buy",
+            price_type="limit",
+            price=Decimal("11.40"),
+            quantity=100,
+            strategy_name="",
+            remark="",
+            source="api",
+            user_id=None,
+            trading_day=desk.calendar.trading_day_of(now.date()),
+            payload_hash="x",
+        )
+        with unit_of_work(desk.session_factory) as session:
+            row, _ = ledger.create_order(session, new, desk.orders.ref_prefix, now)
+            ledger.mark_submitted(session, row, Decimal(resting["frozen_amount"]), now)
+
+    restarted = Desk.build(settings)
+    with TestClient(create_app(restarted)) as http:
+        client = DeskClient(http, restarted)
+        headers = client.login()
+        order = http.get(f"{API}/trading/orders/by-client-id/caught-by-the-crash", headers=headers).json()["data"]
+        orders = http.get(f"{API}/trading/orders?page_size=200", headers=headers).json()["data"]["items"]
+        account = http.get(f"{API}/trading/account", headers=headers).json()["data"]
+        frozen = sum((Decimal(o["frozen_amount"]) for o in orders if o["status"] in OPEN_STATUSES), Decimal(0))
+        assert (order["status"], order["frozen_amount"]) == ("canceled", "0.00"), (
+            f"left {order['status']} ({order['status_msg']}) with {order['frozen_amount']} frozen; "
+            f"the paper account freezes {account['frozen_cash']}"
+        )
+        assert Decimal(account["frozen_cash"]) == frozen

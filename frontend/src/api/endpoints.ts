@@ -122,8 +122,10 @@ export const monitorApi = {
   strategies: () => api.get<StrategyDef[]>('/monitor/strategies'),
   list: () => api.get<MonitoredStock[]>('/monitor/stocks'),
   /** 201 with the entry; 409 MONITOR_EXISTS when the stock is already watched */
-  add: (body: MonitoredStockBody) => api.post<MonitoredStock>('/monitor/stocks', body),
-  update: (code: string, body: Partial<MonitoredStockBody>) => api.put<MonitoredStock>(`/monitor/stocks/${enc(code)}`, body),
+  // switching automatic trading on needs the trade token, like placing an order
+  add: (body: MonitoredStockBody) => api.post<MonitoredStock>('/monitor/stocks', body, { trade: true }),
+  update: (code: string, body: Partial<MonitoredStockBody>) =>
+    api.put<MonitoredStock>(`/monitor/stocks/${enc(code)}`, body, { trade: true }),
   remove: (code: string) => api.delete<unknown>(`/monitor/stocks/${enc(code)}`),
   signals: (q: PageQuery = {}) => api.get<Page<Signal>>('/signals', q),
 }

@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 import qmtdesk
 from qmtdesk.api import ws
 from qmtdesk.api.errors import install_error_handlers
+from qmtdesk.api.middleware import RejectNulCharacters
 from qmtdesk.api.routes import admin, auth, market, monitor, risk, signals, trading
 from qmtdesk.desk import Desk
 
@@ -50,6 +51,7 @@ def create_app(desk: Desk) -> FastAPI:
     )
     app.state.desk = desk
     install_error_handlers(app)
+    app.add_middleware(RejectNulCharacters)
     if desk.settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -66,6 +66,18 @@ class SimulatedClock:
             self._base = moment.astimezone(SHANGHAI)
             self._mono = _time.monotonic()
 
+    def advance_to(self, moment: datetime) -> datetime:
+        """Move forward to ``moment``, or stay where the clock already is if it is later; returns the time."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=SHANGHAI)
+        with self._lock:
+            current = (
+                self._base if not self._running else self._base + timedelta(seconds=_time.monotonic() - self._mono)
+            )
+            self._base = max(current, moment.astimezone(SHANGHAI))
+            self._mono = _time.monotonic()
+            return self._base
+
     def advance(self, delta: timedelta) -> datetime:
         """Move forward by ``delta`` and return the new time."""
         target = self.now() + delta

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from qmtdesk.api.deps import DeskDep, Operator, Reader, client_ip
 from qmtdesk.api.envelope import ok
 from qmtdesk.api.views import quote_view
+from qmtdesk.auth.service import Principal
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.instruments import classify
@@ -92,6 +93,11 @@ def _validate(strategy: StrategyBody | None, sizing: SizingBody | None) -> tuple
     return (strategy.type if strategy else None), params, sizing_json
 
 
+def _require_trade_token(desk: Desk, principal: Principal, request: Request) -> None:
+    """Letting a strategy trade by itself is trading: it needs a trade token (or a trade API token)."""
+    desk.auth.check_trade_token(principal, request.headers.get("x-trade-token"))
+
+
 async def _reload(desk: Desk) -> None:
     runtime = getattr(desk, "runtime", None)
     if runtime is not None:
@@ -116,6 +122,8 @@ def list_stocks(principal: Reader, desk: DeskDep) -> dict[str, Any]:
 
 @router.post("/stocks", status_code=201, summary="Watch a stock (optionally with a strategy)")
 async def add_stock(body: WatchBody, principal: Operator, desk: DeskDep, request: Request) -> dict[str, Any]:
+    if body.auto_trade:
+        _require_trade_token(desk, principal, request)
     code = desk.market.instrument(classify(body.stock_code).code).code
     strategy_type, params, sizing = _validate(body.strategy, body.sizing)
     now = desk.clock.now()
@@ -167,6 +175,8 @@ async def update_stock(
     stock_code: str, body: WatchPatch, principal: Operator, desk: DeskDep, request: Request
 ) -> dict[str, Any]:
     code = classify(stock_code).code
+    if body.auto_trade:
+        _require_trade_token(desk, principal, request)
     strategy_type, params, sizing = _validate(body.strategy, body.sizing)
     now = desk.clock.now()
 

@@ -180,7 +180,7 @@ class PaperBroker:
     async def advance_clock(self, to: datetime) -> None:
         """Move the simulated clock to ``to`` and run everything on the way."""
         clock = self.exchange.clock
-        setter = getattr(clock, "set", None)
+        setter = getattr(clock, "advance_to", None)
         if setter is None:
             raise DeskError(
                 "PAPER_CLOCK_REALTIME",
@@ -191,8 +191,9 @@ class PaperBroker:
         await self._call(self._advance, to)
 
     def _advance(self, to: datetime) -> None:
-        self.exchange.clock.set(to)  # type: ignore[attr-defined]
-        self.exchange.sync(to)
+        # A running simulated clock may already have passed ``to`` by a hair: never move it back.
+        now = self.exchange.clock.advance_to(to)  # type: ignore[attr-defined]
+        self.exchange.sync(now)
 
     async def set_price(self, stock_code: str, price: Decimal) -> Any:
         """Move a simulated price now (scripted practice and tests); crossing resting orders fill."""
