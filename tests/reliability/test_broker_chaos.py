@@ -102,6 +102,7 @@ class Tally:
     errors: list[str] = field(default_factory=list)
     stale_503: list[str] = field(default_factory=list)  # a retry answered with the old 503 denial
     retry_answers: Counter[str] = field(default_factory=Counter)  # "HTTP status/order status" of retries
+    disconnect_at: set[int] = field(default_factory=set)  # submission counts at which MiniQMT drops the link
 
 
 def _plan(rng: random.Random, seed: int) -> list[Spec]:
@@ -175,6 +176,11 @@ def _client_thread(
             if not settled:
                 later.append(spec)
             tally.done += 1
+            drop_link = tally.done in tally.disconnect_at
+        if drop_link:  # MiniQMT drops every session; the adapter reconnects by itself with backoff
+            live.mini.disconnect_all()
+            with tally.lock:
+                tally.chaos["disconnect"] += 1
         if not settled:
             time.sleep(0.1)  # the link is down: back off a little, as a client would
 
@@ -377,7 +383,8 @@ def test_ledger_equals_the_broker_after_a_chaotic_session(chaos: LiveDesk) -> No
     for spec in specs:
         work.put(spec)
     later: list[Spec] = []
-    tally = Tally()
+    span = (ORDERS * 2 // 3) // DISCONNECTS
+    tally = Tally(disconnect_at={20 + k * span + rng.randrange(span - 20) for k in range(DISCONNECTS)})
     threads = [
         threading.Thread(target=_client_thread, args=(live, work, later, headers, tally, end), daemon=True)
         for _ in range(CLIENTS)
@@ -385,18 +392,12 @@ def test_ledger_equals_the_broker_after_a_chaotic_session(chaos: LiveDesk) -> No
     for t in threads:
         t.start()
 
-    # ---- chaos while the clients trade: one act per few submissions, every session dropped a few times
-    #      (the adapter reconnects by itself with backoff); 503s are retried on the way
-    span = (ORDERS * 2 // 3) // DISCONNECTS
-    disconnects = [20 + k * span + rng.randrange(span - 20) for k in range(DISCONNECTS)]
+    # ---- chaos while the clients trade (who also drop the link at the planned points): about one act
+    #      per three submissions; 503s are retried on the way
     progress = 0
     while any(t.is_alive() for t in threads):
         with tally.lock:
             done = tally.done
-        if disconnects and done >= disconnects[0]:
-            disconnects.pop(0)
-            mini.disconnect_all()
-            tally.chaos["disconnect"] += 1
         if done - progress >= 3:
             for _ in range(min((done - progress) // 3, 4)):  # about one act per three submissions
                 _chaos_step(live, rng, headers, tally)

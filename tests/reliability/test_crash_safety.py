@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -437,16 +438,23 @@ def test_sigkill_during_1000_orders_loses_nothing_and_duplicates_nothing(server:
     print(f"crash-safety run took {time.monotonic() - started:.1f}s")
 
 
-def test_an_order_the_crash_caught_between_submitted_and_the_paper_save_is_settled_as_never_sent(
-    tmp_path: Path,
+@pytest.mark.parametrize("left_in", ["pending_new", "submitted"])
+def test_an_order_the_crash_caught_before_the_paper_exchange_saved_it_is_settled_as_never_sent(
+    tmp_path: Path, left_in: str
 ) -> None:
-    """The engine commits ``submitted`` (with its frozen amount) and only then calls the paper exchange,
-    which saves the order in a transaction of its own. A SIGKILL between the two commits leaves an order
-    the durable paper exchange never received: after the restart it must be settled as never sent, like
-    a ``pending_new`` one — not left ``unknown`` for ever, showing money frozen that the broker does not hold.
+    """Two windows of a SIGKILL leave an order that the durable paper exchange never received:
 
-    The crash is simulated deterministically: the ledger row is written exactly as the engine writes it
-    before ``broker.submit``, then the desk restarts on the same database.
+    * ``pending_new``: after ``OrderService`` committed the order, before the engine took it;
+    * ``submitted``: after the engine committed ``submitted`` (with its frozen amount), before the paper
+      exchange saved the order in its own transaction.
+
+    After the restart both must be settled as never sent (cancelled, nothing frozen) — not left open for
+    ever, showing money frozen that the broker does not hold. The restarted simulated clock resumes at the
+    paper exchange's last step, which is *earlier* than the ledger's last write here, so "created before
+    this process started" cannot be decided by comparing timestamps with the restarted clock.
+
+    The crash is simulated deterministically: the ledger row is written exactly as the desk writes it in
+    that window, then the desk restarts on the same database.
     """
     settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'desk.db'}")
     desk = Desk.build(settings)
@@ -455,6 +463,9 @@ def test_an_order_the_crash_caught_between_submitted_and_the_paper_save_is_settl
         headers = client.trade_headers()
         resting = client.order(headers, price="11.40", client_order_id="resting").json()["data"]["order"]
         assert resting["status"] == "accepted", resting
+        # The exchange steps on every order and every tick (3 s by default); the crash comes 3 s after its
+        # last step, with no exchange activity since.
+        desk.clock.set(desk.clock.now() + timedelta(seconds=3))  # type: ignore[attr-defined]
         now = desk.clock.now()
         new = ledger.NewOrder(
             account_id=desk.broker.account_id,
@@ -474,7 +485,8 @@ def test_an_order_the_crash_caught_between_submitted_and_the_paper_save_is_settl
         )
         with unit_of_work(desk.session_factory) as session:
             row, _ = ledger.create_order(session, new, desk.orders.ref_prefix, now)
-            ledger.mark_submitted(session, row, Decimal(resting["frozen_amount"]), now)
+            if left_in == "submitted":
+                ledger.mark_submitted(session, row, Decimal(resting["frozen_amount"]), now)
 
     restarted = Desk.build(settings)
     with TestClient(create_app(restarted)) as http:
@@ -485,7 +497,7 @@ def test_an_order_the_crash_caught_between_submitted_and_the_paper_save_is_settl
         account = http.get(f"{API}/trading/account", headers=headers).json()["data"]
         frozen = sum((Decimal(o["frozen_amount"]) for o in orders if o["status"] in OPEN_STATUSES), Decimal(0))
         assert (order["status"], order["frozen_amount"]) == ("canceled", "0.00"), (
-            f"left {order['status']} ({order['status_msg']}) with {order['frozen_amount']} frozen; "
+            f"left {order['status']} ({order['status_msg']!r}) with {order['frozen_amount']} frozen; "
             f"the paper account freezes {account['frozen_cash']}"
         )
         assert Decimal(account["frozen_cash"]) == frozen

@@ -171,8 +171,8 @@ class Engine:
         self._wake = asyncio.Event()
         self._db_executor = ThreadPoolExecutor(1, thread_name_prefix="oms-db")
         self._task: asyncio.Task[None] | None = None
-        #: When this engine started: pending orders older than this were left by an earlier process.
-        self.started_at = clock.now()
+        #: Orders created by this process; pending orders not in it were left by an earlier process.
+        self.created_here: set[int] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connection_listeners: list[Callable[[ConnectionReport], None]] = []
         #: Called (on the loop) when a report shows the ledger must query the broker: status 255, or
@@ -183,7 +183,6 @@ class Engine:
     async def start(self) -> None:
         """Start consuming; the broker's pushes now reach the engine."""
         self._loop = asyncio.get_running_loop()
-        self.started_at = self.clock.now()
         self.broker.set_listener(self)
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="oms-engine")

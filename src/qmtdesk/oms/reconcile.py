@@ -57,10 +57,13 @@ def _settle_orphans(engine: Engine, known_ids: set[str], known_refs: set[str], n
                 continue
             if row.status == OrderStatus.PENDING_NEW.value:
                 # Only orders an earlier process left behind: a new one may be queued to send right now.
-                if row.created_at < engine.started_at:
+                if row.id not in engine.created_here:
                     events.append(ledger.cancel_unsent(session, row, "启动时发现未发送的委托，已取消（未报）", now))
-            elif row.updated_at > now - SUBMIT_GRACE:
+            elif row.id in engine.created_here and row.updated_at > now - SUBMIT_GRACE:
                 continue  # sent moments ago: the broker may not list it yet
+            elif row.id not in engine.created_here and getattr(engine.broker, "freezes_synchronously", False):
+                # The paper counter saves an order before it answers: one it never saved was never sent.
+                events.append(ledger.cancel_unsent(session, row, "重启前未送达交易所的委托，已取消（未报）", now))
             elif ledger.apply_event(row, OrderEvent.LOST, now):
                 row.status_msg = "券商无此委托记录，状态未知，请核对"
                 events.append(ledger.append_event(session, row, "unknown", now))

@@ -207,6 +207,8 @@ class OrderService:
                 if code_error is not None:
                     events.append(ledger.deny(session, row, code_error, self.clock.now()))
                 row_id = row.id
+                # Known as ours before it commits, so a reconciliation never takes it for an orphan.
+                self.engine.created_here.add(row_id)
         except IntegrityError:
             # A concurrent request with the same client_order_id won the insert.
             with self.session_factory() as session:

@@ -196,6 +196,7 @@ class XtQuantBroker:
         self._positions: dict[str, PositionReport] = {}
         self._refs_by_seq: dict[int, str] = {}
         self._last_error = ""
+        self._lost_generations: set[int] = set()
 
     # ------------------------------------------------------------------------------ port basics
     def now(self) -> datetime:
@@ -281,6 +282,11 @@ class XtQuantBroker:
             self._last_error = str(exc)
             log.warning("xtquant connect failed: %s", exc)
             return False
+        if self.generation in self._lost_generations:
+            # MiniQMT dropped the new session while it was still being opened: it is not usable.
+            self._last_error = "MiniQMT disconnected while the session was opening"
+            log.warning("xtquant session %s dropped while opening", self.session_id)
+            return False
         self._last_error = ""
         self._attempt = 0
         self._set_state(ConnectionState.CONNECTED, "MiniQMT")
@@ -353,6 +359,7 @@ class XtQuantBroker:
     def _on_lost_link(self, generation: int) -> None:
         if generation != self.generation:
             return
+        self._lost_generations.add(generation)
         self._last_error = "MiniQMT disconnected"
         self._set_state(ConnectionState.RECONNECTING, "MiniQMT disconnected")
         if self._wanted:
