@@ -1,0 +1,337 @@
+"""Orders per second through the FULL desk path, in process (issue 7.1).
+
+Every order goes ``OrderService.submit`` (normalise, idempotency lookup on ``client_order_id``, persist
+``pending_new`` + its first event) → the single-consumer engine (A-share validation, the risk engine with
+its default rules, cash freeze, ``submitted``) → the paper broker thread (paper counter + matching, paper
+state saved) → the broker's reports back through the engine (``accepted``, the fill, ``filled``; orders,
+order events and trades persisted, events published on the bus). ``submit`` returns once the broker's
+immediate reports are applied, so an order counts as done when it is filled *and* persisted — the bench
+checks that every order came back ``filled`` and counts orders, fills and events in the database.
+
+The desk is built exactly as ``qmtdesk serve`` builds it (``Desk.build`` + ``await desk.start()``: strategy
+runtime, equity snapshots, account stream included), bypassing only HTTP, with the server's INFO file
+log in the data directory (no console). The simulated clock stands still and moves 2 s every 200 orders,
+so each 200 orders see a new quote snapshot (fresh displayed volume) and the default ``order_rate`` rule
+(300 orders / 1 s) is never hit. Orders are immediately fillable limit buys of one minimum lot (100,
+STAR 200) round-robin over the bundled SSE/SZSE/ChiNext/STAR stocks, priced two ticks through the best
+ask (fixed book, 10,000 shares per level per snapshot, so every order fills).
+
+Modes: ``concurrent`` keeps ``--concurrency`` submissions in flight (throughput; latency is per order
+from ``submit`` call to its return); ``serial`` sends one order at a time.
+
+    .venv/bin/python bench/pipeline.py                                     # 1k/10k/50k, SQLite
+    .venv/bin/python bench/pipeline.py --orders 1000 --serial              # + serial mode
+    .venv/bin/python bench/pipeline.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/pipeline.py --with-vnpy --orders 1000 10000 --serial   # + vnpy baseline and ratios
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import logging
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as C
+
+ORDERS_PER_SNAPSHOT = 200
+SNAPSHOT_STEP = timedelta(seconds=2)
+
+
+def _file_logging(data_dir: Path, level: str) -> logging.Handler | None:
+    """The server's file log (same format, INFO by default), without the console."""
+    if level == "OFF":
+        return None
+    logs = data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(logs / "qmtdesk.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    return handler
+
+
+def workload(desk: Any) -> list[tuple[str, int, Decimal]]:
+    """(code, lot, price) per instrument: one minimum lot two ticks through the best ask."""
+    from qmtdesk.domain.rules import lot_rule, price_tick
+
+    items = []
+    for inst in desk.universe:
+        if not inst.code.startswith(("6", "0", "3")) or inst.is_st or inst.suspended:
+            continue
+        quote = desk.market.quote(inst.code)
+        if quote is None or not quote.asks:
+            continue
+        items.append((inst.code, lot_rule(inst).min_buy, quote.asks[0].price + 2 * price_tick(inst)))
+    return items
+
+
+async def _drive(
+    desk: Any,
+    clock: Any,
+    items: list[tuple[str, int, Decimal]],
+    first: int,
+    n: int,
+    concurrency: int,
+    budget: float | None = None,
+) -> dict[str, Any]:
+    """Submit orders ``first .. first+n-1`` with at most ``concurrency`` in flight.
+
+    With ``budget`` (seconds) no new order starts once the budget is spent: the run is cut short and
+    reports how many orders it completed."""
+    from qmtdesk.domain.errors import DeskError
+    from qmtdesk.domain.fees import Side
+    from qmtdesk.domain.rules import PriceType
+    from qmtdesk.oms.service import OrderPayload
+
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+    statuses: collections.Counter[str] = collections.Counter()
+
+    async def one(i: int) -> None:
+        code, lot, price = items[i % len(items)]
+        payload = OrderPayload(
+            stock_code=code,
+            side=Side.BUY,
+            quantity=lot,
+            price_type=PriceType.LIMIT,
+            price=price,
+            client_order_id=f"bench-{i}",
+        )
+        t0 = time.perf_counter()
+        try:
+            result = await desk.orders.submit(payload, source="api", user_id=None)
+            statuses[result.order["status"]] += 1
+        except DeskError as exc:
+            statuses[exc.code] += 1
+        finally:
+            latencies.append(time.perf_counter() - t0)
+            gate.release()
+
+    tasks = []
+    cpu0 = time.process_time()
+    begin = time.perf_counter()
+    for i in range(first, first + n):
+        await gate.acquire()
+        if budget is not None and time.perf_counter() - begin > budget:
+            gate.release()
+            break
+        if i and i % ORDERS_PER_SNAPSHOT == 0:
+            clock.advance(SNAPSHOT_STEP)  # a new snapshot: fresh displayed volume, a new order-rate window
+        tasks.append(asyncio.create_task(one(i)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - begin
+    cpu = time.process_time() - cpu0
+    return {"elapsed": elapsed, "cpu": cpu, "latencies": latencies, "statuses": dict(statuses), "done": len(tasks)}
+
+
+def _counts(desk: Any) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from qmtdesk.store.tables.orders import OrderEventRow, OrderRow, TradeRow
+
+    with desk.session_factory() as s:
+        return {
+            "orders_filled": int(
+                s.scalar(select(func.count()).select_from(OrderRow).where(OrderRow.status == "filled"))
+            ),
+            "orders": int(s.scalar(select(func.count()).select_from(OrderRow))),
+            "trades": int(s.scalar(select(func.count()).select_from(TradeRow))),
+            "order_events": int(s.scalar(select(func.count()).select_from(OrderEventRow))),
+        }
+
+
+async def run_one(
+    n: int,
+    mode: str,
+    database_url: str | None,
+    concurrency: int,
+    warmup: int,
+    log_level: str,
+    budget: float | None = None,
+) -> dict[str, Any]:
+    """One fresh desk, ``warmup`` untimed orders, then ``n`` timed orders."""
+    from qmtdesk.desk import Desk
+    from qmtdesk.domain.clock import SimulatedClock
+
+    in_flight = 1 if mode == "serial" else concurrency
+    with tempfile.TemporaryDirectory(prefix="qmtdesk-bench-") as tmp:
+        data_dir = Path(tmp) / "data"
+        data_dir.mkdir()
+        handler = _file_logging(data_dir, log_level)
+        with C.fresh_database(database_url, data_dir) as url:
+            clock = SimulatedClock(C.clock_start(), running=False)
+            desk = Desk.build(C.settings(data_dir, url), clock=clock)
+            await desk.start()
+            try:
+                items = workload(desk)
+                n_instruments = len(items)
+                if warmup:
+                    await _drive(desk, clock, items, 0, warmup, in_flight)
+                    clock.advance(SNAPSHOT_STEP)
+                run = await _drive(desk, clock, items, warmup + (-warmup % ORDERS_PER_SNAPSHOT), n, in_flight, budget)
+                counts = await asyncio.to_thread(_counts, desk)
+            finally:
+                await desk.stop()
+        if handler is not None:
+            handler.close()
+            logging.getLogger().handlers[:] = []
+    filled = run["statuses"].get("filled", 0)
+    requested, n = n, run["done"]
+    total = n + warmup
+    return {
+        "system": "qmtdesk",
+        "mode": mode,
+        "backend": C.backend_of(url),
+        "orders": requested,
+        "completed": n,
+        "cut_short": n < requested,
+        "concurrency": in_flight,
+        "filled": filled,
+        "statuses": run["statuses"],
+        "seconds": round(run["elapsed"], 3),
+        "orders_per_second": round(n / run["elapsed"], 1),
+        **C.latency_summary(run["latencies"]),
+        # CPU seconds of the whole process (every thread) per order: steadier than wall time on a busy machine.
+        "cpu_ms_per_order": round(run["cpu"] * 1000 / n, 3),
+        "persisted": counts,
+        "all_filled_and_persisted": filled == n
+        and counts["orders_filled"] == total
+        and counts["orders"] == total
+        and counts["trades"] == total,
+        "instruments": n_instruments,
+        "warmup_orders": warmup,
+    }
+
+
+COLUMNS = [
+    ("system", "system"),
+    ("mode", "mode"),
+    ("backend", "store"),
+    ("orders", "orders"),
+    ("concurrency", "in flight"),
+    ("completed", "done"),
+    ("filled", "filled"),
+    ("seconds", "seconds"),
+    ("orders_per_second", "orders/s"),
+    ("p50_ms", "p50 ms"),
+    ("p99_ms", "p99 ms"),
+    ("max_ms", "max ms"),
+    ("cpu_ms_per_order", "CPU ms/order"),
+]
+
+
+def comparison(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """qmtdesk ÷ vnpy orders/s per (mode, orders), and the serial p50s side by side."""
+    rows = []
+    for mine in ours:
+        other = next((t for t in theirs if t["mode"] == mine["mode"] and t["orders"] == mine["orders"]), None)
+        if other is None:
+            continue
+        ratio = mine["orders_per_second"] / other["orders_per_second"] if other["orders_per_second"] else float("nan")
+        rows.append(
+            {
+                "mode": mine["mode"],
+                "backend": mine["backend"],
+                "orders": mine["orders"],
+                "qmtdesk_ops": mine["orders_per_second"],
+                "vnpy_ops": other["orders_per_second"],
+                "ratio": round(ratio, 2),
+                "qmtdesk_p50": mine["p50_ms"],
+                "vnpy_p50": other["p50_ms"],
+                "target": "ratio >= 3" if mine["mode"] == "concurrent" else "p50 <= vnpy p50",
+                "met": (ratio >= 3) if mine["mode"] == "concurrent" else (mine["p50_ms"] <= other["p50_ms"]),
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, nargs="+", default=[1_000, 10_000, 50_000])
+    parser.add_argument("--serial", action="store_true", help="also run the serial mode (one order at a time)")
+    parser.add_argument("--serial-only", action="store_true", help="run only the serial mode")
+    parser.add_argument("--concurrency", type=int, default=32, help="orders in flight in concurrent mode")
+    parser.add_argument("--warmup", type=int, default=200, help="untimed orders first (SQL compile caches)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL server URL: a fresh database is created on it and dropped after",
+    )
+    parser.add_argument(
+        "--budget-seconds",
+        type=float,
+        default=1800,
+        help="stop starting new orders after this long (the run is marked cut_short)",
+    )
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "OFF"])
+    parser.add_argument("--with-vnpy", action="store_true", help="also run bench/vnpy_baseline.py and compare")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+
+    modes = ["serial"] if args.serial_only else (["concurrent", "serial"] if args.serial else ["concurrent"])
+    info = C.meta(provisional=True)
+    results = []
+    for mode in modes:
+        for n in args.orders:
+            r = asyncio.run(
+                run_one(n, mode, args.database_url, args.concurrency, args.warmup, args.log_level, args.budget_seconds)
+            )
+            results.append(r)
+            print(
+                f"# {mode} {n}: {r['orders_per_second']} orders/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
+                f"{r['statuses']}",
+                file=sys.stderr,
+                flush=True,
+            )
+    payload: dict[str, Any] = {"meta": info, "results": results}
+    print(C.table(results, COLUMNS))
+    if args.with_vnpy:
+        import vnpy_baseline
+
+        theirs = vnpy_baseline.run_baseline(args.orders, modes, args.concurrency)
+        payload["vnpy"] = theirs
+        print()
+        print(C.table(theirs["results"], COLUMNS))
+        rows = comparison(results, theirs["results"])
+        payload["comparison"] = rows
+        print()
+        print(
+            C.table(
+                rows,
+                [
+                    ("mode", "mode"),
+                    ("backend", "store"),
+                    ("orders", "orders"),
+                    ("qmtdesk_ops", "qmtdesk orders/s"),
+                    ("vnpy_ops", "vnpy orders/s"),
+                    ("ratio", "ratio"),
+                    ("qmtdesk_p50", "qmtdesk p50 ms"),
+                    ("vnpy_p50", "vnpy p50 ms"),
+                    ("target", "target"),
+                    ("met", "met"),
+                ],
+            )
+        )
+    backend = C.backend_of(args.database_url or "sqlite")
+    name = "pipeline" + ("" if backend == "sqlite" else f"_{backend}")
+    path = C.write_json(name, payload, args.out)
+    print(f"\nJSON: {path}", file=sys.stderr)
+    bad = [r for r in results if not r["all_filled_and_persisted"]]
+    if bad:
+        print(f"WARNING: {len(bad)} run(s) did not fill and persist every order", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
