@@ -392,20 +392,8 @@ def _list_trades(
 
 
 @router.get("/trades", summary="Fills, newest first")
-def trades(
-    principal: Reader,
-    desk: DeskDep,
-    page: Annotated[Page, Depends(page_params)],
-    stock_code: str | None = Query(None, max_length=32),
-    order_id: IdQuery = None,
-    trading_day: date | None = None,
-    side: Side | None = None,
-) -> dict[str, Any]:
-    return _list_trades(desk, page, stock_code, order_id, trading_day, side)
-
-
 @router.get("/records", summary="Fills (alias of /trading/trades)")
-def records(
+def trades(
     principal: Reader,
     desk: DeskDep,
     page: Annotated[Page, Depends(page_params)],
