@@ -582,3 +582,46 @@ def test_a_drop_while_the_adapter_is_still_opening_its_session_is_not_lost(chaos
     r = live.order(headers, price="11.40", client_order_id="after-the-double-drop")
     assert r.status_code == 201, r.text
     live.status_of(headers, r.json()["data"]["order"]["order_id"], "accepted")
+
+
+def test_a_link_lost_during_the_pre_trade_checks_is_a_503_and_the_order_can_be_retried(
+    chaos: LiveDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A risk rule that needs the broker's account (``max_position_pct``) queries MiniQMT inside the
+    engine's checks; the link drops just then. Nothing was sent: the answer is 503 and the order is
+    refused as never sent, so a retry with the same ``client_order_id`` places it once the link is back
+    (not a ``pending_new`` order left behind that nobody will ever send)."""
+    live = chaos
+    headers = live.trade_headers()
+    admin = live.login()
+    _wait_link_up(live, headers, 10)
+    rule = live.http.put(
+        f"{API}/risk/rules/max_position_pct", json={"enabled": True, "params": {"limit": "1"}}, headers=admin
+    )
+    assert rule.status_code == 200, rule.text
+    broker = live.desk.broker
+    query_account = broker.query_account
+
+    async def link_drops_first() -> Any:
+        live.mini.disconnect_all()
+        while broker.state.value == "connected":
+            await asyncio.sleep(0.01)
+        return await query_account()
+
+    monkeypatch.setattr(broker, "query_account", link_drops_first)
+    refused = live.order(headers, price="11.40", client_order_id="checked-into-a-dropped-link")
+    monkeypatch.setattr(broker, "query_account", query_account)
+    stored = _get(live, "/trading/orders/by-client-id/checked-into-a-dropped-link", headers)
+    _wait_link_up(live, headers, 10)
+    retried = live.order(headers, price="11.40", client_order_id="checked-into-a-dropped-link")
+    order = retried.json()["data"]["order"]
+    assert (
+        refused.status_code == 503
+        and stored["status"] in ("denied", "rejected", "canceled")
+        and retried.status_code in (200, 201)
+        and order["status"] not in ("denied", "pending_new")
+    ), (
+        f"answered {refused.status_code} {refused.json().get('error')}, stored as {stored['status']} "
+        f"(error {stored['error']}); the retry was answered {retried.status_code} with a {order['status']} order"
+    )
+    live.status_of(headers, order["order_id"], "accepted")

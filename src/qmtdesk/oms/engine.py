@@ -350,8 +350,11 @@ class Engine:
             )
             if self.risk is not None:
                 await self.risk.check(row, instrument, approval.freeze_price, quote)
-        except OrderDenied as denied:
-            refusal = denied
+        except DeskError as denied:
+            # A rule refused it, or the link dropped during the checks (never sent: retryable).
+            if not isinstance(denied, OrderDenied) and denied.code != "BROKER_UNAVAILABLE":
+                raise
+            refusal: DeskError = denied
             updated = await self._db(self._write, order_id, lambda s, r: [ledger.deny(s, r, refusal, now)])
             refusal.data = {"order": order_view(updated), **(refusal.data or {})}
             raise refusal from None
