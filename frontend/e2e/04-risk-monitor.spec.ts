@@ -206,20 +206,20 @@ test('watchlist: add with a strategy, auto trading needs a confirmation, delete'
       await expect(dialog).toBeHidden()
     })
 
-    await test.step('auto trading asks first; cancelling leaves it off', async () => {
+    await test.step('auto trading asks first; cancelling leaves it off; without a trade token it is refused', async () => {
       const row = tableRow(page, 'monitor-table', STOCK.code)
       const box = page.locator('.el-message-box')
       await row.getByTestId('monitor-auto-trade').click()
       await expect(box).toContainText('自动交易将按策略自动下单')
       await box.getByRole('button', { name: '取消' }).click()
       await expect(row.getByTestId('monitor-auto-trade')).not.toHaveClass(/is-checked/)
+      // Letting a strategy trade is trading: without an unlocked trading session the desk refuses it.
       await row.getByTestId('monitor-auto-trade').click()
       await box.getByRole('button', { name: '开启自动交易' }).click()
-      await expect(row.getByTestId('monitor-auto-trade')).toHaveClass(/is-checked/)
-      const list = await apiGet(request, headers, '/monitor/stocks')
-      expect(list.body.data.find((e: { stock_code: string }) => e.stock_code === STOCK.code).auto_trade).toBe(true)
-      await row.getByTestId('monitor-auto-trade').click() // off again: no confirmation needed
+      await expect(page.getByText('交易已锁定').first()).toBeVisible()
       await expect(row.getByTestId('monitor-auto-trade')).not.toHaveClass(/is-checked/)
+      const list = await apiGet(request, headers, '/monitor/stocks')
+      expect(list.body.data.find((e: { stock_code: string }) => e.stock_code === STOCK.code).auto_trade).toBe(false)
     })
 
     await test.step('delete', async () => {
