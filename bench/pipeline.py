@@ -281,20 +281,23 @@ def main() -> None:
 
     modes = ["serial"] if args.serial_only else (["concurrent", "serial"] if args.serial else ["concurrent"])
     info = C.meta(provisional=True)
-    results = []
+    backend = C.backend_of(args.database_url or "sqlite")
+    name = "pipeline" + ("" if backend == "sqlite" else f"_{backend}")
+    results: list[dict[str, Any]] = []
+    payload: dict[str, Any] = {"meta": info, "results": results}
     for mode in modes:
         for n in args.orders:
             r = asyncio.run(
                 run_one(n, mode, args.database_url, args.concurrency, args.warmup, args.log_level, args.budget_seconds)
             )
             results.append(r)
+            C.write_json(name, payload, args.out)  # after every run: a long series keeps what it measured
             print(
                 f"# {mode} {n}: {r['orders_per_second']} orders/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
                 f"{r['statuses']}",
                 file=sys.stderr,
                 flush=True,
             )
-    payload: dict[str, Any] = {"meta": info, "results": results}
     print(C.table(results, COLUMNS))
     if args.with_vnpy:
         import vnpy_baseline
@@ -323,8 +326,6 @@ def main() -> None:
                 ],
             )
         )
-    backend = C.backend_of(args.database_url or "sqlite")
-    name = "pipeline" + ("" if backend == "sqlite" else f"_{backend}")
     path = C.write_json(name, payload, args.out)
     print(f"\nJSON: {path}", file=sys.stderr)
     bad = [r for r in results if not r["all_filled_and_persisted"]]
