@@ -56,6 +56,8 @@ LIVE_PHASES = frozenset(
     {Phase.OPENING_AUCTION, Phase.OPENING_AUCTION_NO_CANCEL, Phase.CONTINUOUS, Phase.CLOSING_AUCTION}
 )
 ACCOUNT_REFRESH_SECONDS = 15
+#: Fills within this long share one account/positions push.
+ACCOUNT_COALESCE_SECONDS = 0.25
 
 
 @dataclass
@@ -276,8 +278,8 @@ class Desk:
     def _publish_quote(self, quote: Any) -> None:
         # Quotes arrive on the broker thread; the bus lives on the loop.
         loop = getattr(self, "_loop", None)
-        if loop is None or loop.is_closed():
-            return
+        if loop is None or loop.is_closed() or quote.stock_code not in self.bus.quote_interest:
+            return  # only WebSocket subscribers read quote messages
         from qmtdesk.api.views import quote_view
 
         event = Event(f"quotes:{quote.stock_code}", quote_view(quote), quote.time)
@@ -315,32 +317,41 @@ class Desk:
                 log.exception("equity snapshot failed")
 
     async def _publish_account_forever(self) -> None:
-        """Push ``account`` and ``positions`` after fills (batched) and every 15 s while trading."""
+        """Push ``account`` and ``positions`` after fills (at most every 0.25 s) and every 15 s while trading.
+
+        Only WebSocket clients read these streams, so nothing is built while none is connected.
+        """
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._account_dirty.wait(), ACCOUNT_REFRESH_SECONDS)
+            await asyncio.sleep(ACCOUNT_COALESCE_SECONDS)  # let a burst of fills land first
             self._account_dirty.clear()
-            await asyncio.sleep(0.05)  # let a burst of fills land first
+            if not self.bus.consumers:
+                continue
             try:
-                from qmtdesk.api.views import account_view, position_view
-
-                now = self.clock.now()
-                account = await self.broker.query_account()
-                positions = await self.broker.query_positions()
-                views, floating = [], Decimal(0)
-                for p in positions:
-                    quote = self.market.quote(p.stock_code)
-                    last = quote.last_price if quote else p.avg_price
-                    floating += (last - p.avg_price) * p.volume
-                    instrument = self.universe.find(p.stock_code)
-                    days = self.calendar.trading_days_between(p.opened_on.date(), now.date()) if p.opened_on else None
-                    views.append(position_view(p, instrument.name if instrument else "", last, days))
-                base = self.day_start_asset(self.calendar.trading_day_of(now.date()))
-                today = account.total_asset - base if base is not None else None
-                self.bus.publish(Event("account", account_view(account, floating, today), now))
-                self.bus.publish(Event("positions", {"items": views}, now))
+                await self.publish_account()
             except Exception:
                 log.exception("account stream update failed")
+
+    async def publish_account(self) -> None:
+        """Publish the ``account`` and ``positions`` stream messages as they stand now."""
+        from qmtdesk.api.views import account_view, position_view
+
+        now = self.clock.now()
+        account = await self.broker.query_account()
+        positions = await self.broker.query_positions()
+        views, floating = [], Decimal(0)
+        for p in positions:
+            quote = self.market.quote(p.stock_code)
+            last = quote.last_price if quote else p.avg_price
+            floating += (last - p.avg_price) * p.volume
+            instrument = self.universe.find(p.stock_code)
+            days = self.calendar.trading_days_between(p.opened_on.date(), now.date()) if p.opened_on else None
+            views.append(position_view(p, instrument.name if instrument else "", last, days))
+        base = await asyncio.to_thread(self.day_start_asset, self.calendar.trading_day_of(now.date()))
+        today = account.total_asset - base if base is not None else None
+        self.bus.publish(Event("account", account_view(account, floating, today), now))
+        self.bus.publish(Event("positions", {"items": views}, now))
 
     def _no_equity_yet(self) -> bool:
         with self.session_factory() as session:

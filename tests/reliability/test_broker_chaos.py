@@ -497,9 +497,9 @@ def test_a_reconciliation_between_persist_and_send_does_not_cancel_the_new_order
         headers = client.trade_headers()
         send = desk.engine.submit
 
-        async def reconcile_first(order_id: int) -> Any:
+        async def reconcile_first(order_id: int, *rest: Any) -> Any:
             await desk.reconcile("periodic")  # e.g. a reconnect's reconciliation, just before the send
-            return await send(order_id)
+            return await send(order_id, *rest)
 
         monkeypatch.setattr(desk.engine, "submit", reconcile_first)
         r = client.order(headers, price="11.60", client_order_id="placed-during-reconciliation")

@@ -71,6 +71,7 @@ class Connection:
                 unknown.append(name)
         async with self.lock:
             self.streams |= added_plain
+            self.desk.bus.watch_quotes(added_quotes - self.quote_codes)
             self.quote_codes |= added_quotes
             replayed = 0
             if isinstance(since_seq, int) and not isinstance(since_seq, bool) and since_seq >= 0:
@@ -183,7 +184,12 @@ async def stream(ws: WebSocket) -> None:
                 for name in message.get("streams") or []:
                     conn.streams.discard(str(name))
                     if str(name).startswith("quotes:"):
-                        conn.quote_codes -= {c.strip() for c in str(name)[7:].split(",")}
+                        dropped = set()
+                        for code in str(name)[7:].split(","):
+                            with contextlib.suppress(DeskError):
+                                dropped.add(classify(code).code)
+                        desk.bus.unwatch_quotes(dropped & conn.quote_codes)
+                        conn.quote_codes -= dropped
             else:
                 await ws.send_json({"type": "error", "error": "VALIDATION_ERROR", "message": f"未知操作：{action}"})
     except WebSocketDisconnect:
@@ -192,6 +198,7 @@ async def stream(ws: WebSocket) -> None:
         log.exception("websocket failed")
     finally:
         unsubscribe()
+        desk.bus.unwatch_quotes(conn.quote_codes)
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -6,6 +6,7 @@ The prefix tables follow reference/a-share-rules.md §1. Classification is data:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -229,6 +230,12 @@ def classify(raw: str) -> CodeInfo:
 
     A code whose digits match no row of its exchange is :class:`InvalidStockCode`.
     """
+    if isinstance(raw, str):
+        return _classify_cached(raw)  # every order and every view asks, mostly for the same codes
+    return _classify(raw)
+
+
+def _classify(raw: str) -> CodeInfo:
     code = normalize_code(raw)
     digits, exchange = code[:6], Exchange(code[7:])
     best: tuple[Board, Kind] | None = None
@@ -239,6 +246,9 @@ def classify(raw: str) -> CodeInfo:
     if best is None:
         raise InvalidStockCode(raw)
     return CodeInfo(code, exchange, best[0], best[1])
+
+
+_classify_cached = functools.lru_cache(maxsize=16_384)(_classify)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,9 +16,9 @@ log = logging.getLogger(__name__)
 DURABLE_STREAMS = frozenset({"orders", "trades"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
-    """One published change. ``seq`` is set for durable streams only."""
+    """One published change. ``seq`` is set for durable streams only (once its row is flushed)."""
 
     stream: str
     data: dict[str, Any]
@@ -37,6 +38,20 @@ class EventBus:
     """Synchronous fan-out on the event loop. Handlers must not block; slow consumers queue."""
 
     handlers: list[Handler] = field(default_factory=list)
+    #: Queue consumers (WebSocket clients) attached now: streams built only for them can be skipped.
+    consumers: int = 0
+    #: Codes whose ``quotes:<code>`` stream some consumer subscribed to (code -> consumers).
+    quote_interest: Counter[str] = field(default_factory=Counter)
+
+    def watch_quotes(self, codes: Iterable[str]) -> None:
+        """A consumer subscribed to these codes' quotes."""
+        self.quote_interest.update(codes)
+
+    def unwatch_quotes(self, codes: Iterable[str]) -> None:
+        """A consumer dropped these codes' quotes."""
+        self.quote_interest.subtract(codes)
+        for code in [c for c, n in self.quote_interest.items() if n <= 0]:
+            del self.quote_interest[code]
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
         """Call ``handler`` for every event; returns a function that unsubscribes."""
@@ -64,4 +79,15 @@ class EventBus:
                 q.get_nowait()
             q.put_nowait(event)
 
-        return q, self.subscribe(put)
+        unsubscribe = self.subscribe(put)
+        self.consumers += 1
+        done = False
+
+        def close() -> None:
+            nonlocal done
+            if not done:
+                done = True
+                self.consumers -= 1
+                unsubscribe()
+
+        return q, close

@@ -54,8 +54,22 @@ T = TypeVar("T")
 
 #: Reports applied together in one transaction at most.
 REPORT_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _BrokerId:
+    """The broker's id for an order we just sent, written with the next batch of reports.
+
+    It goes to the front of the queue of reports, so it is in the ledger before anything the broker
+    says about the order is applied and before the next command runs (a cancel needs it).
+    """
+
+    order_id: int
+    broker_order_id: str
+
+
 #: Reports that change the ledger (the rest only log or notify).
-LEDGER_REPORTS = (OrderReport, TradeReport, OrderAckReport, OrderErrorReport)
+LEDGER_REPORTS = (OrderReport, TradeReport, OrderAckReport, OrderErrorReport, _BrokerId)
 
 
 class BrokerUnavailable(DeskError):
@@ -124,6 +138,7 @@ class _Command:
 @dataclass
 class _Submit(_Command):
     order_id: int
+    row: OrderRow | None = None
 
 
 @dataclass
@@ -178,6 +193,10 @@ class Engine:
         #: Called (on the loop) when a report shows the ledger must query the broker: status 255, or
         #: a filled order whose fills have not all arrived. Never infers fills itself.
         self.reconcile_requests: list[Callable[[str], None]] = []
+        #: The prefix of our broker references (``<prefix><order id in hex>``), set by the order service.
+        self.ref_prefix: str | None = None
+        # Orders whose latest view a caller waits for (order id -> the view of its latest event).
+        self._watched: dict[int, dict[str, Any] | None] = {}
 
     # ------------------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -235,9 +254,20 @@ class Engine:
         return command.future
 
     # ------------------------------------------------------------------------------ commands
-    async def submit(self, order_id: int) -> dict[str, Any]:
-        """Validate and send a persisted ``pending_new`` order; returns the order after the attempt."""
-        return await self._enqueue(_Submit(order_id))  # type: ignore[no-any-return]
+    async def submit(self, order_id: int, row: OrderRow | None = None) -> dict[str, Any]:
+        """Validate and send a persisted ``pending_new`` order; returns the order after the attempt.
+
+        ``row`` is the order as its creator just committed it (saves reading it back).
+        """
+        return await self._enqueue(_Submit(order_id, row))  # type: ignore[no-any-return]
+
+    def watch(self, order_id: int) -> None:
+        """Remember the latest view of this order as its events are published (see :meth:`take_view`)."""
+        self._watched[order_id] = None
+
+    def take_view(self, order_id: int) -> dict[str, Any] | None:
+        """The view of the order's latest published change since :meth:`watch`, and stop watching."""
+        return self._watched.pop(order_id, None)
 
     async def cancel(self, order_id: int) -> dict[str, Any]:
         """Ask the broker to cancel an order."""
@@ -289,7 +319,7 @@ class Engine:
     # ------------------------------------------------------------------------------ handling
     async def _handle(self, command: _Command) -> Any:
         if isinstance(command, _Submit):
-            return await self._submit(command.order_id)
+            return await self._submit(command.order_id, command.row)
         if isinstance(command, _Cancel):
             return await self._cancel(command.order_id)
         if isinstance(command, _Call):
@@ -302,14 +332,18 @@ class Engine:
     def _publish(self, events: Sequence[Event | None]) -> None:
         for event in events:
             if event is not None:
+                if event.stream == "orders" and self._watched:
+                    order_id = event.data.get("order_id")
+                    if order_id in self._watched:
+                        self._watched[order_id] = event.data
                 self.bus.publish(event)
 
     def _trading_day(self, now: datetime) -> date:
         return self.calendar.trading_day_of(now.date())
 
-    async def _submit(self, order_id: int) -> dict[str, Any]:
+    async def _submit(self, order_id: int, given: OrderRow | None) -> dict[str, Any]:
         now = self.clock.now()
-        row = await self._db(self._load, order_id)
+        row = given if given is not None else await self._db(self._load, order_id)
         if row.status != OrderStatus.PENDING_NEW.value:
             return order_view(row)
         if self.broker.state is not ConnectionState.CONNECTED:
@@ -358,7 +392,11 @@ class Engine:
             updated = await self._db(self._write, order_id, lambda s, r: [ledger.deny(s, r, refusal, now)])
             refusal.data = {"order": order_view(updated), **(refusal.data or {})}
             raise refusal from None
-        await self._db(self._write, order_id, lambda s, r: [ledger.mark_submitted(s, r, approval.freeze_amount, now)])
+        submitted = await self._db(
+            self._write, order_id, lambda s, r: [ledger.mark_submitted(s, r, approval.freeze_amount, now)]
+        )
+        if submitted.status != OrderStatus.SUBMITTED.value:
+            return order_view(submitted)  # changed while it was checked (e.g. cancelled unsent): not sent
         request = OrderRequest(
             ref=row.ref,
             stock_code=row.stock_code,
@@ -392,14 +430,9 @@ class Engine:
             log.exception("order %s: broker submit failed; left in flight for reconciliation", order_id)
             broker_order_id = None
         if broker_order_id:
-
-            def set_id(session: Session, r: OrderRow) -> list[Event | None]:
-                r.broker_order_id = r.broker_order_id or broker_order_id
-                return []
-
-            updated = await self._db(self._write, order_id, set_id)
-        else:
-            updated = await self._db(self._load, order_id)
+            self._reports.appendleft(_BrokerId(order_id, broker_order_id))
+            self._wake.set()
+            submitted.broker_order_id = submitted.broker_order_id or broker_order_id
         log.info(
             "order %s sent: %s %s x%d ref=%s broker_id=%s",
             order_id,
@@ -409,7 +442,7 @@ class Engine:
             row.ref,
             broker_order_id,
         )
-        return order_view(updated)
+        return order_view(submitted)
 
     async def _cancel(self, order_id: int) -> dict[str, Any]:
         now = self.clock.now()
@@ -467,6 +500,10 @@ class Engine:
                 except Exception:
                     log.exception("applying %s failed", type(report).__name__)
         for report, events in results:
+            if isinstance(report, _BrokerId):
+                if report.order_id in self._watched and events:
+                    self._watched[report.order_id] = events[0].data
+                continue
             self._publish(events)
             if isinstance(report, OrderReport):
                 self._check_followups(report, events)
@@ -481,6 +518,8 @@ class Engine:
                     events = self._trade_in(session, report, now)
                 elif isinstance(report, OrderAckReport):
                     events = self._ack_in(session, report, now)
+                elif isinstance(report, _BrokerId):
+                    events = self._broker_id_in(session, report)
                 else:
                     assert isinstance(report, OrderErrorReport)
                     events = self._order_error_in(session, report, now)
@@ -523,6 +562,19 @@ class Engine:
                 request(reason)
 
     # ------------------------------------------------------------------------------ db helpers (engine thread)
+    def _find(self, session: Session, broker_order_id: str | None, ref: str | None) -> OrderRow | None:
+        return ledger.find_for_report(session, self.account_id, broker_order_id, ref, self._order_id_of(ref))
+
+    def _order_id_of(self, ref: str | None) -> int | None:
+        """The order id one of our references encodes (None for anybody else's)."""
+        prefix = self.ref_prefix
+        if not ref or not prefix or not ref.startswith(prefix) or len(ref) == len(prefix):
+            return None
+        try:
+            return int(ref[len(prefix) :], 16)
+        except ValueError:
+            return None
+
     def _load(self, order_id: int) -> OrderRow:
         with self.session_factory() as session:
             row = session.get(OrderRow, order_id)
@@ -558,7 +610,7 @@ class Engine:
             return sum(rows, Decimal(0))
 
     def _order_report_in(self, session: Session, report: OrderReport, now: datetime) -> list[Event]:
-        row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
+        row = self._find(session, report.broker_order_id, report.ref)
         if row is None:
             _, events = ledger.import_external(session, self.account_id, report, self._trading_day(now), now)
             log.info("imported external order %s (%s)", report.broker_order_id, report.stock_code)
@@ -566,7 +618,7 @@ class Engine:
         return ledger.apply_order_report(session, row, report, now)
 
     def _trade_in(self, session: Session, report: TradeReport, now: datetime) -> list[Event]:
-        row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
+        row = self._find(session, report.broker_order_id, report.ref)
         events = ledger.record_trade(
             session, self.account_id, row, report, self.calendar.trading_day_of(report.time.date()), now
         )
@@ -585,15 +637,23 @@ class Engine:
     def _ack_in(self, session: Session, report: OrderAckReport, now: datetime) -> list[Event]:
         if not report.broker_order_id:
             return []  # a failed submission: its order error follows
-        row = ledger.find_for_report(session, self.account_id, None, report.ref)
+        row = self._find(session, None, report.ref)
         if row is None or row.broker_order_id == report.broker_order_id:
             return []
         row.broker_order_id = report.broker_order_id
         row.updated_at = now
         return [ledger.append_event(session, row, "acknowledged", now)]
 
+    def _broker_id_in(self, session: Session, report: _BrokerId) -> list[Event]:
+        """Record the id; the returned event is not published, it only carries the order's view."""
+        row = session.get(OrderRow, report.order_id)
+        if row is None or row.broker_order_id:
+            return []
+        row.broker_order_id = report.broker_order_id
+        return [Event("orders", order_view(row), self.clock.now())]
+
     def _order_error_in(self, session: Session, report: OrderErrorReport, now: datetime) -> list[Event]:
-        row = ledger.find_for_report(session, self.account_id, report.broker_order_id, report.ref)
+        row = self._find(session, report.broker_order_id, report.ref)
         if row is None:
             return []
         if row.status == OrderStatus.REJECTED.value and row.error == "BROKER_REJECTED":

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import event as orm_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,19 @@ def payload_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+#: ``session.info`` key of the events whose rows await their sequence number from the next flush.
+_UNNUMBERED = "qmtdesk.unnumbered_events"
+
+
+@orm_event.listens_for(Session, "after_flush_postexec")
+def _number_events(session: Session, _context: Any) -> None:
+    # The rows of one transaction are flushed together; each bus event then takes its row's seq.
+    pending = session.info.pop(_UNNUMBERED, None)
+    if pending:
+        for bus_event, record in pending:
+            bus_event.seq = record.seq
+
+
 def append_event(
     session: Session,
     row: OrderRow,
@@ -57,7 +71,11 @@ def append_event(
     stream: str = "orders",
     data: dict[str, Any] | None = None,
 ) -> Event:
-    """Write one ``order_events`` row and return the bus event carrying its sequence number."""
+    """Add one ``order_events`` row and return the bus event for it.
+
+    The event's ``seq`` is its row's sequence number, filled in when the session flushes (at the
+    latest at commit), so the changes of one transaction reach the database in one flush.
+    """
     payload = data if data is not None else order_view(row)
     record = OrderEventRow(
         account_id=row.account_id,
@@ -69,8 +87,9 @@ def append_event(
         time=now,
     )
     session.add(record)
-    session.flush()
-    return Event(stream=stream, data=payload, time=now, seq=record.seq)
+    bus_event = Event(stream=stream, data=payload, time=now)
+    session.info.setdefault(_UNNUMBERED, []).append((bus_event, record))
+    return bus_event
 
 
 def apply_event(row: OrderRow, event: OrderEvent, now: datetime) -> bool:
@@ -149,8 +168,23 @@ def find_by_client_id(session: Session, account_id: str, client_order_id: str) -
     )
 
 
-def find_for_report(session: Session, account_id: str, broker_order_id: str | None, ref: str | None) -> OrderRow | None:
-    """The ledger order a broker report is about: by broker order id, else by our reference."""
+def find_for_report(
+    session: Session, account_id: str, broker_order_id: str | None, ref: str | None, order_id: int | None = None
+) -> OrderRow | None:
+    """The ledger order a broker report is about: by broker order id, else by our reference.
+
+    ``order_id`` is the id our reference encodes, when it is one of ours: a primary-key lookup, which
+    the session answers from memory for the second and later reports of the order in one batch.
+    """
+    if order_id is not None:
+        row = session.get(OrderRow, order_id)
+        if (
+            row is not None
+            and row.account_id == account_id
+            and row.ref == ref
+            and (not broker_order_id or row.broker_order_id in (None, broker_order_id))
+        ):
+            return row
     if broker_order_id:
         row = session.scalar(
             select(OrderRow).where(OrderRow.account_id == account_id, OrderRow.broker_order_id == broker_order_id)

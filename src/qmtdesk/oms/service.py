@@ -107,6 +107,7 @@ class OrderService:
         self.clock = clock
         self.ref_prefix = ref_prefix
         self.account_id = engine.account_id
+        engine.ref_prefix = ref_prefix
 
     async def submit(self, payload: OrderPayload, *, source: str, user_id: int | None) -> Submitted:
         """Persist, validate and send an order. Raises OrderDenied (422) with ``data.order`` when refused."""
@@ -138,18 +139,20 @@ class OrderService:
             trading_day=self.calendar.trading_day_of(now.date()),
             payload_hash=digest,
         )
-        existing, row_id = await asyncio.to_thread(self._create, new, code_error)
+        existing, row = await asyncio.to_thread(self._create, new, code_error)
         if existing is not None:
             return Submitted(existing, created=False)
-        assert row_id is not None
+        assert row is not None
         if code_error is not None:
-            denied = await asyncio.to_thread(self._load_view, row_id)
-            code_error.data = {"order": denied}
+            code_error.data = {"order": order_view(row)}
             raise code_error
-        order = await self.engine.submit(row_id)
-        # Let the broker's immediate reports (acceptance, fills) land before answering.
-        await self.engine.barrier()
-        latest = await asyncio.to_thread(self._load_view, row_id)
+        self.engine.watch(row.id)
+        try:
+            order = await self.engine.submit(row.id, row)
+            # Let the broker's immediate reports (acceptance, fills) land before answering.
+            await self.engine.barrier()
+        finally:
+            latest = self.engine.take_view(row.id)
         return Submitted(latest if latest is not None else order, created=True)
 
     async def cancel(self, order_id: int) -> dict[str, Any]:
@@ -190,8 +193,10 @@ class OrderService:
             return info.code, "", exc
         return instrument.code, instrument.name, None
 
-    def _create(self, new: ledger.NewOrder, code_error: OrderDenied | None) -> tuple[dict[str, Any] | None, int | None]:
-        """Insert the order (or find the one this client id already made)."""
+    def _create(
+        self, new: ledger.NewOrder, code_error: OrderDenied | None
+    ) -> tuple[dict[str, Any] | None, OrderRow | None]:
+        """Insert the order (or find the one this client id already made); the new row comes back detached."""
         if new.client_order_id:
             with self.session_factory() as session:
                 found = ledger.find_by_client_id(session, self.account_id, new.client_order_id)
@@ -206,9 +211,8 @@ class OrderService:
                 events: list[Event | None] = [created]
                 if code_error is not None:
                     events.append(ledger.deny(session, row, code_error, self.clock.now()))
-                row_id = row.id
                 # Known as ours before it commits, so a reconciliation never takes it for an orphan.
-                self.engine.created_here.add(row_id)
+                self.engine.created_here.add(row.id)
         except IntegrityError:
             # A concurrent request with the same client_order_id won the insert.
             with self.session_factory() as session:
@@ -220,7 +224,7 @@ class OrderService:
                 except _Retry:
                     return order_view(found), None  # the concurrent twin is the retry being placed
         self.engine.publish_threadsafe(events)
-        return None, row_id
+        return None, row
 
     def _same_or_conflict(self, found: OrderRow, new: ledger.NewOrder) -> dict[str, Any]:
         if found.error in RETRYABLE and found.payload_hash == new.payload_hash:

@@ -27,6 +27,7 @@ from qmtdesk.domain.instruments import Instrument
 from qmtdesk.market.quotes import Quote
 from qmtdesk.oms.bus import Event, EventBus
 from qmtdesk.risk.base import OrderCheck, RuleSpec, clean_params
+from qmtdesk.risk.counters import OrderCounters
 from qmtdesk.risk.facts import LedgerFacts
 from qmtdesk.risk.rules import RULES, RULES_BY_ID
 from qmtdesk.store.db import unit_of_work
@@ -113,6 +114,9 @@ class RiskEngine:
         self._state = ACTIVE
         self._reason = ""
         self.reload()
+        #: Rate, active-order, turnover and duplicate counters, following every ledger commit.
+        self.counters = OrderCounters(account_id)
+        self.counters.attach(session_factory, clock.now())
 
     # ------------------------------------------------------------------------------ configuration
     def reload(self) -> None:
@@ -297,6 +301,7 @@ class RiskEngine:
             broker=self.broker,
             market=self.market,
             day_start_asset=self.day_start_asset,
+            counters=self.counters,
         )
         scopes = ["account"] + ([scope_of(order.strategy_name)] if order.strategy_name else [])
         for spec in RULES:

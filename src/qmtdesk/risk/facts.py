@@ -1,7 +1,9 @@
 """The facts risk rules ask about, loaded lazily once per check from the broker and the ledger.
 
-Counters are computed from the ledger (orders, their events) by time window and trading day, so
-they survive restarts and reset on the exchange calendar's day roll, never on a restart.
+Counters come from the ledger (orders, their events) by time window and trading day, so they survive
+restarts and reset on the exchange calendar's day roll, never on a restart. The in-memory
+:class:`~qmtdesk.risk.counters.OrderCounters` answers them when given; a window reaching further back
+than the counters hold is counted in the database.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qmtdesk.brokers.base import AccountReport, PositionReport
 from qmtdesk.domain.orders import OPEN, OrderStatus
 from qmtdesk.risk.base import OrderCheck
+from qmtdesk.risk.counters import OrderCounters
 from qmtdesk.store.tables.orders import OrderEventRow, OrderRow
 
 NOT_SENT = (OrderStatus.DENIED.value, OrderStatus.PENDING_NEW.value)
@@ -36,6 +39,7 @@ class LedgerFacts:
         broker: Any,
         market: Any,
         day_start_asset: Any,
+        counters: OrderCounters | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.account_id = account_id
@@ -44,6 +48,7 @@ class LedgerFacts:
         self.broker = broker
         self.market = market
         self.day_start_asset = day_start_asset
+        self.counters = counters
         self._account: AccountReport | None = None
         self._positions: list[PositionReport] | None = None
 
@@ -100,11 +105,15 @@ class LedgerFacts:
 
     async def orders_since(self, since: datetime, strategy: str | None) -> int:
         """Orders sent since ``since`` (not counting ones refused before sending)."""
+        if self.counters is not None and self.counters.covers(since):
+            return self.counters.orders_since(since, strategy)
         query = self._orders(strategy).where(OrderRow.created_at >= since, OrderRow.status.not_in(NOT_SENT))
         return await asyncio.to_thread(self._count, query)
 
     async def cancels_since(self, since: datetime, strategy: str | None) -> int:
         """Cancel requests since ``since``."""
+        if self.counters is not None and self.counters.covers(since):
+            return self.counters.cancels_since(since, strategy)
         query = (
             select(func.count())
             .select_from(OrderEventRow)
@@ -122,10 +131,16 @@ class LedgerFacts:
 
     async def active_orders(self, strategy: str | None) -> int:
         """Orders at the broker and not final."""
+        if self.counters is not None:
+            return self.counters.active_orders(strategy)
         return await asyncio.to_thread(self._count, self._orders(strategy).where(OrderRow.status.in_(ACTIVE)))
 
     async def buy_turnover_today(self, strategy: str | None) -> Decimal:
         """Value of today's buys: what filled, plus what is still open at its price."""
+        counters = self.counters
+        if counters is not None and counters.covers_since is not None:
+            if self.trading_day >= counters.covers_since.date():
+                return counters.buy_turnover(self.trading_day, strategy)
 
         def total() -> Decimal:
             query = select(
@@ -151,6 +166,16 @@ class LedgerFacts:
 
     async def same_orders_since(self, since: datetime, check: OrderCheck, strategy: str | None) -> int:
         """Orders identical to ``check`` (stock, side, quantity, price) sent since ``since``."""
+        if self.counters is not None and self.counters.covers(since):
+            return self.counters.same_orders_since(
+                since,
+                strategy=strategy,
+                stock_code=check.stock_code,
+                side=check.side.value,
+                quantity=check.quantity,
+                price_type=check.price_type,
+                price=check.order_price,
+            )
         query = self._orders(strategy).where(
             OrderRow.created_at >= since,
             OrderRow.status.not_in(NOT_SENT),
