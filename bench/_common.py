@@ -191,7 +191,8 @@ def settings(data_dir: Path, database_url: str, **overrides: Any) -> Any:
         "paper_clock": CLOCK_START,
         "paper_volatility": "0",
         "paper_seed": 1,
-        "paper_tick_seconds": 3600,  # the bench moves the simulated clock itself
+        # A snapshot per 2 s of clock: pipeline.py moves the simulated clock 2 s every 200 orders.
+        "paper_tick_seconds": 2,
         "paper_cash": Decimal(10**12),
         "secret_key": SECRET,
     }

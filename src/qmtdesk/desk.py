@@ -131,6 +131,8 @@ class Desk:
                 account_id=PAPER_ACCOUNT_ID,
                 initial_cash=settings.paper_cash,
                 store=SqlPaperStore(session_factory),
+                # Simulated quotes take a snapshot per tick; live ones are xtdata's own snapshots.
+                snapshot_seconds=0.0 if settings.quotes == "xtdata" else settings.paper_tick_seconds,
             )
             if isinstance(clock, SimulatedClock) and exchange.cursor is not None and exchange.cursor > clock.now():
                 # A simulated clock resumes where the paper exchange stopped; it never runs backwards.

@@ -77,6 +77,21 @@ def test_resting_order_fills_when_a_later_snapshot_crosses_it(make_exchange: Exc
     assert order.filled == 15_000 and order.status is OrderStatus.FILLED
 
 
+def test_with_a_snapshot_interval_the_book_refreshes_only_once_the_interval_has_passed(
+    make_exchange: ExchangeFactory,
+) -> None:
+    ex = make_exchange()
+    ex.snapshot_seconds = 3.0
+    order = buy(ex, price=D("11.51"), qty=15_000)
+    assert order.filled == 10_000
+    ex.clock.set(at("2026-11-25 10:00:02"))
+    ex.sync()
+    assert order.filled == 10_000  # the same snapshot: nothing new is displayed
+    ex.clock.set(at("2026-11-25 10:00:03"))
+    ex.sync()
+    assert order.filled == 15_000 and order.status is OrderStatus.FILLED
+
+
 def test_limit_buy_below_the_ask_rests_accepted(make_exchange: ExchangeFactory) -> None:
     ex = make_exchange()
     order = buy(ex, price=D("11.49"))

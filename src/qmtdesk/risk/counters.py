@@ -241,11 +241,11 @@ class OrderCounters:
         self._new_since_prune = 0
         for times in (*self._sent.values(), *self._cancels.values(), *self._same.values()):
             del times[: bisect_left(times, since)]
-        for key in [k for k, v in self._same.items() if not v]:
-            del self._same[key]
+        for same_key in [k for k, v in self._same.items() if not v]:
+            del self._same[same_key]
         finished = [order_id for order_id, c in self._orders.items() if not c.active and c.trading_day < since.date()]
         for order_id in finished:
             del self._orders[order_id]
-        for key in [k for k in self._turnover if k[0] < since.date()]:
-            del self._turnover[key]
+        for day_key in [k for k in self._turnover if k[0] < since.date()]:
+            del self._turnover[day_key]
         self.covers_since = max(since, self.covers_since or since)

@@ -138,9 +138,12 @@ class LedgerFacts:
     async def buy_turnover_today(self, strategy: str | None) -> Decimal:
         """Value of today's buys: what filled, plus what is still open at its price."""
         counters = self.counters
-        if counters is not None and counters.covers_since is not None:
-            if self.trading_day >= counters.covers_since.date():
-                return counters.buy_turnover(self.trading_day, strategy)
+        if (
+            counters is not None
+            and counters.covers_since is not None
+            and self.trading_day >= counters.covers_since.date()
+        ):
+            return counters.buy_turnover(self.trading_day, strategy)
 
         def total() -> Decimal:
             query = select(

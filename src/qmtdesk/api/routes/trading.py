@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -67,9 +68,16 @@ class CancelAllBody(BaseModel):
     side: Side | None = None
 
 
-def _audit(desk: Desk, actor: str, action: str, target: str | None, detail: dict[str, Any], ip: str | None) -> None:
-    with unit_of_work(desk.session_factory) as session:
-        record_audit(session, actor, action, target, detail, ip)
+async def _audit(
+    desk: Desk, actor: str, action: str, target: str | None, detail: dict[str, Any], ip: str | None
+) -> None:
+    """Write an audit row off the event loop (these routes are async)."""
+
+    def write() -> None:
+        with unit_of_work(desk.session_factory) as session:
+            record_audit(session, actor, action, target, detail, ip)
+
+    await asyncio.to_thread(write)
 
 
 # ------------------------------------------------------------------------------------------ status
@@ -110,14 +118,14 @@ async def connect(principal: Admin, desk: DeskDep, request: Request) -> dict[str
     from qmtdesk.oms.reconcile import reconcile
 
     result = await reconcile(desk.engine)
-    _audit(desk, principal.username, "broker.connect", desk.broker.name, result, client_ip(request))
+    await _audit(desk, principal.username, "broker.connect", desk.broker.name, result, client_ip(request))
     return ok({"state": desk.broker.state.value, "reconciliation": result})
 
 
 @router.post("/disconnect", summary="Disconnect the broker (admin)")
 async def disconnect(principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
     await desk.broker.disconnect()
-    _audit(desk, principal.username, "broker.disconnect", desk.broker.name, {}, client_ip(request))
+    await _audit(desk, principal.username, "broker.disconnect", desk.broker.name, {}, client_ip(request))
     return ok({"state": desk.broker.state.value})
 
 
@@ -208,10 +216,14 @@ async def _place(
     except DeskError as refused:
         order = refused.data.get("order") if isinstance(refused.data, dict) else None
         target = str(order["order_id"]) if order else None
-        _audit(desk, principal.username, "order.denied", target, {**detail, "error": refused.code}, client_ip(request))
+        await _audit(
+            desk, principal.username, "order.denied", target, {**detail, "error": refused.code}, client_ip(request)
+        )
         raise
     if result.created:
-        _audit(desk, principal.username, "order.submit", str(result.order["order_id"]), detail, client_ip(request))
+        await _audit(
+            desk, principal.username, "order.submit", str(result.order["order_id"]), detail, client_ip(request)
+        )
     response.status_code = 201 if result.created else 200
     return ok({"order": result.order})
 
@@ -340,7 +352,7 @@ async def cancel_all(
 ) -> dict[str, Any]:
     body = body or CancelAllBody()
     result = await desk.orders.cancel_all(body.stock_code, body.side)
-    _audit(
+    await _audit(
         desk,
         principal.username,
         "order.cancel_all",
@@ -356,11 +368,13 @@ async def cancel(order_id: IdPath, principal: TradeGuard, desk: DeskDep, request
     try:
         order = await desk.orders.cancel(order_id)
     except DeskError as refused:
-        _audit(
+        await _audit(
             desk, principal.username, "order.cancel_refused", str(order_id), {"error": refused.code}, client_ip(request)
         )
         raise
-    _audit(desk, principal.username, "order.cancel", str(order_id), {"status": order["status"]}, client_ip(request))
+    await _audit(
+        desk, principal.username, "order.cancel", str(order_id), {"status": order["status"]}, client_ip(request)
+    )
     return ok({"order": order})
 
 

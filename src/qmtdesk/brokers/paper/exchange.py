@@ -146,7 +146,9 @@ class PaperExchange:
         account_id: str = "PAPER",
         initial_cash: Decimal = Decimal(1_000_000),
         store: PaperStore | None = None,
+        snapshot_seconds: float = 0.0,
     ) -> None:
+        """``snapshot_seconds``: continuous-trading time between two market snapshots (0: one per sync)."""
         self.market = market
         self.universe = market.universe
         self.calendar = calendar
@@ -155,6 +157,10 @@ class PaperExchange:
         self.account_id = account_id
         self.store = store
         self.listeners: list[PaperListener] = []
+        self.snapshot_seconds = snapshot_seconds
+        # Continuous-trading seconds since the last snapshot: the book stays as it was until they
+        # reach ``snapshot_seconds``, like an exchange's level-1 snapshots (every 3 s).
+        self._unstepped = 0.0
         self._changes = Changes()
         self._open_by_code: dict[str, list[int]] = {}
         self._consumed: dict[tuple[str, Side, Decimal], int] = {}
@@ -274,7 +280,11 @@ class PaperExchange:
     def _continuous_step(self, start: datetime, end: datetime) -> None:
         if self.calendar.phase(start) is not Phase.CONTINUOUS or end <= start:
             return
-        quotes = self.market.step(end, (end - start).total_seconds())
+        self._unstepped += (end - start).total_seconds()
+        if self._unstepped < self.snapshot_seconds:
+            return
+        quotes = self.market.step(end, self._unstepped)
+        self._unstepped = 0.0
         self._changes.market.update(q.stock_code for q in quotes)
         for quote in quotes:
             self._match_resting(quote.stock_code, end)
