@@ -92,7 +92,7 @@ def trade_guard(
     x_trade_token: Annotated[str | None, Depends(trade_token_scheme)],
 ) -> Principal:
     """Placing and cancelling orders: a trade token from /auth/trade-unlock, or a ``trade`` API token."""
-    desk.auth.check_trade_token(principal, x_trade_token)
+    desk.auth.check_trade_token(principal, x_trade_token, fresh=True)  # authenticated by this request
     return principal
 
 

@@ -10,7 +10,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
@@ -106,6 +106,8 @@ class Principal:
     via: Literal["jwt", "api_token"]
     token_id: int | None = None  # the API token's id; None for a JWT
     must_change_password: bool = False
+    #: The user's trade-token version as read when this request was authenticated (JWT callers).
+    trade_token_version: int | None = field(default=None, compare=False)
 
     @property
     def is_admin(self) -> bool:
@@ -393,7 +395,7 @@ class AuthService:
         if looks_like_api_token(token):
             return self._authenticate_api_token(token, now)
         claims = jwt_tokens.decode(token, "access", secret=self._secret, now=now)
-        with unit_of_work(self._factory) as session:
+        with self._factory() as session:  # a read: nothing to commit
             user = self._active_user(session, claims.user_id)
             if claims.version != user.session_version:
                 raise errors.invalid_token("revoked")
@@ -404,6 +406,7 @@ class AuthService:
                 scopes=ROLE_SCOPES[user.role],
                 via="jwt",
                 must_change_password=user.must_change_password,
+                trade_token_version=user.trade_token_version,
             )
 
     def _authenticate_api_token(self, secret: str, now: datetime) -> Principal:
@@ -591,12 +594,14 @@ class AuthService:
             user.updated_at = now
             record_audit(session, user.username, "auth.trade_lock", user.username, {}, ip, at=now)
 
-    def check_trade_token(self, principal: Principal, token: str | None) -> None:
+    def check_trade_token(self, principal: Principal, token: str | None, *, fresh: bool = False) -> None:
         """Allow an order-placing request, or refuse it.
 
         Passes for an API token with scope ``trade``, or for a JWT caller with a valid, unrevoked trade
         token of their own. ``403 TRADE_LOCKED`` when the trade token is missing, invalid, expired,
         revoked or another user's; ``403 FORBIDDEN`` for viewers and read-only API tokens.
+        ``fresh``: ``principal`` was authenticated within this same request, so the user row it was
+        built from is current and is not read again.
         """
         if "trade" not in ROLE_SCOPES.get(principal.role, frozenset()):
             raise errors.forbidden("当前角色没有交易权限", "Your role may not trade")
@@ -615,6 +620,10 @@ class AuthService:
             raise errors.trade_locked("expired" if reason == "expired" else "invalid") from exc
         if claims.user_id != principal.user_id:
             raise errors.trade_locked("other_user")
+        if fresh and principal.trade_token_version is not None:
+            if claims.version != principal.trade_token_version:
+                raise errors.trade_locked("revoked")
+            return
         with unit_of_work(self._factory) as session:
             user = session.get(User, claims.user_id)
             if user is None or not user.active:

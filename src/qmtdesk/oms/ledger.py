@@ -255,13 +255,20 @@ def apply_order_report(session: Session, row: OrderRow, report: OrderReport, now
     return events
 
 
+#: ``session.info`` key of the broker trade ids added in this transaction.
+_NEW_TRADES = "qmtdesk.new_trades"
+
+
 def trade_exists(session: Session, account_id: str, broker_trade_id: str) -> bool:
-    """Whether this fill is already in the ledger."""
-    found = session.scalar(
-        select(func.count())
-        .select_from(TradeRow)
-        .where(TradeRow.account_id == account_id, TradeRow.broker_trade_id == broker_trade_id)
-    )
+    """Whether this fill is already in the ledger (or added earlier in this transaction)."""
+    if (account_id, broker_trade_id) in session.info.get(_NEW_TRADES, ()):
+        return True
+    with session.no_autoflush:  # what this transaction added is known above; no flush needed to ask
+        found = session.scalar(
+            select(func.count())
+            .select_from(TradeRow)
+            .where(TradeRow.account_id == account_id, TradeRow.broker_trade_id == broker_trade_id)
+        )
     return bool(found)
 
 
@@ -290,6 +297,7 @@ def record_trade(
         trading_day=trading_day,
     )
     session.add(trade)
+    session.info.setdefault(_NEW_TRADES, set()).add((account_id, report.broker_trade_id))
     session.flush()
     events: list[Event] = []
     if row is not None:

@@ -39,8 +39,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for ``url`` with the settings each backend needs."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
+        # Enough pooled connections for the request threads, the engine and the paper thread at once:
+        # a connection opened beyond the pool is closed after use, and opening one runs the pragmas.
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 10}, pool_pre_ping=False
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            pool_pre_ping=False,
+            pool_size=40,
+            max_overflow=20,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
