@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from qmtdesk.domain.calendar import TradingCalendar
 from qmtdesk.domain.clock import SHANGHAI, SimulatedClock
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.fees import FeeSchedule, Side
+from qmtdesk.domain.validation import DailyLimits
 from qmtdesk.market.paper_market import PaperMarket
 from qmtdesk.market.simulator import SimulatedMarket
 from qmtdesk.market.universe import Universe, bundled_universe
@@ -220,3 +221,40 @@ def test_both_paper_markets_implement_the_paper_market_protocol(calendar: Tradin
         exchange = PaperExchange(market=market, calendar=calendar, clock=clock, fees=FeeSchedule())
         assert exchange.universe is universe
     live.close()
+
+
+def test_limits_read_before_miniqmt_rolls_its_day_are_read_again_once_it_has(market: MiniQMT) -> None:
+    """After midnight MiniQMT still serves the previous day's detail (reference and limit prices) until
+    its own day roll; the desk must not keep those limits for the whole day."""
+    clock = SimulatedClock(datetime(2026, 11, 26, 0, 30, tzinfo=SHANGHAI), running=False)
+    seconds = [1000.0]
+    live = XtDataMarket(clock, Universe(bundled_universe()), monotonic=lambda: seconds[0])
+    try:
+        assert live.limits(CODE) == (Decimal("12.65"), Decimal("10.35"))  # 2026-11-25's, from 11.50
+        market.roll_day()  # MiniQMT's new day: reference price 11.60
+        seconds[0] += 30
+        assert live.limits(CODE) == (Decimal("12.65"), Decimal("10.35"))  # not asked again yet
+        seconds[0] += 31
+        assert live.limits(CODE) == (Decimal("12.76"), Decimal("10.44"))  # today's, from 11.60
+        assert live.instrument(CODE).prev_close == Decimal("11.60")
+    finally:
+        live.close()
+
+
+def test_a_paper_day_begun_before_miniqmt_rolled_takes_todays_limits_once_it_has(
+    market: MiniQMT, calendar: TradingCalendar
+) -> None:
+    seconds = [1000.0]
+    clock = SimulatedClock(datetime(2026, 11, 26, 0, 0, tzinfo=SHANGHAI), running=False)
+    live = XtDataMarket(clock, Universe(bundled_universe()), monotonic=lambda: seconds[0])
+    paper = XtDataPaperMarket(live, calendar)
+    try:
+        paper.start_day(date(2026, 11, 26), clock.now())  # the paper roll at midnight: MiniQMT still on the 25th
+        assert paper.limits(CODE) == DailyLimits(Decimal("12.65"), Decimal("10.35"))
+        market.roll_day()  # MiniQMT's own roll, later in the night: reference price 11.60
+        seconds[0] += 120
+        paper.open_auction(datetime(2026, 11, 26, 9, 25, tzinfo=SHANGHAI))
+        assert paper.limits(CODE) == DailyLimits(Decimal("12.76"), Decimal("10.44"))
+        assert paper.quote(CODE) is not None and paper.quote(CODE).limit_up == Decimal("12.76")
+    finally:
+        live.close()

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 #: A snapshot younger than this is served from the cache instead of asking xtdata again.
 TICK_CACHE_SECONDS = 1.0
+#: A detail still of an earlier trading day (MiniQMT rolls its reference and limit prices some time
+#: after midnight) is asked for again after this long, until MiniQMT has today's.
+STALE_DETAIL_RETRY_SECONDS = 60.0
 
 
 def load_xtdata() -> ModuleType:
@@ -47,6 +50,14 @@ def _d(value: Any) -> Decimal:
     return Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
 
 
+def of_day(detail: dict[str, Any], day: date) -> bool:
+    """Whether a detail is of ``day`` or later (one without a readable ``TradingDay`` counts as current)."""
+    raw = str(detail.get("TradingDay") or "")
+    if len(raw) != 8 or not raw.isdigit():
+        return True
+    return raw >= day.strftime("%Y%m%d")
+
+
 def _px(value: Any) -> Decimal | None:
     d = _d(value)
     return d.quantize(Decimal("0.001")).normalize() if d > 0 else None
@@ -57,13 +68,22 @@ class XtDataMarket:
 
     source = "xtdata"
 
-    def __init__(self, clock: Clock, universe: Universe, xtdata: ModuleType | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        universe: Universe,
+        xtdata: ModuleType | None = None,
+        *,
+        monotonic: Callable[[], float] = _time.monotonic,
+    ) -> None:
         self.clock = clock
+        self._monotonic = monotonic
         self.universe = universe
         self._xtdata = xtdata
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="xtdata")
         self._lock = threading.Lock()
-        self._details: dict[str, tuple[date, dict[str, Any]]] = {}
+        # code -> (the day asked on, the detail, monotonic time fetched)
+        self._details: dict[str, tuple[date, dict[str, Any], float]] = {}
         self._ticks: dict[str, tuple[float, Quote]] = {}
         self._listeners: list[QuoteListener] = []
         self._subscriptions: dict[str, int] = {}
@@ -83,17 +103,24 @@ class XtDataMarket:
 
     # ------------------------------------------------------------------------------ instruments
     def detail(self, code: str) -> dict[str, Any] | None:
-        """``get_instrument_detail`` of a normalised code, cached per trading day."""
+        """``get_instrument_detail`` of a normalised code, cached per trading day.
+
+        Between midnight and MiniQMT's own day roll the detail still carries the previous
+        ``TradingDay`` (and that day's reference and limit prices): it is asked for again every
+        :data:`STALE_DETAIL_RETRY_SECONDS` until it is today's.
+        """
         today = self.clock.now().date()
         with self._lock:
             cached = self._details.get(code)
         if cached is not None and cached[0] == today:
-            return cached[1]
-        detail = self._run(lambda x: x.get_instrument_detail(code))
-        if detail:
+            _, detail, fetched = cached
+            if of_day(detail, today) or self._monotonic() - fetched < STALE_DETAIL_RETRY_SECONDS:
+                return detail
+        fresh = self._run(lambda x: x.get_instrument_detail(code))
+        if fresh:
             with self._lock:
-                self._details[code] = (today, detail)
-        return detail  # type: ignore[no-any-return]
+                self._details[code] = (today, fresh, self._monotonic())
+        return fresh  # type: ignore[no-any-return]
 
     def instrument(self, code: str) -> Instrument:
         """The instrument from MiniQMT's detail (UNKNOWN_INSTRUMENT when xtdata has none)."""
@@ -159,14 +186,15 @@ class XtDataMarket:
                 self._ticks[code] = (now, quote)
         return out
 
-    def _cached_detail(self, code: str) -> dict[str, Any]:
+    def cached_detail(self, code: str) -> dict[str, Any]:
+        """The detail last read for ``code`` (empty when none), without asking xtdata."""
         with self._lock:
             cached = self._details.get(code)
         return cached[1] if cached else {}
 
     def _to_quote(self, code: str, tick: dict[str, Any], detail: dict[str, Any] | None = None) -> Quote:
         # Pushes arrive on xtdata's own thread: they use the cached detail, never a new request.
-        detail = detail if detail is not None else self._cached_detail(code)
+        detail = detail if detail is not None else self.cached_detail(code)
         up, down = _px(detail.get("UpStopPrice")), _px(detail.get("DownStopPrice"))
 
         def levels(prices: list[Any] | None, volumes: list[Any] | None) -> tuple[Level, ...]:

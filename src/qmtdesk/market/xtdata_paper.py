@@ -36,7 +36,7 @@ from qmtdesk.domain.instruments import Instrument
 from qmtdesk.domain.validation import DailyLimits, daily_limits
 from qmtdesk.market.quotes import Quote, QuoteListener
 from qmtdesk.market.simulator import DayState
-from qmtdesk.market.xtdata import XtDataMarket
+from qmtdesk.market.xtdata import XtDataMarket, of_day
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,6 +71,9 @@ class XtDataPaperMarket:
         self._now: datetime | None = None  # the exchange's time at the last call that drove the market
         self._reachable = True
         self._xt_limits: dict[str, DailyLimits] = {}  # today's limits as MiniQMT publishes them
+        # The day whose instrument details MiniQMT had not rolled to yet when it began (None: all current).
+        self._stale_day: date | None = None
+        self._stale_checked: datetime | None = None
 
     # ---------------------------------------------------------------- port
     def add_listener(self, listener: QuoteListener) -> None:
@@ -95,6 +98,8 @@ class XtDataPaperMarket:
         self._now = now
         fresh = self._poll()
         self._refresh_instruments(fresh)
+        self._stale_day = day if self._details_stale(day) else None
+        self._stale_checked = now
         for inst in self.universe:
             self._limits[inst.code] = self._day_limits(inst, day)
             self._states[inst.code] = DayState(day=day, fair=float(inst.prev_close), last=inst.prev_close)
@@ -118,6 +123,7 @@ class XtDataPaperMarket:
     def open_auction(self, now: datetime) -> dict[str, Decimal]:
         """The real opening prices (else last, else reference) of the instruments with a fresh tick."""
         self._now = now
+        self._catch_up_day(now)
         fresh = self._poll()
         prices: dict[str, Decimal] = {}
         changed = []
@@ -137,6 +143,7 @@ class XtDataPaperMarket:
     def step(self, now: datetime, elapsed_seconds: float) -> list[Quote]:
         """Poll every instrument's tick in one call; the snapshots that changed."""
         self._now = now
+        self._catch_up_day(now)
         fresh = self._poll()
         quotes = []
         for inst in self.universe:
@@ -214,6 +221,27 @@ class XtDataPaperMarket:
                     self._xt_limits[inst.code] = DailyLimits(up, down)
             elif (tick := fresh.get(inst.code)) is not None and tick.prev_close > 0:
                 self.universe.set_prev_close(inst.code, tick.prev_close)
+
+    def _details_stale(self, day: date) -> bool:
+        """Whether MiniQMT still served some instrument's detail of an earlier trading day."""
+        return any((detail := self.live.cached_detail(inst.code)) and not of_day(detail, day) for inst in self.universe)
+
+    def _catch_up_day(self, now: datetime) -> None:
+        """The day began before MiniQMT rolled its details: read them again (at most once a minute)."""
+        day = self._stale_day
+        if day is None or (self._stale_checked is not None and (now - self._stale_checked).total_seconds() < 60):
+            return
+        self._stale_checked = now
+        self._refresh_instruments(self._ticks)
+        if self._details_stale(day):
+            return
+        self._stale_day = None
+        for inst in self.universe:
+            self._limits[inst.code] = self._day_limits(inst, day)
+            state = self._states.get(inst.code)
+            if state is not None and state.volume == 0:  # no paper trade yet: today's reference price
+                state.fair, state.last = float(inst.prev_close), inst.prev_close
+        log.info("MiniQMT's instrument details are now of %s: limits and reference prices re-read", day)
 
     def _day_limits(self, inst: Instrument, day: date) -> DailyLimits:
         """MiniQMT's limit prices when it publishes both, else computed from the reference price."""

@@ -246,6 +246,10 @@ class Engine:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._db_executor, partial(fn, *args))
 
+    async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on the engine's database thread (ledger writes then never contend for SQLite's lock)."""
+        return await self._db(fn, *args)
+
     def _enqueue(self, command: _Command) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
         command.future = loop.create_future()

@@ -139,7 +139,7 @@ class OrderService:
             trading_day=self.calendar.trading_day_of(now.date()),
             payload_hash=digest,
         )
-        existing, row = await asyncio.to_thread(self._create, new, code_error)
+        existing, row = await self.engine.run_db(self._create, new, code_error)
         if existing is not None:
             return Submitted(existing, created=False)
         assert row is not None
