@@ -5,7 +5,7 @@
 // auto-trade confirmation, delete. Trading is resumed at the end whatever happens.
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test'
 import { placeOrder, tradeHeaders, type Headers } from './api'
-import { STOCK } from './env'
+import { ADMIN, STOCK } from './env'
 import { login, nav, pickStock, settled, tableRow } from './helpers'
 
 async function apiGet(request: APIRequestContext, headers: Headers, path: string) {
@@ -206,20 +206,41 @@ test('watchlist: add with a strategy, auto trading needs a confirmation, delete'
       await expect(dialog).toBeHidden()
     })
 
-    await test.step('auto trading asks first; cancelling leaves it off; without a trade token it is refused', async () => {
+    await test.step('auto trading asks first; without an unlocked session it asks for the trading password', async () => {
       const row = tableRow(page, 'monitor-table', STOCK.code)
       const box = page.locator('.el-message-box')
+      const autoTrade = async (): Promise<boolean> => {
+        const list = await apiGet(request, headers, '/monitor/stocks')
+        return list.body.data.find((e: { stock_code: string }) => e.stock_code === STOCK.code).auto_trade
+      }
       await row.getByTestId('monitor-auto-trade').click()
       await expect(box).toContainText('自动交易将按策略自动下单')
       await box.getByRole('button', { name: '取消' }).click()
       await expect(row.getByTestId('monitor-auto-trade')).not.toHaveClass(/is-checked/)
-      // Letting a strategy trade is trading: without an unlocked trading session the desk refuses it.
+      // Letting a strategy trade is trading: the desk refuses it without an unlocked trading session, and
+      // the page offers the unlock dialog; cancelling it leaves auto trading off.
+      const unlock = page.getByTestId('unlock-dialog')
       await row.getByTestId('monitor-auto-trade').click()
       await box.getByRole('button', { name: '开启自动交易' }).click()
-      await expect(page.getByText('交易已锁定').first()).toBeVisible()
+      await expect(unlock).toBeVisible()
+      await unlock.getByRole('button', { name: '取消' }).click()
+      await expect(unlock).toBeHidden()
+      await expect(page.getByText('未解锁交易，自动交易未开启').first()).toBeVisible()
       await expect(row.getByTestId('monitor-auto-trade')).not.toHaveClass(/is-checked/)
-      const list = await apiGet(request, headers, '/monitor/stocks')
-      expect(list.body.data.find((e: { stock_code: string }) => e.stock_code === STOCK.code).auto_trade).toBe(false)
+      expect(await autoTrade()).toBe(false)
+      // Unlocking sends the same change again: auto trading is on.
+      await row.getByTestId('monitor-auto-trade').click()
+      await box.getByRole('button', { name: '开启自动交易' }).click()
+      await expect(unlock).toBeVisible()
+      await page.getByTestId('unlock-password').fill(ADMIN.tradingPassword)
+      await page.getByTestId('unlock-submit').click()
+      await expect(unlock).toBeHidden()
+      await expect(row.getByTestId('monitor-auto-trade')).toHaveClass(/is-checked/)
+      expect(await autoTrade()).toBe(true)
+      // And off again (no question asked for switching it off).
+      await row.getByTestId('monitor-auto-trade').click()
+      await expect(row.getByTestId('monitor-auto-trade')).not.toHaveClass(/is-checked/)
+      await expect.poll(autoTrade).toBe(false)
     })
 
     await test.step('delete', async () => {

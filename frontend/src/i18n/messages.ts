@@ -59,7 +59,7 @@ export const messages = {
   'pwd.tradingChanged': ['交易密码已设置', 'Trading password saved'],
 
   'unlock.title': ['解锁交易', 'Unlock trading'],
-  'unlock.hint': ['下单、撤单需要交易密码。解锁状态仅保存在本页面内存中，到期自动失效。', 'Orders and cancels need the trading password. The unlock lives only in this page\'s memory and expires.'],
+  'unlock.hint': ['下单、撤单和开启自动交易需要交易密码。解锁状态仅保存在本页面内存中，到期自动失效。', 'Orders, cancels and turning auto trading on need the trading password. The unlock lives only in this page\'s memory and expires.'],
   'unlock.password': ['交易密码', 'Trading password'],
   'unlock.submit': ['解锁', 'Unlock'],
   'unlock.notSet': ['尚未设置交易密码', 'No trading password is set yet'],
@@ -301,6 +301,7 @@ export const messages = {
   'monitor.autoTradeHint': ['开启后，策略信号将自动下单（仍经过风控）', 'Signals place orders automatically (risk checks still apply)'],
   'monitor.autoTradeConfirm': ['自动交易将按策略自动下单（仍经过风控）。确定开启 {code} 的自动交易？', 'Auto trading places orders by the strategy (risk checks still apply). Turn it on for {code}?'],
   'monitor.autoTradeOn': ['开启自动交易', 'Turn on auto trading'],
+  'monitor.autoTradeLocked': ['未解锁交易，自动交易未开启', 'Trading is not unlocked: auto trading stays off'],
   'monitor.status': ['运行状态', 'State'],
   'monitor.lastSignal': ['最近信号：{time}', 'Last signal: {time}'],
   'monitor.strategyName': ['策略名称', 'Strategy name'],

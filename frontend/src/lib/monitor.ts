@@ -1,7 +1,10 @@
 // Monitoring helpers: the sizing editor (quantity | amount | *_pct), strategy parameter editors built
-// from GET /monitor/strategies, and merging the `signals` stream into the signal list.
-import type { Signal, Sizing, SizingMethod, StrategyDef, StrategyParamDef } from '@/api/types'
+// from GET /monitor/strategies, the watchlist switches, and merging the `signals` stream into the
+// signal list.
+import { monitorApi } from '@/api/endpoints'
+import type { MonitoredStock, Signal, Sizing, SizingMethod, StrategyDef, StrategyParamDef } from '@/api/types'
 import { fmtInt, fmtMoney, fmtPct, fractionToPercentInput, percentInputToFraction } from './format'
+import { withTradeUnlock } from './unlock'
 
 export const SIZING_METHODS: SizingMethod[] = ['quantity', 'amount', 'equity_pct', 'target_pct', 'position_pct']
 
@@ -143,6 +146,19 @@ export function formatStrategyParams(def: StrategyDef | null | undefined, params
       return `${k} ${text}`
     })
     .join(' · ')
+}
+
+// ------------------------------------------------------------------ watchlist switches
+
+/**
+ * Sets `enabled` / `auto_trade` of a watched stock and applies the server's answer to `s`. Turning
+ * auto trading on needs the trade token: TRADE_LOCKED opens the unlock dialog and the change is sent
+ * again once unlocked. On any failure `s` is left as it was and the ApiError is thrown (TRADE_LOCKED
+ * when the user cancelled the unlock).
+ */
+export async function setMonitorSwitch(s: MonitoredStock, field: 'enabled' | 'auto_trade', value: boolean): Promise<void> {
+  const updated = await withTradeUnlock(() => monitorApi.update(s.stock_code, { [field]: value }))
+  Object.assign(s, updated ?? { [field]: value })
 }
 
 // ------------------------------------------------------------------ signals

@@ -1,1 +1,0 @@
-import{c as i}from"./index-Bfw5iWT-.js";import{e as t}from"./vendor-BPwMpISS.js";const e=t({visible:!1,resolvers:[]});function l(){return i().isValid()?Promise.resolve(!0):new Promise(s=>{e.resolvers.push(s),e.visible=!0})}function c(r){e.visible=!1,e.resolvers.splice(0).forEach(o=>o(r))}export{l as e,c as f,e as u};
