@@ -13,8 +13,9 @@ SQLite unless ``--database-url``) on a free loopback port, logs in, unlocks trad
    message arrives; fill-to-client latency = trade message received − HTTP submission sent.
 
 Every order is an immediately fillable limit buy of one minimum lot, round-robin over the bundled
-SSE/SZSE/ChiNext/STAR stocks, two ticks through the best ask. With a running simulated clock every order
-sees a new quote snapshot, so displayed volume never runs out. The default ``order_rate`` risk rule (300
+SSE/SZSE/ChiNext/STAR stocks, two ticks through the best ask. The simulated clock runs, so the book takes a
+new snapshot every ``QMTDESK_PAPER_TICK_SECONDS`` (3 s): three crossed levels of 10,000 shares per stock and
+snapshot are far more than even 1,000 orders/s spread over 33 stocks consume. The default ``order_rate`` risk rule (300
 orders/s, the exchanges' high-frequency threshold) would deny part of the 500/s and burst phases, so the
 bench raises it to ``--order-rate-limit`` through ``PUT /risk/rules/order_rate`` first (all other rules
 keep their defaults); pass ``--order-rate-limit 0`` to keep the default.

@@ -54,6 +54,13 @@ T = TypeVar("T")
 
 #: Reports applied together in one transaction at most.
 REPORT_BATCH = 500
+#: Submissions queued back to back may run before the reports of the ones just sent are applied, so
+#: those reports share one transaction; at most this many. Any other command (a cancel, a barrier, a
+#: reconciliation step) always sees every report that arrived before it applied first. Meanwhile the
+#: risk engine's count of active orders can only be too high (fills not yet applied), never too low.
+#: Only for brokers that freeze cash inside ``submit`` (paper): for the others the ledger's in-flight
+#: reservations would count cash the broker has already frozen for longer.
+MAX_DEFERRED_SUBMITS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +187,8 @@ class Engine:
         self.bus = bus
         self.risk = risk
         self.account_id = broker.account_id
-        self._queue: asyncio.Queue[_Command] = asyncio.Queue()
+        self._queue: deque[_Command] = deque()
+        self._max_deferred = MAX_DEFERRED_SUBMITS if broker.freezes_synchronously else 0
         # Broker reports wait here and are applied before the next command, many per transaction.
         self._reports: deque[object] = deque()
         self._wake = asyncio.Event()
@@ -217,20 +225,24 @@ class Engine:
         self._db_executor.shutdown(wait=True)
 
     async def _run(self) -> None:
+        deferred = 0  # submissions handled since reports were last applied
         while True:
-            if self._reports:
+            if self._reports and (deferred >= self._max_deferred or not self._next_is_submit()):
                 batch = [self._reports.popleft() for _ in range(min(len(self._reports), REPORT_BATCH))]
+                deferred = 0
                 try:
                     await self._apply_reports(batch)
                 except Exception:
                     log.exception("engine failed applying %d reports", len(batch))
                 continue
-            if self._queue.empty():
+            if not self._queue:
                 self._wake.clear()
-                if not self._reports and self._queue.empty():
+                if not self._reports and not self._queue:
                     await self._wake.wait()
                 continue
-            command = self._queue.get_nowait()
+            command = self._queue.popleft()
+            if isinstance(command, _Submit):
+                deferred += 1
             try:
                 result = await self._handle(command)
             except Exception as exc:
@@ -241,6 +253,10 @@ class Engine:
             else:
                 if command.future is not None and not command.future.done():
                     command.future.set_result(result)
+
+    def _next_is_submit(self) -> bool:
+        """Whether the next command is a submission (which may run before waiting reports are applied)."""
+        return bool(self._queue) and isinstance(self._queue[0], _Submit)
 
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -253,7 +269,7 @@ class Engine:
     def _enqueue(self, command: _Command) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
         command.future = loop.create_future()
-        self._queue.put_nowait(command)
+        self._queue.append(command)
         self._wake.set()
         return command.future
 
