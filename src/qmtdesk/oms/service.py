@@ -196,35 +196,39 @@ class OrderService:
     def _create(
         self, new: ledger.NewOrder, code_error: OrderDenied | None
     ) -> tuple[dict[str, Any] | None, OrderRow | None]:
-        """Insert the order (or find the one this client id already made); the new row comes back detached."""
-        if new.client_order_id:
-            with self.session_factory() as session:
-                found = ledger.find_by_client_id(session, self.account_id, new.client_order_id)
-                if found is not None:
-                    try:
-                        return self._same_or_conflict(found, new), None
-                    except _Retry as retry:
-                        self._release_client_id(retry.order_id)
-        try:
-            with unit_of_work(self.session_factory) as session:
-                row, created = ledger.create_order(session, new, self.ref_prefix, self.clock.now())
-                events: list[Event | None] = [created]
-                if code_error is not None:
-                    events.append(ledger.deny(session, row, code_error, self.clock.now()))
-                # Known as ours before it commits, so a reconciliation never takes it for an orphan.
-                self.engine.created_here.add(row.id)
-        except IntegrityError:
-            # A concurrent request with the same client_order_id won the insert.
-            with self.session_factory() as session:
-                found = ledger.find_by_client_id(session, self.account_id, new.client_order_id or "")
+        """Insert the order (or find the one this client id already made); the new row comes back detached.
+
+        The insert comes first and the unique ``client_order_id`` decides: a new id (the usual case)
+        costs no lookup, a reused one finds the order that holds it.
+        """
+        for attempt in (1, 2):
+            try:
+                return None, self._insert(new, code_error)
+            except IntegrityError:
+                if not new.client_order_id:
+                    raise
+                with self.session_factory() as session:
+                    found = ledger.find_by_client_id(session, self.account_id, new.client_order_id)
                 if found is None:
                     raise
                 try:
                     return self._same_or_conflict(found, new), None
-                except _Retry:
-                    return order_view(found), None  # the concurrent twin is the retry being placed
+                except _Retry as retry:
+                    if attempt == 2:
+                        return order_view(found), None  # the retry of it was placed just now
+                    self._release_client_id(retry.order_id)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _insert(self, new: ledger.NewOrder, code_error: OrderDenied | None) -> OrderRow:
+        with unit_of_work(self.session_factory) as session:
+            row, created = ledger.create_order(session, new, self.ref_prefix, self.clock.now())
+            events: list[Event | None] = [created]
+            if code_error is not None:
+                events.append(ledger.deny(session, row, code_error, self.clock.now()))
+            # Known as ours before it commits, so a reconciliation never takes it for an orphan.
+            self.engine.created_here.add(row.id)
         self.engine.publish_threadsafe(events)
-        return None, row
+        return row
 
     def _same_or_conflict(self, found: OrderRow, new: ledger.NewOrder) -> dict[str, Any]:
         if found.error in RETRYABLE and found.payload_hash == new.payload_hash:
