@@ -11,14 +11,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from qmtdesk.auth import errors as auth_errors
+from qmtdesk.auth.api_tokens import looks_like_api_token
 from qmtdesk.auth.service import Principal
 from qmtdesk.desk import Desk
 
+# Dependencies that only check are ``async``: FastAPI runs a plain ``def`` dependency on a worker
+# thread, a hand-off per dependency per request.
 
-def get_desk(request: Request) -> Desk:
+
+async def get_desk(request: Request) -> Desk:
     """The running desk."""
     desk: Desk = request.app.state.desk
     return desk
@@ -39,29 +44,34 @@ trade_token_scheme = APIKeyHeader(
 )
 
 
-def current_principal(
+async def current_principal(
     desk: DeskDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> Principal:
     """Whoever the bearer token belongs to (401 otherwise)."""
-    return desk.auth.authenticate(credentials.credentials if credentials else None)
+    bearer = credentials.credentials if credentials else None
+    if bearer and looks_like_api_token(bearer):
+        # API tokens are looked up (and their last use written) in the database: off the loop.
+        return await run_in_threadpool(desk.auth.authenticate, bearer)
+    # An access JWT: a signature check and the user's state, read at most every couple of seconds.
+    return desk.auth.authenticate(bearer)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def reader(principal: PrincipalDep) -> Principal:
+async def reader(principal: PrincipalDep) -> Principal:
     """Any signed-in user or API token with scope ``read``."""
     principal.require_scope("read")
     return principal
 
 
-def trader(principal: PrincipalDep) -> Principal:
+async def trader(principal: PrincipalDep) -> Principal:
     """Admins and traders (not viewers)."""
     principal.require_role("admin", "trader")
     return principal
 
 
-def operator(principal: PrincipalDep) -> Principal:
+async def operator(principal: PrincipalDep) -> Principal:
     """Traders and admins (a script needs a ``trade`` token): the kill switch, no trade token required."""
     principal.require_role("admin", "trader")
     if principal.via == "api_token":
@@ -69,7 +79,7 @@ def operator(principal: PrincipalDep) -> Principal:
     return principal
 
 
-def admin(principal: PrincipalDep) -> Principal:
+async def admin(principal: PrincipalDep) -> Principal:
     """Admins in an interactive session."""
     principal.require_role("admin")
     if principal.via != "jwt":
@@ -79,14 +89,14 @@ def admin(principal: PrincipalDep) -> Principal:
     return principal
 
 
-def interactive(principal: PrincipalDep) -> Principal:
+async def interactive(principal: PrincipalDep) -> Principal:
     """Account self-service (passwords, tokens) needs a signed-in session, not an API token."""
     if principal.via != "jwt":
         raise auth_errors.forbidden("此操作需要登录会话，API 令牌不能执行", "This needs a signed-in session")
     return principal
 
 
-def trade_guard(
+async def trade_guard(
     desk: DeskDep,
     principal: PrincipalDep,
     x_trade_token: Annotated[str | None, Depends(trade_token_scheme)],

@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
+import time as _time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,6 +58,9 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read"}),
 }
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: How long a user's sign-in state (active, role, session and trade-token versions) read for one request
+#: serves the next ones; changes made through this process drop it at once.
+USER_CACHE_SECONDS = 2.0
 _USERNAME_RE = re.compile(rf"^[\w.@-]{{1,{USERNAME_MAX_LENGTH}}}$")
 _TOKEN_NAME_MAX = 64
 
@@ -224,6 +229,10 @@ class AuthService:
         self._factory = session_factory
         self._secret = secret_key
         self._clock = clock
+        # user id -> (monotonic time read, the principal of an access JWT of that user, its session version)
+        self._sessions: dict[int, tuple[float, Principal, int]] = {}
+        self._sessions_lock = threading.Lock()
+        self._forget_changed_users(session_factory)
         self.access_token_ttl = access_token_ttl
         self.trade_token_ttl = trade_token_ttl
         self.lockout_policy = lockout_policy
@@ -395,19 +404,51 @@ class AuthService:
         if looks_like_api_token(token):
             return self._authenticate_api_token(token, now)
         claims = jwt_tokens.decode(token, "access", secret=self._secret, now=now)
-        with self._factory() as session:  # a read: nothing to commit
-            user = self._active_user(session, claims.user_id)
-            if claims.version != user.session_version:
-                raise errors.invalid_token("revoked")
-            return Principal(
-                user_id=user.id,
-                username=user.username,
-                role=user.role,  # the stored role, not the claim: demotions apply at once
-                scopes=ROLE_SCOPES[user.role],
-                via="jwt",
-                must_change_password=user.must_change_password,
-                trade_token_version=user.trade_token_version,
-            )
+        with self._sessions_lock:
+            known = self._sessions.get(claims.user_id)
+        if known is not None and _time.monotonic() - known[0] < USER_CACHE_SECONDS:
+            _, principal, version = known
+        else:
+            with self._factory() as session:  # a read: nothing to commit
+                user = self._active_user(session, claims.user_id)
+                principal = Principal(
+                    user_id=user.id,
+                    username=user.username,
+                    role=user.role,  # the stored role, not the claim: demotions apply at once
+                    scopes=ROLE_SCOPES[user.role],
+                    via="jwt",
+                    must_change_password=user.must_change_password,
+                    trade_token_version=user.trade_token_version,
+                )
+                version = user.session_version
+            with self._sessions_lock:
+                self._sessions[claims.user_id] = (_time.monotonic(), principal, version)
+        if claims.version != version:
+            raise errors.invalid_token("revoked")
+        return principal
+
+    def _forget_changed_users(self, session_factory: sessionmaker[Session]) -> None:
+        """Drop a user's cached sign-in state as soon as a change to their row commits.
+
+        Every change made through this process (password, role, disabling, trade lock) therefore applies
+        to the very next request; a change made by another process (the ``qmtdesk user`` command while
+        the server runs) within :data:`USER_CACHE_SECONDS`.
+        """
+        key = "qmtdesk.changed_users"
+
+        def after_flush(session: Session, _context: Any) -> None:
+            changed = {obj.id for obj in (*session.new, *session.dirty, *session.deleted) if isinstance(obj, User)}
+            if changed:
+                session.info.setdefault(key, set()).update(changed)
+
+        def after_commit(session: Session) -> None:
+            for user_id in session.info.pop(key, ()):
+                with self._sessions_lock:
+                    self._sessions.pop(user_id, None)
+
+        event.listen(session_factory, "after_flush", after_flush)
+        event.listen(session_factory, "after_commit", after_commit)
+        event.listen(session_factory, "after_soft_rollback", lambda session, _tx: session.info.pop(key, None))
 
     def _authenticate_api_token(self, secret: str, now: datetime) -> Principal:
         with unit_of_work(self._factory) as session:
