@@ -142,3 +142,45 @@ def test_a_window_longer_than_the_counters_hold_is_counted_in_the_ledger(desk_cl
     assert not counters.covers(long_ago)
     facts = _facts(desk, counters=True)
     assert asyncio.run(facts.orders_since(long_ago, None)) == 7
+
+
+def test_a_savepoint_rolled_back_over_order_changes_hands_the_counting_to_the_ledger(
+    desk_client: DeskClient,
+) -> None:
+    _trade(desk_client)
+    desk = desk_client.desk
+    assert not desk.risk.counters.degraded
+    with desk.session_factory() as session, session.begin():
+        savepoint = session.begin_nested()
+        row = session.query(OrderRow).filter(OrderRow.status == OrderStatus.ACCEPTED.value).first()
+        assert row is not None
+        row.status = OrderStatus.CANCELED.value
+        session.flush()
+        savepoint.rollback()
+    assert desk.risk.counters.degraded
+    assert _answers(desk, counters=True) == _answers(desk, counters=False)
+
+
+def test_counters_that_fail_to_follow_a_commit_leave_the_commit_and_hand_over_to_the_ledger(
+    desk_client: DeskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = desk_client.desk
+
+    def broken(rows: Any) -> None:
+        raise RuntimeError("counters broke")
+
+    monkeypatch.setattr(desk.risk.counters, "observe", broken)
+    _trade(desk_client)  # every order still goes through, and is in the ledger
+    assert desk.risk.counters.degraded
+    answers = _answers(desk, counters=True)
+    assert answers == _answers(desk, counters=False)
+    assert answers["orders None 60"] == 7 and answers["active None"] == 2
+
+
+def test_an_open_market_buy_weighs_in_the_turnover_at_the_cash_frozen_for_its_rest() -> None:
+    from qmtdesk.risk.counters import buy_commitment
+
+    half_filled = dict(quantity=200, remaining=100, filled=Decimal("1150"), frozen=Decimal("2400"))
+    assert buy_commitment(True, None, **half_filled) == Decimal("1150") + Decimal("1200")
+    assert buy_commitment(True, Decimal("11.60"), **half_filled) == Decimal("1150") + Decimal("1160")
+    assert buy_commitment(False, None, **half_filled) == Decimal("1150")  # finished: only what filled

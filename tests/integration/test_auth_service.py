@@ -685,3 +685,35 @@ def test_api_token_rows_reference_their_user(desk: Desk) -> None:
         row = s.get(ApiToken, info.id)
         assert row is not None and row.user_id == desk.trader.id and row.scopes == "read"
         assert len(row.token_hash) == 64
+
+
+def test_a_password_change_committed_while_a_session_is_read_is_not_hidden_by_the_cache(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old_token, principal = login_principal(desk)
+    user_id = principal.user_id
+    desk.auth.forget_users([user_id])  # the next authenticate reads the row
+    original = AuthService._active_user
+    raced: list[bool] = []
+
+    def read_then_race(session: Any, wanted: int) -> Any:
+        user = original(session, wanted)  # the row as it was...
+        if not raced:
+            raced.append(True)  # ...then another request changes the password and commits
+            desk.auth.change_password(user_id, TRADER_PW, "trader-pass-2")
+        return user
+
+    monkeypatch.setattr(AuthService, "_active_user", staticmethod(read_then_race))
+    desk.auth.authenticate(old_token)  # read before the change: this one request still passes
+    monkeypatch.undo()
+    refused(lambda: desk.auth.authenticate(old_token), "AUTH_INVALID_TOKEN", 401)
+    refused(lambda: desk.auth.authenticate_cached(old_token), "AUTH_INVALID_TOKEN", 401)  # nothing stale kept
+
+
+def test_an_api_token_is_never_answered_from_the_cache(desk: Desk) -> None:
+    token = desk.auth.login("trader", TRADER_PW).access_token
+    principal = desk.auth.authenticate(token)
+    created = desk.auth.create_api_token(principal.user_id, "script", ["read"])
+    assert desk.auth.authenticate_cached(created.secret) is None
+    assert desk.auth.authenticate_cached(f"Bearer {created.secret}") is None
+    assert desk.auth.authenticate_cached(token) == principal

@@ -15,7 +15,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from qmtdesk.auth import errors as auth_errors
-from qmtdesk.auth.api_tokens import looks_like_api_token
 from qmtdesk.auth.service import Principal
 from qmtdesk.desk import Desk
 
@@ -49,11 +48,12 @@ async def current_principal(
 ) -> Principal:
     """Whoever the bearer token belongs to (401 otherwise)."""
     bearer = credentials.credentials if credentials else None
-    if bearer and looks_like_api_token(bearer):
-        # API tokens are looked up (and their last use written) in the database: off the loop.
-        return await run_in_threadpool(desk.auth.authenticate, bearer)
-    # An access JWT: a signature check and the user's state, read at most every couple of seconds.
-    return desk.auth.authenticate(bearer)
+    # An access JWT of a user seen in the last seconds is checked on the loop (a signature check);
+    # anything needing the database (API tokens, a cache miss) is looked up off the loop.
+    principal = desk.auth.authenticate_cached(bearer)
+    if principal is None:
+        principal = await run_in_threadpool(desk.auth.authenticate, bearer)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -181,6 +181,17 @@ class CreatedApiToken(NamedTuple):
     token: ApiTokenInfo
 
 
+def bearer_token(bearer: str | None) -> str:
+    """The token of an ``Authorization`` value (with or without ``Bearer ``); 401 when empty."""
+    parts = (bearer or "").split(None, 1)
+    if parts and parts[0].lower() == "bearer":
+        parts = parts[1:]
+    token = parts[0].strip() if parts else ""
+    if not token:
+        raise errors.auth_required()
+    return token
+
+
 def _user_info(user: User) -> UserInfo:
     return UserInfo(
         id=user.id,
@@ -231,6 +242,8 @@ class AuthService:
         self._clock = clock
         # user id -> (monotonic time read, the principal of an access JWT of that user, its session version)
         self._sessions: dict[int, tuple[float, Principal, int]] = {}
+        # user id -> how many times its cached state was dropped (a read that overlapped a drop is not kept)
+        self._generations: dict[int, int] = {}
         self._sessions_lock = threading.Lock()
         self._forget_changed_users(session_factory)
         self.access_token_ttl = access_token_ttl
@@ -393,39 +406,61 @@ class AuthService:
 
         Accepts access JWTs and API tokens. ``401 AUTH_REQUIRED`` when empty; ``401 AUTH_INVALID_TOKEN``
         when invalid, expired, revoked (API token revoked, password changed) or the user is disabled.
+        May read the database: see :meth:`authenticate_cached` for the variant that never does.
         """
-        parts = (bearer or "").split(None, 1)
-        if parts and parts[0].lower() == "bearer":
-            parts = parts[1:]
-        token = parts[0].strip() if parts else ""
-        if not token:
-            raise errors.auth_required()
+        token = bearer_token(bearer)
         now = self._now()
         if looks_like_api_token(token):
             return self._authenticate_api_token(token, now)
         claims = jwt_tokens.decode(token, "access", secret=self._secret, now=now)
-        with self._sessions_lock:
-            known = self._sessions.get(claims.user_id)
-        if known is not None and _time.monotonic() - known[0] < USER_CACHE_SECONDS:
-            _, principal, version = known
-        else:
+        known = self._cached_session(claims.user_id)
+        if known is None:
+            with self._sessions_lock:
+                generation = self._generations.get(claims.user_id, 0)
             with self._factory() as session:  # a read: nothing to commit
                 user = self._active_user(session, claims.user_id)
-                principal = Principal(
-                    user_id=user.id,
-                    username=user.username,
-                    role=user.role,  # the stored role, not the claim: demotions apply at once
-                    scopes=ROLE_SCOPES[user.role],
-                    via="jwt",
-                    must_change_password=user.must_change_password,
-                    trade_token_version=user.trade_token_version,
+                known = (
+                    Principal(
+                        user_id=user.id,
+                        username=user.username,
+                        role=user.role,  # the stored role, not the claim: demotions apply at once
+                        scopes=ROLE_SCOPES[user.role],
+                        via="jwt",
+                        must_change_password=user.must_change_password,
+                        trade_token_version=user.trade_token_version,
+                    ),
+                    user.session_version,
                 )
-                version = user.session_version
             with self._sessions_lock:
-                self._sessions[claims.user_id] = (_time.monotonic(), principal, version)
+                # A change to the user that committed while we read may not be in what we read.
+                if self._generations.get(claims.user_id, 0) == generation:
+                    self._sessions[claims.user_id] = (_time.monotonic(), *known)
+        principal, version = known
         if claims.version != version:
             raise errors.invalid_token("revoked")
         return principal
+
+    def authenticate_cached(self, bearer: str | None) -> Principal | None:
+        """:meth:`authenticate` when it needs no database read (an access JWT of a recently seen user),
+        else ``None``: the caller then runs :meth:`authenticate` off the event loop. Raises as it does."""
+        token = bearer_token(bearer)
+        if looks_like_api_token(token):
+            return None
+        claims = jwt_tokens.decode(token, "access", secret=self._secret, now=self._now())
+        known = self._cached_session(claims.user_id)
+        if known is None:
+            return None
+        principal, version = known
+        if claims.version != version:
+            raise errors.invalid_token("revoked")
+        return principal
+
+    def _cached_session(self, user_id: int) -> tuple[Principal, int] | None:
+        with self._sessions_lock:
+            known = self._sessions.get(user_id)
+        if known is None or _time.monotonic() - known[0] >= USER_CACHE_SECONDS:
+            return None
+        return known[1], known[2]
 
     def _forget_changed_users(self, session_factory: sessionmaker[Session]) -> None:
         """Drop a user's cached sign-in state as soon as a change to their row commits.
@@ -442,13 +477,24 @@ class AuthService:
                 session.info.setdefault(key, set()).update(changed)
 
         def after_commit(session: Session) -> None:
-            for user_id in session.info.pop(key, ()):
-                with self._sessions_lock:
-                    self._sessions.pop(user_id, None)
+            if session.in_nested_transaction():
+                return  # a savepoint: the outer transaction has not committed yet
+            self.forget_users(session.info.pop(key, ()))
+
+        def after_soft_rollback(session: Session, previous: Any) -> None:
+            if not previous.nested:
+                session.info.pop(key, None)
 
         event.listen(session_factory, "after_flush", after_flush)
         event.listen(session_factory, "after_commit", after_commit)
-        event.listen(session_factory, "after_soft_rollback", lambda session, _tx: session.info.pop(key, None))
+        event.listen(session_factory, "after_soft_rollback", after_soft_rollback)
+
+    def forget_users(self, user_ids: Iterable[int]) -> None:
+        """Drop these users' cached sign-in state; a read already under way will not store its result."""
+        with self._sessions_lock:
+            for user_id in user_ids:
+                self._sessions.pop(user_id, None)
+                self._generations[user_id] = self._generations.get(user_id, 0) + 1
 
     def _authenticate_api_token(self, secret: str, now: datetime) -> Principal:
         with unit_of_work(self._factory) as session:

@@ -117,9 +117,10 @@ class XtDataMarket:
             if of_day(detail, today) or self._monotonic() - fetched < STALE_DETAIL_RETRY_SECONDS:
                 return detail
         fresh = self._run(lambda x: x.get_instrument_detail(code))
-        if fresh:
-            with self._lock:
-                self._details[code] = (today, fresh, self._monotonic())
+        if not fresh:
+            return cached[1] if cached is not None else fresh  # keep what we had rather than nothing
+        with self._lock:
+            self._details[code] = (today, fresh, self._monotonic())
         return fresh  # type: ignore[no-any-return]
 
     def instrument(self, code: str) -> Instrument:

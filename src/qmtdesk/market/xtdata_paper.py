@@ -227,21 +227,29 @@ class XtDataPaperMarket:
         return any((detail := self.live.cached_detail(inst.code)) and not of_day(detail, day) for inst in self.universe)
 
     def _catch_up_day(self, now: datetime) -> None:
-        """The day began before MiniQMT rolled its details: read them again (at most once a minute)."""
+        """The day began before MiniQMT rolled its details: read them again (at most once a minute) and
+        take today's limits and reference price of every instrument whose detail is now of today."""
         day = self._stale_day
         if day is None or (self._stale_checked is not None and (now - self._stale_checked).total_seconds() < 60):
             return
         self._stale_checked = now
         self._refresh_instruments(self._ticks)
-        if self._details_stale(day):
-            return
-        self._stale_day = None
+        still_stale = 0
         for inst in self.universe:
-            self._limits[inst.code] = self._day_limits(inst, day)
+            detail = self.live.cached_detail(inst.code)
+            if detail and not of_day(detail, day):
+                still_stale += 1
+                continue
+            limits = self._day_limits(inst, day)
+            if limits == self._limits.get(inst.code):
+                continue
+            self._limits[inst.code] = limits
             state = self._states.get(inst.code)
             if state is not None and state.volume == 0:  # no paper trade yet: today's reference price
                 state.fair, state.last = float(inst.prev_close), inst.prev_close
-        log.info("MiniQMT's instrument details are now of %s: limits and reference prices re-read", day)
+        if not still_stale:
+            self._stale_day = None
+            log.info("MiniQMT's instrument details are now of %s: limits and reference prices re-read", day)
 
     def _day_limits(self, inst: Instrument, day: date) -> DailyLimits:
         """MiniQMT's limit prices when it publishes both, else computed from the reference price."""

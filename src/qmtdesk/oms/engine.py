@@ -57,7 +57,8 @@ REPORT_BATCH = 500
 #: Submissions queued back to back may run before the reports of the ones just sent are applied, so
 #: those reports share one transaction; at most this many. Any other command (a cancel, a barrier, a
 #: reconciliation step) always sees every report that arrived before it applied first. Meanwhile the
-#: risk engine's count of active orders can only be too high (fills not yet applied), never too low.
+#: risk engine's counts can only be too high, never too low: an order counts as active, and its open
+#: rest at its price (or at the cash frozen for it) as turnover, from its ``submitted`` commit on.
 #: Only for brokers that freeze cash inside ``submit`` (paper): for the others the ledger's in-flight
 #: reservations would count cash the broker has already frozen for longer.
 MAX_DEFERRED_SUBMITS = 16

@@ -9,6 +9,7 @@ back change never counts. Windows longer than :data:`HORIZON` are answered from 
 
 from __future__ import annotations
 
+import logging
 import threading
 from bisect import bisect_left, insort
 from collections import defaultdict
@@ -23,6 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qmtdesk.domain.orders import OPEN, OrderStatus
 from qmtdesk.store.tables.orders import OrderEventRow, OrderRow
+
+log = logging.getLogger(__name__)
 
 #: Statuses of orders that never reached the broker: they count for nothing.
 NOT_SENT = frozenset({OrderStatus.DENIED.value, OrderStatus.PENDING_NEW.value})
@@ -47,8 +50,10 @@ class _Counted:
     status: str
     side: str
     price: Decimal | None
+    quantity: int
     remaining: int
     filled_amount: Decimal
+    frozen_amount: Decimal
     trading_day: date
 
     @property
@@ -57,11 +62,24 @@ class _Counted:
 
     @property
     def buy_commitment(self) -> Decimal:
-        """What this order adds to the day's buy turnover: filled value plus the open rest at its price."""
+        """What this order adds to the day's buy turnover (see :func:`buy_commitment`)."""
         if self.side != "buy":
             return Decimal(0)
-        open_rest = self.price * self.remaining if self.active and self.price is not None else Decimal(0)
-        return self.filled_amount + open_rest
+        return buy_commitment(
+            self.active, self.price, self.quantity, self.remaining, self.filled_amount, self.frozen_amount
+        )
+
+
+def buy_commitment(
+    active: bool, price: Decimal | None, quantity: int, remaining: int, filled: Decimal, frozen: Decimal
+) -> Decimal:
+    """A buy's weight in the day's turnover: what filled, plus the open rest at its price — or, for a
+    market order (no price), at the cash frozen for it."""
+    if not active or remaining <= 0:
+        return filled
+    if price is not None:
+        return filled + price * remaining
+    return filled + (frozen * remaining / quantity if quantity else Decimal(0))
 
 
 def _scopes(strategy: str) -> tuple[Scope, ...]:
@@ -87,6 +105,8 @@ class OrderCounters:
         self._new_since_prune = 0
         #: The counters hold every order and cancel request created at or after this moment.
         self.covers_since: datetime | None = None
+        #: Set when a commit could not be followed: every question then goes to the ledger.
+        self.degraded = False
 
     # ------------------------------------------------------------------------------ wiring
     def attach(self, session_factory: sessionmaker[Session], now: datetime) -> None:
@@ -100,16 +120,27 @@ class OrderCounters:
                     changed.append(obj)
 
         def after_commit(session: Session) -> None:
+            if session.in_nested_transaction():
+                return  # a savepoint: the outer transaction has not committed yet
             changed = session.info.pop(key, None)
             if changed:
-                self.observe(changed)
+                try:
+                    self.observe(changed)
+                except Exception:
+                    # The commit stands; the counters cannot be trusted any more: the ledger answers.
+                    log.exception("risk counters lost track of a commit; counting in the ledger from now on")
+                    self.degraded = True
 
-        def after_rollback(session: Session) -> None:
-            session.info.pop(key, None)
+        def after_soft_rollback(session: Session, previous: Any) -> None:
+            changed = session.info.pop(key, None)
+            if previous.nested and changed:
+                # What the savepoint undid is mixed with what the outer transaction keeps.
+                log.warning("a savepoint rolled back order changes; risk counters count in the ledger from now on")
+                self.degraded = True
 
         event.listen(session_factory, "after_flush", after_flush)
         event.listen(session_factory, "after_commit", after_commit)
-        event.listen(session_factory, "after_soft_rollback", lambda session, _tx: after_rollback(session))
+        event.listen(session_factory, "after_soft_rollback", after_soft_rollback)
         self.seed(session_factory, now)
 
     def seed(self, session_factory: sessionmaker[Session], now: datetime) -> None:
@@ -159,8 +190,10 @@ class OrderCounters:
             status=row.status,
             side=row.side,
             price=row.price,
+            quantity=row.quantity,
             remaining=row.quantity - row.filled_quantity,
             filled_amount=row.filled_amount or Decimal(0),
+            frozen_amount=row.frozen_amount or Decimal(0),
             trading_day=row.trading_day,
         )
         before = self._orders.get(row.id)
@@ -191,9 +224,18 @@ class OrderCounters:
             insort(self._cancels[scope], row.time)
 
     # ------------------------------------------------------------------------------ questions
+    @property
+    def usable(self) -> bool:
+        """Whether the counters follow the ledger (else ask the ledger)."""
+        return not self.degraded and self.covers_since is not None
+
     def covers(self, since: datetime) -> bool:
         """Whether a window starting at ``since`` lies inside what the counters hold."""
-        return self.covers_since is not None and since >= self.covers_since
+        return self.usable and self.covers_since is not None and since >= self.covers_since
+
+    def covers_day(self, day: date) -> bool:
+        """Whether the counters hold every order of trading day ``day``."""
+        return self.usable and self.covers_since is not None and day >= self.covers_since.date()
 
     def orders_since(self, since: datetime, strategy: str | None) -> int:
         """Orders sent (created at or after ``since``), not counting ones refused before sending."""

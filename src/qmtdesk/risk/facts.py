@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qmtdesk.brokers.base import AccountReport, PositionReport
 from qmtdesk.domain.orders import OPEN, OrderStatus
 from qmtdesk.risk.base import OrderCheck
-from qmtdesk.risk.counters import OrderCounters
+from qmtdesk.risk.counters import OrderCounters, buy_commitment
 from qmtdesk.store.tables.orders import OrderEventRow, OrderRow
 
 NOT_SENT = (OrderStatus.DENIED.value, OrderStatus.PENDING_NEW.value)
@@ -131,23 +131,23 @@ class LedgerFacts:
 
     async def active_orders(self, strategy: str | None) -> int:
         """Orders at the broker and not final."""
-        if self.counters is not None:
+        if self.counters is not None and self.counters.usable:
             return self.counters.active_orders(strategy)
         return await asyncio.to_thread(self._count, self._orders(strategy).where(OrderRow.status.in_(ACTIVE)))
 
     async def buy_turnover_today(self, strategy: str | None) -> Decimal:
-        """Value of today's buys: what filled, plus what is still open at its price."""
-        counters = self.counters
-        if (
-            counters is not None
-            and counters.covers_since is not None
-            and self.trading_day >= counters.covers_since.date()
-        ):
-            return counters.buy_turnover(self.trading_day, strategy)
+        """Value of today's buys: what filled, plus what is still open (see ``buy_commitment``)."""
+        if self.counters is not None and self.counters.covers_day(self.trading_day):
+            return self.counters.buy_turnover(self.trading_day, strategy)
 
         def total() -> Decimal:
             query = select(
-                OrderRow.status, OrderRow.price, OrderRow.quantity, OrderRow.filled_quantity, OrderRow.filled_amount
+                OrderRow.status,
+                OrderRow.price,
+                OrderRow.quantity,
+                OrderRow.filled_quantity,
+                OrderRow.filled_amount,
+                OrderRow.frozen_amount,
             ).where(
                 OrderRow.account_id == self.account_id,
                 OrderRow.id != self.order_id,
@@ -159,10 +159,15 @@ class LedgerFacts:
                 query = query.where(OrderRow.strategy_name == strategy)
             value = Decimal(0)
             with self.session_factory() as session:
-                for status, price, quantity, filled, filled_amount in session.execute(query):
-                    value += filled_amount or Decimal(0)
-                    if status in ACTIVE and price is not None:
-                        value += price * (quantity - filled)
+                for status, price, quantity, filled, filled_amount, frozen in session.execute(query):
+                    value += buy_commitment(
+                        status in ACTIVE,
+                        price,
+                        quantity,
+                        quantity - filled,
+                        filled_amount or Decimal(0),
+                        frozen or Decimal(0),
+                    )
             return value
 
         return await asyncio.to_thread(total)
