@@ -321,14 +321,14 @@ class Desk:
     async def _publish_account_forever(self) -> None:
         """Push ``account`` and ``positions`` after fills (at most every 0.25 s) and every 15 s while trading.
 
-        Only WebSocket clients read these streams, so nothing is built while none is connected.
+        Only WebSocket clients read these streams, so nothing is built while none subscribed to them.
         """
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._account_dirty.wait(), ACCOUNT_REFRESH_SECONDS)
             await asyncio.sleep(ACCOUNT_COALESCE_SECONDS)  # let a burst of fills land first
             self._account_dirty.clear()
-            if not self.bus.consumers:
+            if not (self.bus.stream_interest["account"] or self.bus.stream_interest["positions"]):
                 continue
             try:
                 await self.publish_account()

@@ -183,3 +183,55 @@ def test_quote_stream_delivers_quotes_for_the_subscribed_codes(desk_client: Desk
         assert {"quotes:000001.SZ", "quotes:600036.SH"} <= set(ack["streams"])
         received = {receive(ws)["data"]["stock_code"] for _ in range(2)}
         assert received == {"000001.SZ", "600036.SH"}
+
+
+def _next_on(ws: Any, stream: str) -> dict[str, Any]:
+    while True:
+        message = receive(ws)
+        if message.get("stream") == stream:
+            return message
+
+
+def test_account_and_positions_are_pushed_after_a_fill_to_their_subscribers(desk_client: DeskClient) -> None:
+    headers = desk_client.trade_headers()
+    with desk_client.http.websocket_connect(WS) as ws:
+        authenticate(ws, bearer(headers))
+        subscribe(ws, ["account", "positions"])
+        r = desk_client.order(headers, price="11.51", quantity=100)
+        assert r.status_code == 201 and r.json()["data"]["order"]["status"] == "filled", r.text
+        seen: dict[str, Any] = {}
+        while len(seen) < 2:
+            message = receive(ws)
+            if message.get("stream") in ("account", "positions"):
+                seen[message["stream"]] = message["data"]
+        positions = seen["positions"]["items"]
+        assert [(p["stock_code"], p["volume"], p["can_use_volume"]) for p in positions] == [("600000.SH", 100, 0)]
+        assert seen["account"]["market_value"] not in (None, "0.00")
+
+
+def test_account_and_positions_are_not_built_while_nobody_subscribed_to_them(
+    desk_client: DeskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = desk_client.desk
+    built: list[bool] = []
+    real = desk.publish_account
+
+    async def counting() -> None:
+        built.append(True)
+        await real()
+
+    monkeypatch.setattr(desk, "publish_account", counting)
+    headers = desk_client.trade_headers()
+    with desk_client.http.websocket_connect(WS) as ws:
+        authenticate(ws, bearer(headers))
+        subscribe(ws, ["trades"])
+        r = desk_client.order(headers, price="11.51", quantity=100)
+        assert r.status_code == 201, r.text
+        assert _next_on(ws, "trades")["data"]["stock_code"] == "600000.SH"
+        anyio.run(anyio.sleep, 0.6)  # past the 0.25 s coalescing of account pushes
+        assert built == []
+        subscribe(ws, ["account"])
+        r = desk_client.order(headers, price="11.51", quantity=100)
+        assert r.status_code == 201, r.text
+        assert _next_on(ws, "account")["stream"] == "account"
+        assert built

@@ -70,6 +70,7 @@ class Connection:
             else:
                 unknown.append(name)
         async with self.lock:
+            self.desk.bus.watch_streams(added_plain - self.streams)
             self.streams |= added_plain
             self.desk.bus.watch_quotes(added_quotes - self.quote_codes)
             self.quote_codes |= added_quotes
@@ -182,7 +183,9 @@ async def stream(ws: WebSocket) -> None:
                 await conn.subscribe(streams if isinstance(streams, list) else [], message.get("since_seq"))
             elif action == "unsubscribe":
                 for name in message.get("streams") or []:
-                    conn.streams.discard(str(name))
+                    if str(name) in conn.streams:
+                        conn.streams.discard(str(name))
+                        desk.bus.unwatch_streams([str(name)])
                     if str(name).startswith("quotes:"):
                         dropped = set()
                         for code in str(name)[7:].split(","):
@@ -199,6 +202,7 @@ async def stream(ws: WebSocket) -> None:
     finally:
         unsubscribe()
         desk.bus.unwatch_quotes(conn.quote_codes)
+        desk.bus.unwatch_streams(conn.streams)
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

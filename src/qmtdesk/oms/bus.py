@@ -38,10 +38,21 @@ class EventBus:
     """Synchronous fan-out on the event loop. Handlers must not block; slow consumers queue."""
 
     handlers: list[Handler] = field(default_factory=list)
-    #: Queue consumers (WebSocket clients) attached now: streams built only for them can be skipped.
-    consumers: int = 0
     #: Codes whose ``quotes:<code>`` stream some consumer subscribed to (code -> consumers).
     quote_interest: Counter[str] = field(default_factory=Counter)
+    #: Other streams some consumer subscribed to (name -> consumers): ``account`` and ``positions``
+    #: are only built while somebody reads them.
+    stream_interest: Counter[str] = field(default_factory=Counter)
+
+    def watch_streams(self, names: Iterable[str]) -> None:
+        """A consumer subscribed to these streams."""
+        self.stream_interest.update(names)
+
+    def unwatch_streams(self, names: Iterable[str]) -> None:
+        """A consumer dropped these streams."""
+        self.stream_interest.subtract(names)
+        for name in [n for n, k in self.stream_interest.items() if k <= 0]:
+            del self.stream_interest[name]
 
     def watch_quotes(self, codes: Iterable[str]) -> None:
         """A consumer subscribed to these codes' quotes."""
@@ -79,15 +90,4 @@ class EventBus:
                 q.get_nowait()
             q.put_nowait(event)
 
-        unsubscribe = self.subscribe(put)
-        self.consumers += 1
-        done = False
-
-        def close() -> None:
-            nonlocal done
-            if not done:
-                done = True
-                self.consumers -= 1
-                unsubscribe()
-
-        return q, close
+        return q, self.subscribe(put)
