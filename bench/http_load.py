@@ -296,6 +296,18 @@ def ws_latency(load: Load, watcher: TradeWatcher, ids: set[int]) -> dict[str, An
     return {"ws_fills": len(lat), "ws_p50_ms": out["p50_ms"], "ws_p99_ms": out["p99_ms"], "ws_max_ms": out["max_ms"]}
 
 
+async def finish_phase(
+    r: dict[str, Any], load: Load, watcher: TradeWatcher, server: Server, cpu0: float, g0: float
+) -> dict[str, Any]:
+    """Add a phase's WebSocket latencies, the CPU per order of server and generator, and the statuses."""
+    await asyncio.sleep(0.5)  # trade messages still on their way
+    r.update(ws_latency(load, watcher, set(load.sent_at)))
+    r["server_cpu_ms_per_order"] = round((server.cpu_seconds() - cpu0) * 1000 / max(1, r["answered"]), 3)
+    r["generator_cpu_ms_per_order"] = round((time.process_time() - g0) * 1000 / max(1, r["answered"]), 3)
+    r["statuses"] = dict(load.statuses)
+    return r
+
+
 async def settle(server: Server, limit: float = 60) -> None:
     """Wait until the server is nearly idle (requests a cut-short phase left behind are done)."""
     deadline = time.monotonic() + limit
@@ -331,12 +343,7 @@ async def run(args: argparse.Namespace, server: Server) -> list[dict[str, Any]]:
             load = Load(clients[: args.clients], headers, bodies)
             cpu0, g0 = server.cpu_seconds(), time.process_time()
             r = await sustained(load, rate, args.seconds, args.drain)
-            await asyncio.sleep(0.5)  # trade messages still on their way
-            r.update(ws_latency(load, watcher, set(load.sent_at)))
-            r["server_cpu_ms_per_order"] = round((server.cpu_seconds() - cpu0) * 1000 / max(1, r["answered"]), 3)
-            r["generator_cpu_ms_per_order"] = round((time.process_time() - g0) * 1000 / max(1, r["answered"]), 3)
-            r["statuses"] = dict(load.statuses)
-            results.append(r)
+            results.append(await finish_phase(r, load, watcher, server, cpu0, g0))
             print(
                 f"# {r['phase']}: {r['achieved_rate']}/s p50 {r['p50_ms']} p99 {r['p99_ms']} ms, "
                 f"ws p99 {r['ws_p99_ms']} ms, {r['statuses']}",
@@ -348,12 +355,7 @@ async def run(args: argparse.Namespace, server: Server) -> list[dict[str, Any]]:
             load = Load(clients[: args.burst_clients], headers, bodies)
             cpu0, g0 = server.cpu_seconds(), time.process_time()
             r = await burst(load, args.burst_orders, args.burst_clients, args.seconds * 10 + args.drain)
-            await asyncio.sleep(0.5)
-            r.update(ws_latency(load, watcher, set(load.sent_at)))
-            r["server_cpu_ms_per_order"] = round((server.cpu_seconds() - cpu0) * 1000 / max(1, r["answered"]), 3)
-            r["generator_cpu_ms_per_order"] = round((time.process_time() - g0) * 1000 / max(1, r["answered"]), 3)
-            r["statuses"] = dict(load.statuses)
-            results.append(r)
+            results.append(await finish_phase(r, load, watcher, server, cpu0, g0))
             print(
                 f"# {r['phase']}: {r['achieved_rate']}/s p50 {r['p50_ms']} p99 {r['p99_ms']} ms, {r['statuses']}",
                 file=sys.stderr,

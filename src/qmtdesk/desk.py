@@ -280,7 +280,7 @@ class Desk:
     def _publish_quote(self, quote: Any) -> None:
         # Quotes arrive on the broker thread; the bus lives on the loop.
         loop = getattr(self, "_loop", None)
-        if loop is None or loop.is_closed() or quote.stock_code not in self.bus.quote_interest:
+        if loop is None or loop.is_closed() or not self.bus.wants(f"quotes:{quote.stock_code}"):
             return  # only WebSocket subscribers read quote messages
         from qmtdesk.api.views import quote_view
 
@@ -328,7 +328,7 @@ class Desk:
                 await asyncio.wait_for(self._account_dirty.wait(), ACCOUNT_REFRESH_SECONDS)
             await asyncio.sleep(ACCOUNT_COALESCE_SECONDS)  # let a burst of fills land first
             self._account_dirty.clear()
-            if not (self.bus.stream_interest["account"] or self.bus.stream_interest["positions"]):
+            if not (self.bus.wants("account") or self.bus.wants("positions")):
                 continue
             try:
                 await self.publish_account()

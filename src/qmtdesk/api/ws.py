@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -70,9 +71,8 @@ class Connection:
             else:
                 unknown.append(name)
         async with self.lock:
-            self.desk.bus.watch_streams(added_plain - self.streams)
+            self.desk.bus.watch([*(added_plain - self.streams), *_quote_streams(added_quotes - self.quote_codes)])
             self.streams |= added_plain
-            self.desk.bus.watch_quotes(added_quotes - self.quote_codes)
             self.quote_codes |= added_quotes
             replayed = 0
             if isinstance(since_seq, int) and not isinstance(since_seq, bool) and since_seq >= 0:
@@ -116,6 +116,10 @@ class Connection:
                     .limit(REPLAY_LIMIT)
                 )
             )
+
+
+def _quote_streams(codes: Iterable[str]) -> list[str]:
+    return [f"quotes:{code}" for code in codes]
 
 
 async def _authenticate(ws: WebSocket, desk: Desk) -> bool:
@@ -185,13 +189,13 @@ async def stream(ws: WebSocket) -> None:
                 for name in message.get("streams") or []:
                     if str(name) in conn.streams:
                         conn.streams.discard(str(name))
-                        desk.bus.unwatch_streams([str(name)])
+                        desk.bus.unwatch([str(name)])
                     if str(name).startswith("quotes:"):
                         dropped = set()
                         for code in str(name)[7:].split(","):
                             with contextlib.suppress(DeskError):
                                 dropped.add(classify(code).code)
-                        desk.bus.unwatch_quotes(dropped & conn.quote_codes)
+                        desk.bus.unwatch(_quote_streams(dropped & conn.quote_codes))
                         conn.quote_codes -= dropped
             else:
                 await ws.send_json({"type": "error", "error": "VALIDATION_ERROR", "message": f"未知操作：{action}"})
@@ -201,8 +205,7 @@ async def stream(ws: WebSocket) -> None:
         log.exception("websocket failed")
     finally:
         unsubscribe()
-        desk.bus.unwatch_quotes(conn.quote_codes)
-        desk.bus.unwatch_streams(conn.streams)
+        desk.bus.unwatch([*conn.streams, *_quote_streams(conn.quote_codes)])
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -409,35 +409,10 @@ class AuthService:
         May read the database: see :meth:`authenticate_cached` for the variant that never does.
         """
         token = bearer_token(bearer)
-        now = self._now()
         if looks_like_api_token(token):
-            return self._authenticate_api_token(token, now)
-        claims = jwt_tokens.decode(token, "access", secret=self._secret, now=now)
-        known = self._cached_session(claims.user_id)
-        if known is None:
-            with self._sessions_lock:
-                generation = self._generations.get(claims.user_id, 0)
-            with self._factory() as session:  # a read: nothing to commit
-                user = self._active_user(session, claims.user_id)
-                known = (
-                    Principal(
-                        user_id=user.id,
-                        username=user.username,
-                        role=user.role,  # the stored role, not the claim: demotions apply at once
-                        scopes=ROLE_SCOPES[user.role],
-                        via="jwt",
-                        must_change_password=user.must_change_password,
-                        trade_token_version=user.trade_token_version,
-                    ),
-                    user.session_version,
-                )
-            with self._sessions_lock:
-                # A change to the user that committed while we read may not be in what we read.
-                if self._generations.get(claims.user_id, 0) == generation:
-                    self._sessions[claims.user_id] = (_time.monotonic(), *known)
-        principal, version = known
-        if claims.version != version:
-            raise errors.invalid_token("revoked")
+            return self._authenticate_api_token(token, self._now())
+        principal = self._jwt_principal(token, may_read=True)
+        assert principal is not None
         return principal
 
     def authenticate_cached(self, bearer: str | None) -> Principal | None:
@@ -446,14 +421,44 @@ class AuthService:
         token = bearer_token(bearer)
         if looks_like_api_token(token):
             return None
+        return self._jwt_principal(token, may_read=False)
+
+    def _jwt_principal(self, token: str, *, may_read: bool) -> Principal | None:
+        """An access JWT's principal; ``None`` when the user's state is not cached and ``may_read`` is off."""
         claims = jwt_tokens.decode(token, "access", secret=self._secret, now=self._now())
         known = self._cached_session(claims.user_id)
         if known is None:
-            return None
+            if not may_read:
+                return None
+            known = self._read_session(claims.user_id)
         principal, version = known
         if claims.version != version:
             raise errors.invalid_token("revoked")
         return principal
+
+    def _read_session(self, user_id: int) -> tuple[Principal, int]:
+        """The user's principal and session version from the database, cached unless a change raced the read."""
+        with self._sessions_lock:
+            generation = self._generations.get(user_id, 0)
+        with self._factory() as session:  # a read: nothing to commit
+            user = self._active_user(session, user_id)
+            known = (
+                Principal(
+                    user_id=user.id,
+                    username=user.username,
+                    role=user.role,  # the stored role, not the claim: demotions apply at once
+                    scopes=ROLE_SCOPES[user.role],
+                    via="jwt",
+                    must_change_password=user.must_change_password,
+                    trade_token_version=user.trade_token_version,
+                ),
+                user.session_version,
+            )
+        with self._sessions_lock:
+            # A change to the user that committed while we read may not be in what we read.
+            if self._generations.get(user_id, 0) == generation:
+                self._sessions[user_id] = (_time.monotonic(), *known)
+        return known
 
     def _cached_session(self, user_id: int) -> tuple[Principal, int] | None:
         with self._sessions_lock:

@@ -38,31 +38,23 @@ class EventBus:
     """Synchronous fan-out on the event loop. Handlers must not block; slow consumers queue."""
 
     handlers: list[Handler] = field(default_factory=list)
-    #: Codes whose ``quotes:<code>`` stream some consumer subscribed to (code -> consumers).
-    quote_interest: Counter[str] = field(default_factory=Counter)
-    #: Other streams some consumer subscribed to (name -> consumers): ``account`` and ``positions``
-    #: are only built while somebody reads them.
-    stream_interest: Counter[str] = field(default_factory=Counter)
+    #: Streams some consumer subscribed to (name -> consumers), quotes as ``quotes:<code>``: streams
+    #: only WebSocket clients read (quotes, ``account``, ``positions``) are built only while wanted.
+    interest: Counter[str] = field(default_factory=Counter)
 
-    def watch_streams(self, names: Iterable[str]) -> None:
+    def watch(self, names: Iterable[str]) -> None:
         """A consumer subscribed to these streams."""
-        self.stream_interest.update(names)
+        self.interest.update(names)
 
-    def unwatch_streams(self, names: Iterable[str]) -> None:
+    def unwatch(self, names: Iterable[str]) -> None:
         """A consumer dropped these streams."""
-        self.stream_interest.subtract(names)
-        for name in [n for n, k in self.stream_interest.items() if k <= 0]:
-            del self.stream_interest[name]
+        self.interest.subtract(names)
+        for name in [n for n, k in self.interest.items() if k <= 0]:
+            del self.interest[name]
 
-    def watch_quotes(self, codes: Iterable[str]) -> None:
-        """A consumer subscribed to these codes' quotes."""
-        self.quote_interest.update(codes)
-
-    def unwatch_quotes(self, codes: Iterable[str]) -> None:
-        """A consumer dropped these codes' quotes."""
-        self.quote_interest.subtract(codes)
-        for code in [c for c, n in self.quote_interest.items() if n <= 0]:
-            del self.quote_interest[code]
+    def wants(self, name: str) -> bool:
+        """Whether some consumer subscribed to stream ``name``."""
+        return self.interest.get(name, 0) > 0
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
         """Call ``handler`` for every event; returns a function that unsubscribes."""
