@@ -83,7 +83,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
@@ -384,7 +384,8 @@ class MiniQMT:
         self.commission_rate = Decimal(0)
         self.min_commission = Decimal(0)
         self.quote_online = True
-        self.clock: Callable[[], float] = time.time
+        # Never the wall clock: tests must not depend on today's date (see pinned_clock).
+        self.clock: Callable[[], float] = pinned_clock()
         # state
         self._accounts: dict[str, AccountState] = {}
         self._instruments: dict[str, InstrumentState] = {}
@@ -1549,6 +1550,16 @@ class MiniQMT:
 
     def __repr__(self) -> str:
         return f"<MiniQMT {self.path!r} port={self.data_port} clients={self.sessions()}>"
+
+
+#: Where every simulated MiniQMT's clock starts: a Wednesday, 10:00 in Shanghai (a trading day).
+PINNED_START = datetime(2026, 11, 25, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
+def pinned_clock(start: datetime = PINNED_START) -> Callable[[], float]:
+    """A clock (epoch seconds) that starts at ``start`` and advances with elapsed time, never the date of the run."""
+    origin = time.monotonic()
+    return lambda: start.timestamp() + (time.monotonic() - origin)
 
 
 def trading_day_ms(day: date) -> int:
