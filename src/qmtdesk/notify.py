@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from qmtdesk.domain.clock import SHANGHAI, Clock, SystemClock
-from qmtdesk.oms.bus import Event, EventBus
+from qmtdesk.oms.bus import EventBus, Published
 
 log = logging.getLogger(__name__)
 
@@ -359,14 +359,22 @@ class Notifier:
     def subscribe(self, bus: EventBus) -> Callable[[], None]:
         """Turn bus events into notifications; returns the unsubscribe function."""
 
-        def handle(event: Event) -> None:
+        def handle(event: Published) -> None:
             note = self.notification_for(event)
             if note is not None:
                 self.notify_nowait(note.kind, note.title, note.data, note.time)
 
-        return bus.subscribe(handle)
+        # Rejections are read from the orders stream, which is only built while someone reads it.
+        bus.watch(["orders"])
+        unsubscribe = bus.subscribe(handle)
 
-    def notification_for(self, event: Event) -> Notification | None:
+        def stop() -> None:
+            unsubscribe()
+            bus.unwatch(["orders"])
+
+        return stop
+
+    def notification_for(self, event: Published) -> Notification | None:
         """The notification a bus event calls for, if any.
 
         ``trades`` → fill; ``orders`` with status ``rejected`` → rejection; ``risk`` with

@@ -1,79 +1,93 @@
 """The risk engine's in-memory counters always equal what the ledger says.
 
 Orders of every outcome (filled, resting, cancelled, denied, from two strategies) go through the real
-app; then every counter is asked both ways — from :class:`OrderCounters` and by counting in the
-database — for several windows and scopes, also after a restart on the same database.
+app; then every counter is asked both ways — from :class:`OrderCounters` and by counting the committed
+ledger in the database — for several windows and scopes, also after a restart on the same database.
 """
 
 from __future__ import annotations
 
-import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from qmtdesk.api.app import create_app
 from qmtdesk.desk import Desk
-from qmtdesk.domain.fees import Side
-from qmtdesk.domain.orders import OrderStatus
-from qmtdesk.risk.base import OrderCheck
-from qmtdesk.risk.counters import HORIZON
-from qmtdesk.risk.facts import LedgerFacts
-from qmtdesk.store.db import unit_of_work
-from qmtdesk.store.tables.orders import OrderRow
+from qmtdesk.domain.orders import ACTIVE, NOT_SENT
+from qmtdesk.risk.counters import HORIZON, buy_commitment
+from qmtdesk.store.tables.orders import OrderEventRow, OrderRow
 from tests.api.conftest import API, DeskClient, make_settings
 
 WINDOWS = (1, 5, 60, 3600)
 SCOPES = (None, "alpha", "beta", "nobody")
+SAME = {"stock_code": "600000.SH", "side": "buy", "quantity": 100, "price_type": "limit", "price": Decimal("11.51")}
 
 
-def _facts(desk: Desk, *, counters: bool) -> LedgerFacts:
-    now = desk.clock.now()
-    return LedgerFacts(
-        session_factory=desk.session_factory,
-        account_id=desk.broker.account_id,
-        order_id=-1,
-        trading_day=desk.calendar.trading_day_of(now.date()),
-        broker=desk.broker,
-        market=desk.market,
-        day_start_asset=lambda day: None,
-        counters=desk.risk.counters if counters else None,
-    )
+def _from_counters(desk: Desk, now: datetime) -> dict[str, Any]:
+    counters = desk.risk.counters
+    day = desk.calendar.trading_day_of(now.date())
+    out: dict[str, Any] = {}
+    for scope in SCOPES:
+        out[f"active {scope}"] = counters.active_orders(scope)
+        out[f"turnover {scope}"] = counters.buy_turnover(day, scope)
+        for window in WINDOWS:
+            since = now - timedelta(seconds=window)
+            out[f"orders {scope} {window}"] = counters.orders_since(since, scope)
+            out[f"cancels {scope} {window}"] = counters.cancels_since(since, scope)
+            out[f"same {scope} {window}"] = counters.same_orders_since(since, strategy=scope, **SAME)
+    return out
 
 
-def _answers(desk: Desk, *, counters: bool) -> dict[str, Any]:
-    facts = _facts(desk, counters=counters)
-    now = desk.clock.now()
-    same = OrderCheck(
-        order_id=-1,
-        stock_code="600000.SH",
-        side=Side.BUY,
-        quantity=100,
-        price=Decimal("11.51"),
-        strategy_name="",
-        is_st=False,
-        last_price=None,
-        position_volume=0,
-        price_type="limit",
-        order_price=Decimal("11.51"),
-    )
+def _from_ledger(desk: Desk, now: datetime) -> dict[str, Any]:
+    """The same questions answered by counting committed rows (the truth the counters must equal)."""
+    account = desk.broker.account_id
+    day = desk.calendar.trading_day_of(now.date())
+    with desk.session_factory() as session:
+        orders = list(session.scalars(select(OrderRow).where(OrderRow.account_id == account)))
+        cancels = list(
+            session.execute(
+                select(OrderEventRow.time, OrderRow.strategy_name)
+                .join(OrderRow, OrderRow.id == OrderEventRow.order_id)
+                .where(OrderEventRow.account_id == account, OrderEventRow.event == "cancel_requested")
+            )
+        )
+    sent = [o for o in orders if o.status not in {s.value for s in NOT_SENT}]
+    active = {s.value for s in ACTIVE}
 
-    async def ask() -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for scope in SCOPES:
-            out[f"active {scope}"] = await facts.active_orders(scope)
-            out[f"turnover {scope}"] = await facts.buy_turnover_today(scope)
-            for window in WINDOWS:
-                since = now - timedelta(seconds=window)
-                out[f"orders {scope} {window}"] = await facts.orders_since(since, scope)
-                out[f"cancels {scope} {window}"] = await facts.cancels_since(since, scope)
-                out[f"same {scope} {window}"] = await facts.same_orders_since(since, same, scope)
-        return out
+    def scoped(rows: list[Any], scope: str | None) -> list[Any]:
+        return rows if scope is None else [r for r in rows if r.strategy_name == scope]
 
-    return asyncio.run(ask())
+    out: dict[str, Any] = {}
+    for scope in SCOPES:
+        mine = scoped(sent, scope)
+        out[f"active {scope}"] = sum(1 for o in mine if o.status in active)
+        out[f"turnover {scope}"] = sum(
+            (
+                buy_commitment(
+                    o.status in active,
+                    o.price,
+                    o.quantity,
+                    o.quantity - o.filled_quantity,
+                    o.filled_amount,
+                    o.frozen_amount,
+                )
+                for o in mine
+                if o.side == "buy" and o.trading_day == day
+            ),
+            Decimal(0),
+        )
+        for window in WINDOWS:
+            since = now - timedelta(seconds=window)
+            recent = [o for o in mine if o.created_at >= since]
+            out[f"orders {scope} {window}"] = len(recent)
+            out[f"cancels {scope} {window}"] = sum(1 for t, name in cancels if t >= since and scope in (None, name))
+            out[f"same {scope} {window}"] = sum(
+                1 for o in recent if (o.stock_code, o.side, o.quantity, o.price_type, o.price) == tuple(SAME.values())
+            )
+    return out
 
 
 def _trade(client: DeskClient) -> None:
@@ -98,8 +112,10 @@ def _trade(client: DeskClient) -> None:
 
 def test_counters_equal_the_ledger_after_fills_rests_cancels_and_denials(desk_client: DeskClient) -> None:
     _trade(desk_client)
-    from_memory = _answers(desk_client.desk, counters=True)
-    assert from_memory == _answers(desk_client.desk, counters=False)
+    desk = desk_client.desk
+    now = desk.clock.now()
+    from_memory = _from_counters(desk, now)
+    assert from_memory == _from_ledger(desk, now)
     # Not vacuous: the mix above shows up in the counters.
     assert from_memory["active None"] == 2
     assert from_memory["active alpha"] == 1
@@ -114,72 +130,44 @@ def test_counters_are_seeded_from_the_ledger_after_a_restart(tmp_path: Any, data
     desk = Desk.build(settings)
     with TestClient(create_app(desk)) as http:
         _trade(DeskClient(http, desk))
-        before = _answers(desk, counters=False)
+        before = _from_ledger(desk, desk.clock.now())
     again = Desk.build(settings)
     with TestClient(create_app(again)):
-        assert _answers(again, counters=True) == _answers(again, counters=False)
-        assert _answers(again, counters=True)["orders None 3600"] == before["orders None 3600"] == 7
+        now = again.clock.now()
+        assert _from_counters(again, now) == _from_ledger(again, now)
+        assert _from_counters(again, now)["orders None 3600"] == before["orders None 3600"] == 7
 
 
-def test_a_rolled_back_change_is_not_counted(desk_client: DeskClient) -> None:
-    _trade(desk_client)
-    desk = desk_client.desk
-    before = _answers(desk, counters=True)
-    with pytest.raises(RuntimeError), unit_of_work(desk.session_factory) as session:
-        row = session.query(OrderRow).filter(OrderRow.status == OrderStatus.ACCEPTED.value).first()
-        assert row is not None
-        row.status = OrderStatus.CANCELED.value
-        session.flush()
-        raise RuntimeError("rolled back")
-    assert _answers(desk, counters=True) == before
-
-
-def test_a_window_longer_than_the_counters_hold_is_counted_in_the_ledger(desk_client: DeskClient) -> None:
-    _trade(desk_client)
-    desk = desk_client.desk
-    counters = desk.risk.counters
-    long_ago = desk.clock.now() - HORIZON - timedelta(days=1)
-    assert not counters.covers(long_ago)
-    facts = _facts(desk, counters=True)
-    assert asyncio.run(facts.orders_since(long_ago, None)) == 7
-
-
-def test_a_savepoint_rolled_back_over_order_changes_hands_the_counting_to_the_ledger(
-    desk_client: DeskClient,
+def test_a_rule_with_a_window_longer_than_the_counters_hold_counts_the_older_orders_too(
+    tmp_path: Any, database_url: str
 ) -> None:
-    _trade(desk_client)
-    desk = desk_client.desk
-    assert not desk.risk.counters.degraded
-    with desk.session_factory() as session, session.begin():
-        savepoint = session.begin_nested()
-        row = session.query(OrderRow).filter(OrderRow.status == OrderStatus.ACCEPTED.value).first()
-        assert row is not None
-        row.status = OrderStatus.CANCELED.value
-        session.flush()
-        savepoint.rollback()
-    assert desk.risk.counters.degraded
-    assert _answers(desk, counters=True) == _answers(desk, counters=False)
-
-
-def test_counters_that_fail_to_follow_a_commit_leave_the_commit_and_hand_over_to_the_ledger(
-    desk_client: DeskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    desk = desk_client.desk
-
-    def broken(rows: Any) -> None:
-        raise RuntimeError("counters broke")
-
-    monkeypatch.setattr(desk.risk.counters, "observe", broken)
-    _trade(desk_client)  # every order still goes through, and is in the ledger
-    assert desk.risk.counters.degraded
-    answers = _answers(desk, counters=True)
-    assert answers == _answers(desk, counters=False)
-    assert answers["orders None 60"] == 7 and answers["active None"] == 2
+    settings = make_settings(tmp_path / "data", database_url)
+    desk = Desk.build(settings)
+    with TestClient(create_app(desk)) as http:
+        client = DeskClient(http, desk)
+        _trade(client)  # 7 orders sent on 2026-11-25
+        client.advance(client.login(), days=5, at="10:00")
+    again = Desk.build(settings)  # a restart five trading days later: the counters hold two days
+    with TestClient(create_app(again)) as http:
+        client = DeskClient(http, again)
+        now = again.clock.now()
+        week = timedelta(days=10)
+        assert not again.risk.counters.covers(now - week) and week > HORIZON
+        assert again.risk.counters.orders_since(now - week, None) == 0
+        r = http.put(
+            f"{API}/risk/rules/order_rate",
+            json={"enabled": True, "params": {"max_orders": 7, "window_seconds": int(week.total_seconds())}},
+            headers=client.login(),
+        )
+        assert r.status_code == 200, r.text
+        assert again.risk.counters.covers(again.clock.now() - week)
+        assert again.risk.counters.orders_since(now - week, None) == 7
+        # ... and the rule now holds: 7 orders in the window already, the 8th is refused.
+        refused = client.order(client.trade_headers(), price="11.51")
+        assert refused.status_code == 422 and refused.json()["error"] == "RISK_ORDER_RATE", refused.text
 
 
 def test_an_open_market_buy_weighs_in_the_turnover_at_the_cash_frozen_for_its_rest() -> None:
-    from qmtdesk.risk.counters import buy_commitment
-
     half_filled = dict(quantity=200, remaining=100, filled=Decimal("1150"), frozen=Decimal("2400"))
     assert buy_commitment(True, None, **half_filled) == Decimal("1150") + Decimal("1200")
     assert buy_commitment(True, Decimal("11.60"), **half_filled) == Decimal("1150") + Decimal("1160")

@@ -214,13 +214,13 @@ def test_account_and_positions_are_not_built_while_nobody_subscribed_to_them(
 ) -> None:
     desk = desk_client.desk
     built: list[bool] = []
-    real = desk.publish_account
+    real = desk.jobs.publish_account
 
     async def counting() -> None:
         built.append(True)
         await real()
 
-    monkeypatch.setattr(desk, "publish_account", counting)
+    monkeypatch.setattr(desk.jobs, "publish_account", counting)
     headers = desk_client.trade_headers()
     with desk_client.http.websocket_connect(WS) as ws:
         authenticate(ws, bearer(headers))

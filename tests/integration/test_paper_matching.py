@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from tests.conftest import ExchangeFactory, at
 
+from qmtdesk.brokers.codes import BrokerStatus
 from qmtdesk.brokers.paper.exchange import OrderNotCancelable
 from qmtdesk.domain.fees import Side
-from qmtdesk.domain.orders import BrokerStatus, OrderStatus
+from qmtdesk.domain.orders import OrderStatus
 from qmtdesk.domain.rules import PriceType
 
 D = Decimal

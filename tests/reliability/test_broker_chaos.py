@@ -35,10 +35,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qmtdesk.api.app import create_app
+from qmtdesk.brokers.codes import STATUS_BY_BROKER_CODE
 from qmtdesk.brokers.xtquant.sdk import trade_id
 from qmtdesk.desk import Desk
 from qmtdesk.domain.clock import SHANGHAI, SimulatedClock
-from qmtdesk.domain.orders import STATUS_BY_BROKER_CODE
 from tests.api.conftest import API, make_settings
 from tests.xtfake import MiniQMT
 from tests.xtquant.conftest import ACCOUNT, LiveDesk, eventually
@@ -486,22 +486,22 @@ def test_ledger_equals_the_broker_after_a_chaotic_session(chaos: LiveDesk) -> No
 def test_a_reconciliation_between_persist_and_send_does_not_cancel_the_new_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``OrderService.submit`` commits the order as ``pending_new``, then queues it to the engine. A
-    reconciliation (reconnect, periodic, a 255 push, a missing fill, ``POST /trading/connect``) that runs in
-    between must leave it alone: only orders left ``pending_new`` by an earlier process are orphans."""
+    """The engine commits the order's intent (``submitted``), then sends it. A reconciliation (reconnect,
+    periodic, a 255 push, a missing fill, ``POST /trading/connect``) that runs in between must leave it
+    alone: the broker cannot list it yet, and it is not an orphan of an earlier process."""
     from tests.api.conftest import DeskClient
 
     desk = Desk.build(make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'desk.db'}"))
     with TestClient(create_app(desk)) as http:
         client = DeskClient(http, desk)
         headers = client.trade_headers()
-        send = desk.engine.submit
+        send = desk.broker.submit
 
-        async def reconcile_first(order_id: int, *rest: Any) -> Any:
+        async def reconcile_first(request: Any) -> Any:
             await desk.reconcile("periodic")  # e.g. a reconnect's reconciliation, just before the send
-            return await send(order_id, *rest)
+            return await send(request)
 
-        monkeypatch.setattr(desk.engine, "submit", reconcile_first)
+        monkeypatch.setattr(desk.broker, "submit", reconcile_first)
         r = client.order(headers, price="11.60", client_order_id="placed-during-reconciliation")
         order = r.json()["data"]["order"]
         assert (r.status_code, order["status"]) == (201, "filled"), (
@@ -584,44 +584,34 @@ def test_a_drop_while_the_adapter_is_still_opening_its_session_is_not_lost(chaos
     live.status_of(headers, r.json()["data"]["order"]["order_id"], "accepted")
 
 
-def test_a_link_lost_during_the_pre_trade_checks_is_a_503_and_the_order_can_be_retried(
+def test_the_pre_trade_checks_answer_from_what_miniqmt_last_told_and_never_wait_on_it(
     chaos: LiveDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A risk rule that needs the broker's account (``max_position_pct``) queries MiniQMT inside the
-    engine's checks; the link drops just then. Nothing was sent: the answer is 503 and the order is
-    refused as never sent, so a retry with the same ``client_order_id`` places it once the link is back
-    (not a ``pending_new`` order left behind that nobody will ever send)."""
+    """A risk rule that needs the account (``max_position_pct``) is answered from the asset and positions
+    MiniQMT last pushed (read again at every connect), so no check waits on MiniQMT: a link dropping
+    during the checks cannot leave an order half-checked. A link lost after the checks is the adapter's
+    refusal before ``order_stock_async`` (503, retryable: see the tests above)."""
     live = chaos
     headers = live.trade_headers()
     admin = live.login()
     _wait_link_up(live, headers, 10)
     rule = live.http.put(
-        f"{API}/risk/rules/max_position_pct", json={"enabled": True, "params": {"limit": "1"}}, headers=admin
+        f"{API}/risk/rules/max_position_pct", json={"enabled": True, "params": {"limit": "0.4"}}, headers=admin
     )
     assert rule.status_code == 200, rule.text
     broker = live.desk.broker
-    query_account = broker.query_account
+    asked: list[str] = []
+    for name in ("query_account", "query_positions"):
+        real = getattr(broker, name)
 
-    async def link_drops_first() -> Any:
-        live.mini.disconnect_all()
-        while broker.state.value == "connected":
-            await asyncio.sleep(0.01)
-        return await query_account()
+        async def counting(real: Any = real, name: str = name) -> Any:
+            asked.append(name)
+            return await real()
 
-    monkeypatch.setattr(broker, "query_account", link_drops_first)
-    refused = live.order(headers, price="11.40", client_order_id="checked-into-a-dropped-link")
-    monkeypatch.setattr(broker, "query_account", query_account)
-    stored = _get(live, "/trading/orders/by-client-id/checked-into-a-dropped-link", headers)
-    _wait_link_up(live, headers, 10)
-    retried = live.order(headers, price="11.40", client_order_id="checked-into-a-dropped-link")
-    order = retried.json()["data"]["order"]
-    assert (
-        refused.status_code == 503
-        and stored["status"] in ("denied", "rejected", "canceled")
-        and retried.status_code in (200, 201)
-        and order["status"] not in ("denied", "pending_new")
-    ), (
-        f"answered {refused.status_code} {refused.json().get('error')}, stored as {stored['status']} "
-        f"(error {stored['error']}); the retry was answered {retried.status_code} with a {order['status']} order"
-    )
-    live.status_of(headers, order["order_id"], "accepted")
+        monkeypatch.setattr(broker, name, counting)
+    placed = live.order(headers, price="11.40", quantity=100, client_order_id="checked-from-memory")
+    assert placed.status_code == 201, placed.text
+    # 1,000,000 of cash and 232,000 of 000001.SZ: 570,000 in one stock is refused, from the cached account.
+    refused = live.order(headers, price="11.40", quantity=50_000, client_order_id="too-big-for-the-rule")
+    assert refused.status_code == 422 and refused.json()["error"] == "RISK_MAX_POSITION_PCT", refused.text
+    assert asked == []

@@ -27,7 +27,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,8 +37,8 @@ from fastapi.testclient import TestClient
 
 from qmtdesk.api.app import create_app
 from qmtdesk.desk import Desk
-from qmtdesk.oms import ledger
 from qmtdesk.store.db import unit_of_work
+from qmtdesk.store.tables.orders import OrderRow
 from tests.api.conftest import API, DeskClient, make_settings
 
 ADMIN_PASSWORD = "admin-pass-1"
@@ -273,6 +272,11 @@ def test_sigkill_during_1000_orders_loses_nothing_and_duplicates_nothing(server:
     server.start()
     headers = _sign_in(server.base)
     http = httpx.Client(base_url=server.base, timeout=20)
+    # The desk takes more than the default 300 orders a second from six clients: this run is about crashes.
+    rule = http.put(
+        "/risk/rules/order_rate", json={"params": {"max_orders": 100_000, "window_seconds": 1}}, headers=headers
+    )
+    assert rule.status_code == 200, rule.text
     quotes = {}
     for code in CODES:
         r = http.get(f"/market/quote/{code}", headers=headers)
@@ -438,24 +442,101 @@ def test_sigkill_during_1000_orders_loses_nothing_and_duplicates_nothing(server:
     print(f"crash-safety run took {time.monotonic() - started:.1f}s")
 
 
-@pytest.mark.parametrize("left_in", ["pending_new", "submitted"])
-def test_an_order_the_crash_caught_before_the_paper_exchange_saved_it_is_settled_as_never_sent(
-    tmp_path: Path, left_in: str
+def _check_books(http: httpx.Client, headers: dict[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every fill unique and attached to its order; cash, frozen cash and shares exactly what the fills,
+    fees and open orders imply. Returns (orders, fills)."""
+    orders = _all(http, "/trading/orders", headers)
+    trades = _all(http, "/trading/trades", headers)
+    assert [tid for tid, n in Counter(t["broker_trade_id"] for t in trades).items() if n != 1] == []
+    for order in orders:
+        fills = [t for t in trades if t["order_id"] == order["order_id"]]
+        assert sum(t["quantity"] for t in fills) == order["filled_quantity"], order
+        assert sum(Decimal(t["fees"]) for t in fills) == Decimal(order["fees"]), order
+    spent = sum((Decimal(t["amount"]) + Decimal(t["fees"]) for t in trades), Decimal(0))
+    frozen = sum((Decimal(o["frozen_amount"]) for o in orders if o["status"] in OPEN_STATUSES), Decimal(0))
+    account = http.get("/trading/account", headers=headers).json()["data"]
+    assert Decimal(account["frozen_cash"]) == frozen
+    assert Decimal(account["cash"]) == START_CASH - spent - frozen
+    shares: Counter[str] = Counter()
+    for t in trades:
+        shares[t["stock_code"]] += t["quantity"]
+    positions = http.get("/trading/positions", headers=headers).json()["data"]
+    assert {p["stock_code"]: p["volume"] for p in positions if p["volume"]} == dict(shares)
+    return orders, trades
+
+
+@pytest.mark.parametrize(
+    "failpoint",
+    [
+        "before_send@3",  # the third order's intent is committed, the process dies before the broker is asked
+        "fill_applied@3",  # the third order filled at the paper exchange, the process dies before that commits
+    ],
+)
+def test_a_sigkill_between_a_commit_and_the_next_step_loses_nothing_and_sends_nothing_twice(
+    server: Server, failpoint: str
 ) -> None:
-    """Two windows of a SIGKILL leave an order that the durable paper exchange never received:
+    """The two windows the journal opens: between an order's committed intent and the broker send, and
+    between a fill the engine applied and the commit that records it. ``kill -9`` lands exactly there
+    (a failpoint), the server restarts on the same data directory, and the client retries the order it
+    got no answer for with the same ``client_order_id``.
 
-    * ``pending_new``: after ``OrderService`` committed the order, before the engine took it;
-    * ``submitted``: after the engine committed ``submitted`` (with its frozen amount), before the paper
-      exchange saved the order in its own transaction.
+    The paper exchange's own state is committed with the ledger, so in both windows the broker never
+    durably had the order: after the restart it is settled as never sent (``canceled``, no broker id, no
+    fill), the retry answers with it (200), nothing is frozen or filled for it, and the orders before
+    it are exactly as they were answered."""
+    server.env["QMTDESK_FAILPOINTS"] = failpoint
+    server.start()
+    headers = _sign_in(server.base)
+    http = httpx.Client(base_url=server.base, timeout=20)
+    ask = http.get(f"/market/quote/{CODES[0]}", headers=headers).json()["data"]["ask"][FILL_LEVEL]["price"]
+    bodies = [
+        {
+            "stock_code": CODES[0],
+            "side": "buy",
+            "quantity": 100,
+            "price_type": "limit",
+            "price": ask,
+            "client_order_id": f"window-{i}",
+        }
+        for i in range(1, 4)
+    ]
+    answered = []
+    for body in bodies[:2]:
+        r = http.post("/trading/order", json=body, headers=headers)
+        assert r.status_code == 201 and r.json()["data"]["order"]["status"] == "filled", r.text
+        answered.append(r.json()["data"]["order"])
+    with pytest.raises(httpx.TransportError):
+        http.post("/trading/order", json=bodies[2], headers=headers)
+    assert server.proc is not None and server.proc.wait(timeout=30) == -signal.SIGKILL, server.log_tail()
+    server.proc = None
 
-    After the restart both must be settled as never sent (cancelled, nothing frozen) — not left open for
-    ever, showing money frozen that the broker does not hold. The restarted simulated clock resumes at the
-    paper exchange's last step, which is *earlier* than the ledger's last write here, so "created before
-    this process started" cannot be decided by comparing timestamps with the restarted clock.
+    del server.env["QMTDESK_FAILPOINTS"]
+    server.start()
+    headers = _sign_in(server.base)
+    retry = http.post("/trading/order", json=bodies[2], headers=headers)
+    assert retry.status_code == 200, retry.text
+    settled = retry.json()["data"]["order"]
+    assert (settled["status"], settled["broker_order_id"], settled["filled_quantity"]) == ("canceled", None, 0), settled
+    assert "未报" in settled["status_msg"], settled
+    orders, trades = _check_books(http, headers)
+    assert [(o["client_order_id"], o["status"]) for o in sorted(orders, key=lambda o: o["order_id"])] == [
+        ("window-1", "filled"),
+        ("window-2", "filled"),
+        ("window-3", "canceled"),
+    ]
+    assert {t["order_id"] for t in trades} == {o["order_id"] for o in answered}
+    again = http.post("/trading/order", json={**bodies[2], "client_order_id": "window-3-again"}, headers=headers)
+    assert again.status_code == 201 and again.json()["data"]["order"]["status"] == "filled", again.text
+    _check_books(http, headers)
+    http.close()
+    server.stop()
 
-    The crash is simulated deterministically: the ledger row is written exactly as the desk writes it in
-    that window, then the desk restarts on the same database.
-    """
+
+def test_an_order_an_earlier_version_left_pending_new_is_settled_as_never_sent(tmp_path: Path) -> None:
+    """A ledger written by an earlier version can hold an order committed as ``pending_new`` that the
+    paper exchange never received (the process died before the engine took it). After the restart it
+    must be settled as never sent (cancelled, nothing frozen) — not left open for ever. The row is
+    written exactly as that version wrote it; the desk then starts on the same database."""
     settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'desk.db'}")
     desk = Desk.build(settings)
     with TestClient(create_app(desk)) as http:
@@ -463,30 +544,31 @@ def test_an_order_the_crash_caught_before_the_paper_exchange_saved_it_is_settled
         headers = client.trade_headers()
         resting = client.order(headers, price="11.40", client_order_id="resting").json()["data"]["order"]
         assert resting["status"] == "accepted", resting
-        # The exchange steps on every order and every tick (3 s by default); the crash comes 3 s after its
-        # last step, with no exchange activity since.
-        desk.clock.set(desk.clock.now() + timedelta(seconds=3))  # type: ignore[attr-defined]
         now = desk.clock.now()
-        new = ledger.NewOrder(
+    with unit_of_work(desk.session_factory) as session:
+        row = OrderRow(
             account_id=desk.broker.account_id,
             client_order_id="caught-by-the-crash",
+            ref="qdold1",
+            payload_hash="x",
             stock_code="600000.SH",
             stock_name="浦发银行",
             side="buy",
             price_type="limit",
             price=Decimal("11.40"),
             quantity=100,
-            strategy_name="",
-            remark="",
+            filled_quantity=0,
+            filled_amount=Decimal(0),
+            status="pending_new",
+            status_msg="",
             source="api",
-            user_id=None,
+            fees=Decimal(0),
+            frozen_amount=Decimal(0),
             trading_day=desk.calendar.trading_day_of(now.date()),
-            payload_hash="x",
+            created_at=now,
+            updated_at=now,
         )
-        with unit_of_work(desk.session_factory) as session:
-            row, _ = ledger.create_order(session, new, desk.orders.ref_prefix, now)
-            if left_in == "submitted":
-                ledger.mark_submitted(session, row, Decimal(resting["frozen_amount"]), now)
+        session.add(row)
 
     restarted = Desk.build(settings)
     with TestClient(create_app(restarted)) as http:
@@ -501,3 +583,4 @@ def test_an_order_the_crash_caught_before_the_paper_exchange_saved_it_is_settled
             f"the paper account freezes {account['frozen_cash']}"
         )
         assert Decimal(account["frozen_cash"]) == frozen
+        assert [o["status"] for o in orders if o["client_order_id"] == "resting"] == ["accepted"]

@@ -6,17 +6,15 @@ import itertools
 
 import pytest
 
+from qmtdesk.brokers.codes import BROKER_STATUS_NAMES, STATUS_BY_BROKER_CODE, event_for_broker_status
 from qmtdesk.domain.orders import (
-    BROKER_STATUS_NAMES,
     CANCELABLE,
     OPEN,
-    STATUS_BY_BROKER_CODE,
     TERMINAL,
     TRANSITIONS,
     InvalidTransition,
     OrderEvent,
     OrderStatus,
-    event_for_broker_status,
     transition,
 )
 

@@ -8,15 +8,21 @@ interactive (JWT) session.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
 
 from qmtdesk.auth import errors as auth_errors
 from qmtdesk.auth.service import Principal
+from qmtdesk.brokers.base import Broker
 from qmtdesk.desk import Desk
+from qmtdesk.oms.commands import AuditNote
+from qmtdesk.oms.service import OrderService
+from qmtdesk.risk.engine import RiskEngine
+from qmtdesk.strategies.signals import SignalService
 
 # Dependencies that only check are ``async``: FastAPI runs a plain ``def`` dependency on a worker
 # thread, a hand-off per dependency per request.
@@ -112,3 +118,41 @@ Operator = Annotated[Principal, Depends(operator)]
 Admin = Annotated[Principal, Depends(admin)]
 Interactive = Annotated[Principal, Depends(interactive)]
 TradeGuard = Annotated[Principal, Depends(trade_guard)]
+
+
+# Narrow dependencies: a route asks for the part it uses, not the whole desk.
+async def get_orders(desk: DeskDep) -> OrderService:
+    """The order service (placing and cancelling)."""
+    return desk.orders
+
+
+async def get_broker(desk: DeskDep) -> Broker:
+    """The account's broker."""
+    return desk.broker
+
+
+async def get_risk(desk: DeskDep) -> RiskEngine:
+    """The account's risk engine."""
+    return desk.risk
+
+
+async def get_signals(desk: DeskDep) -> SignalService:
+    """The account's signal service."""
+    return desk.signals
+
+
+async def get_sessions(desk: DeskDep) -> sessionmaker[Session]:
+    """Database sessions (for reads)."""
+    return desk.session_factory
+
+
+Orders = Annotated[OrderService, Depends(get_orders)]
+BrokerDep = Annotated[Broker, Depends(get_broker)]
+RiskDep = Annotated[RiskEngine, Depends(get_risk)]
+Signals = Annotated[SignalService, Depends(get_signals)]
+Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
+
+
+def audit_note(principal: Principal, request: Request, detail: dict[str, Any] | None = None) -> AuditNote:
+    """Who is asking, from where, for the audit row written with the change."""
+    return AuditNote(principal.username, client_ip(request), detail or {})

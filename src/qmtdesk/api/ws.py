@@ -17,7 +17,7 @@ from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.instruments import classify
 from qmtdesk.oms.bus import DURABLE_STREAMS, Event
-from qmtdesk.oms.views import iso
+from qmtdesk.oms.views import fold_orders, iso
 from qmtdesk.store.tables.orders import OrderEventRow
 
 log = logging.getLogger(__name__)
@@ -77,12 +77,10 @@ class Connection:
             replayed = 0
             if isinstance(since_seq, int) and not isinstance(since_seq, bool) and since_seq >= 0:
                 durable = sorted(self.streams & DURABLE_STREAMS)
-                rows = await run_in_threadpool(self._events_after, since_seq, durable)
-                for row in rows:
-                    await self.ws.send_json(
-                        {"stream": row.stream, "seq": row.seq, "time": iso(row.time), "data": json.loads(row.payload)}
-                    )
-                    self.last_seq = max(self.last_seq, row.seq)
+                messages = await run_in_threadpool(self._events_after, since_seq, durable)
+                for message in messages:
+                    await self.ws.send_json(message)
+                    self.last_seq = max(self.last_seq, message["seq"])
                     replayed += 1
                 self.last_seq = max(self.last_seq, since_seq)
             await self.ws.send_json(
@@ -100,11 +98,13 @@ class Connection:
 
                 await self.send_event(Event(f"quotes:{code}", quote_view(quote), quote.time))
 
-    def _events_after(self, since_seq: int, streams: list[str]) -> list[OrderEventRow]:
+    def _events_after(self, since_seq: int, streams: list[str]) -> list[dict[str, Any]]:
+        """The messages a client missed after ``since_seq``. The journal records what each change of an
+        order changed; the order object after each change is rebuilt by folding its history."""
         if not streams:
             return []
         with self.desk.session_factory() as session:
-            return list(
+            rows = list(
                 session.scalars(
                     select(OrderEventRow)
                     .where(
@@ -116,6 +116,30 @@ class Connection:
                     .limit(REPLAY_LIMIT)
                 )
             )
+            order_ids = {r.order_id for r in rows if r.stream == "orders"}
+            states: dict[int, dict[str, Any]] = {}
+            if order_ids:
+                last = rows[-1].seq
+                history = session.execute(
+                    select(OrderEventRow.seq, OrderEventRow.order_id, OrderEventRow.payload)
+                    .where(
+                        OrderEventRow.order_id.in_(order_ids),
+                        OrderEventRow.stream == "orders",
+                        OrderEventRow.seq <= last,
+                    )
+                    .order_by(OrderEventRow.seq)
+                ).all()
+                folded = fold_orders((order_id, json.loads(payload)) for _, order_id, payload in history)
+                states = {seq: state for (seq, _, _), state in zip(history, folded, strict=True)}
+        return [
+            {
+                "stream": r.stream,
+                "seq": r.seq,
+                "time": iso(r.time),
+                "data": states[r.seq] if r.stream == "orders" else json.loads(r.payload),
+            }
+            for r in rows
+        ]
 
 
 def _quote_streams(codes: Iterable[str]) -> list[str]:

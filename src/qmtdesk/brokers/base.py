@@ -15,6 +15,7 @@ from typing import Protocol
 
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.orders import OrderStatus
+from qmtdesk.domain.portfolio import Position
 from qmtdesk.domain.rules import PriceType
 
 
@@ -173,11 +174,19 @@ class BrokerListener(Protocol):
 
 
 class Broker(Protocol):
-    """The port every broker adapter implements (paper exchange, xtquant)."""
+    """The port every broker adapter implements (paper exchange, xtquant).
+
+    Pushes go to the listener set with :meth:`set_listener`, from any thread. ``buying_view``,
+    ``account_view`` and ``positions_view`` answer at once from what the broker last said (the paper
+    exchange's own state, or MiniQMT's latest push or query): the pre-trade check never waits.
+    """
 
     name: str
     account_id: str
     account_type: str
+    #: Whether ``submit`` freezes the order's cash or shares before it returns (the paper counter);
+    #: otherwise the broker freezes them once it accepts the order, and the desk reserves until then.
+    freezes_synchronously: bool
 
     def set_listener(self, listener: BrokerListener) -> None:
         """Where pushes go."""
@@ -188,13 +197,29 @@ class Broker(Protocol):
     async def disconnect(self) -> None:
         """Close the session."""
 
+    async def close(self) -> None:
+        """Disconnect and release what the adapter holds (threads, sessions)."""
+
     @property
     def state(self) -> ConnectionState:
         """Current link state."""
         ...
 
+    @property
+    def last_error(self) -> str:
+        """Why the link is not up (empty while connected)."""
+        ...
+
+    @property
+    def session_id(self) -> int | None:
+        """The broker session of the link, when it has one (MiniQMT's session id)."""
+        ...
+
     async def submit(self, request: OrderRequest) -> str | None:
-        """Send an order; return the broker order id when known at once. Outcomes arrive as reports."""
+        """Send an order; return the broker order id when known at once. Outcomes arrive as reports.
+
+        Raises :class:`~qmtdesk.domain.errors.BrokerUnavailable` when the order cannot leave the desk.
+        """
         ...
 
     async def cancel(self, broker_order_id: str) -> None:
@@ -214,4 +239,16 @@ class Broker(Protocol):
 
     async def query_account(self) -> AccountReport:
         """Cash and totals."""
+        ...
+
+    def buying_view(self, stock_code: str) -> tuple[Decimal, Position | None]:
+        """Cash available to buy and a copy of the position in ``stock_code``, as last known."""
+        ...
+
+    def account_view(self) -> AccountReport | None:
+        """Cash and totals as last known (``None`` before the broker said anything)."""
+        ...
+
+    def positions_view(self) -> list[PositionReport]:
+        """Holdings as last known."""
         ...

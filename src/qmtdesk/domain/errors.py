@@ -58,3 +58,35 @@ class UnknownInstrument(OrderDenied):
 
     def __init__(self, code: str) -> None:
         super().__init__("UNKNOWN_INSTRUMENT", f"未知证券：{code}", f"Unknown instrument: {code}")
+
+
+class BrokerUnavailable(DeskError):
+    """The broker link is down (or did not answer): orders fail fast rather than queue silently."""
+
+    http_status = 503
+
+    def __init__(self, state: str, detail: str = "") -> None:
+        super().__init__(
+            "BROKER_UNAVAILABLE",
+            f"券商连接不可用（{state}）{('：' + detail) if detail else ''}",
+            f"The broker is not available ({state}){(': ' + detail) if detail else ''}",
+        )
+        self.state = state
+
+
+class OrderNotFound(DeskError):
+    """No such order in this account (or on this broker counter)."""
+
+    http_status = 404
+
+    def __init__(self, order_id: object) -> None:
+        super().__init__("ORDER_NOT_FOUND", f"委托不存在：{order_id}", f"Order not found: {order_id}")
+
+
+class OrderNotCancelable(DeskError):
+    """A cancel refused: the order is final, not yet acknowledged, or the market takes no cancels now."""
+
+    http_status = 409
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__("ORDER_NOT_CANCELABLE", zh, en)

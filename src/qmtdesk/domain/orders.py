@@ -1,13 +1,26 @@
-"""Order statuses, the events that move them, and the explicit transition table.
+"""Orders: statuses, the events that move them, the explicit transition table, and the Order aggregate.
 
-An order changes status only through :func:`transition`, which looks the (status, event) pair up in
-``TRANSITIONS``; a pair that is not there is refused. Statuses follow DESIGN.md, and the broker
-status codes of xtquant (48-57, 255) map onto them through ``STATUS_BY_BROKER_CODE``.
+An order changes only through :meth:`Order.apply` with a typed event (:mod:`qmtdesk.domain.order_events`).
+An event that moves the status names its :class:`OrderEvent`; the pair (status, event) is looked up in
+``TRANSITIONS`` and a pair that is not there is refused: the order stays as it was. Broker status codes
+(xtquant's 48-57, 255) live next to the broker adapters, not here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from qmtdesk.domain.fees import Side
+from qmtdesk.domain.rules import PriceType
+
+if TYPE_CHECKING:
+    from qmtdesk.domain.order_events import OrderChange
+
+ZERO = Decimal(0)
 
 
 class OrderStatus(StrEnum):
@@ -48,56 +61,14 @@ CANCELABLE = frozenset(
         OrderStatus.UNKNOWN,
     }
 )
-
-
-class BrokerStatus:
-    """xtquant ``order_status`` codes; the paper exchange reports the same codes."""
-
-    UNREPORTED = 48
-    WAIT_REPORTING = 49
-    REPORTED = 50
-    REPORTED_CANCEL = 51
-    PARTSUCC_CANCEL = 52
-    PART_CANCEL = 53
-    CANCELED = 54
-    PART_SUCC = 55
-    SUCCEEDED = 56
-    JUNK = 57
-    UNKNOWN = 255
-
-
-STATUS_BY_BROKER_CODE: dict[int, OrderStatus] = {
-    48: OrderStatus.SUBMITTED,
-    49: OrderStatus.SUBMITTED,
-    50: OrderStatus.ACCEPTED,
-    51: OrderStatus.PENDING_CANCEL,
-    52: OrderStatus.PENDING_CANCEL,
-    53: OrderStatus.PARTIALLY_CANCELED,
-    54: OrderStatus.CANCELED,
-    55: OrderStatus.PARTIALLY_FILLED,
-    56: OrderStatus.FILLED,
-    57: OrderStatus.REJECTED,
-    255: OrderStatus.UNKNOWN,
-}
-
-#: Chinese names of the broker codes, as QMT shows them.
-BROKER_STATUS_NAMES: dict[int, str] = {
-    48: "未报",
-    49: "待报",
-    50: "已报",
-    51: "已报待撤",
-    52: "部成待撤",
-    53: "部撤",
-    54: "已撤",
-    55: "部成",
-    56: "已成",
-    57: "废单",
-    255: "未知",
-}
+#: Orders at the broker and not final (everything open but ``pending_new``).
+ACTIVE = OPEN - {OrderStatus.PENDING_NEW}
+#: Orders that never reached the broker: they count for nothing in rates and turnover.
+NOT_SENT = frozenset({OrderStatus.DENIED, OrderStatus.PENDING_NEW})
 
 
 class OrderEvent(StrEnum):
-    """What can happen to an order."""
+    """What can happen to an order's status."""
 
     SUBMIT = "submit"  # sent to the broker
     DENY = "deny"  # refused by our validation or risk
@@ -138,6 +109,20 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     **{(s, E.LOST): S.UNKNOWN for s in _OPEN_AT_BROKER},
 }
 
+#: The event a reported status announces.
+EVENT_FOR_STATUS: dict[OrderStatus, OrderEvent] = {
+    OrderStatus.SUBMITTED: OrderEvent.SUBMIT,
+    OrderStatus.ACCEPTED: OrderEvent.ACCEPT,
+    OrderStatus.PARTIALLY_FILLED: OrderEvent.PARTIAL_FILL,
+    OrderStatus.FILLED: OrderEvent.FILL,
+    OrderStatus.PENDING_CANCEL: OrderEvent.CANCEL_REQUEST,
+    OrderStatus.CANCELED: OrderEvent.CANCEL,
+    OrderStatus.PARTIALLY_CANCELED: OrderEvent.PARTIAL_CANCEL,
+    OrderStatus.REJECTED: OrderEvent.REJECT,
+    OrderStatus.EXPIRED: OrderEvent.EXPIRE,
+    OrderStatus.UNKNOWN: OrderEvent.LOST,
+}
+
 
 class InvalidTransition(Exception):
     """An event that the transition table does not allow from the order's status."""
@@ -156,21 +141,94 @@ def transition(status: OrderStatus, event: OrderEvent) -> OrderStatus:
         raise InvalidTransition(status, event) from None
 
 
-def event_for_broker_status(code: int) -> OrderEvent:
-    """The event a broker status code announces."""
-    return _EVENT_BY_CODE[code]
+@dataclass(slots=True, eq=False)
+class Order:
+    """One order as the desk knows it: the engine's in-memory object, authoritative while it runs.
+
+    Its fields are those of the ``orders`` table and of the API's order object. Change it only
+    through :meth:`apply`.
+    """
+
+    id: int
+    account_id: str
+    client_order_id: str | None
+    ref: str  # the broker-side reference (xtquant ``order_remark``)
+    payload_hash: str
+    stock_code: str
+    stock_name: str
+    side: Side
+    price_type: PriceType
+    price: Decimal | None
+    quantity: int
+    source: str
+    trading_day: date
+    created_at: datetime
+    updated_at: datetime
+    strategy_name: str = ""
+    remark: str = ""
+    user_id: int | None = None
+    status: OrderStatus = OrderStatus.PENDING_NEW
+    status_code: int | None = None
+    status_msg: str = ""
+    error: str | None = None
+    error_message: str | None = None
+    broker_order_id: str | None = None
+    broker_sysid: str | None = None
+    filled_quantity: int = 0
+    filled_amount: Decimal = ZERO
+    fees: Decimal = ZERO
+    frozen_amount: Decimal = ZERO
+    finished_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Not in a terminal status."""
+        return self.status not in TERMINAL
+
+    @property
+    def remaining(self) -> int:
+        """Shares not filled."""
+        return self.quantity - self.filled_quantity
+
+    def apply(self, change: OrderChange) -> bool:
+        """Apply one event; ``False`` (and the order unchanged) when the transition table refuses it."""
+        trigger = change.trigger
+        if trigger is not None:
+            new_status = TRANSITIONS.get((self.status, trigger))
+            if new_status is None:
+                return False
+            self.status = new_status
+            if new_status in TERMINAL:
+                self.finished_at = change.time
+                self.frozen_amount = ZERO
+        change.mutate(self)
+        self.updated_at = change.time
+        return True
 
 
-_EVENT_BY_CODE: dict[int, OrderEvent] = {
-    48: E.SUBMIT,
-    49: E.SUBMIT,
-    50: E.ACCEPT,
-    51: E.CANCEL_REQUEST,
-    52: E.CANCEL_REQUEST,
-    53: E.PARTIAL_CANCEL,
-    54: E.CANCEL,
-    55: E.PARTIAL_FILL,
-    56: E.FILL,
-    57: E.REJECT,
-    255: E.LOST,
-}
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """One fill as the desk records it (unique per account by ``broker_trade_id``)."""
+
+    id: int
+    account_id: str
+    broker_trade_id: str
+    order_id: int | None
+    broker_order_id: str | None
+    stock_code: str
+    stock_name: str
+    side: Side
+    price: Decimal
+    quantity: int
+    amount: Decimal
+    commission: Decimal
+    stamp_duty: Decimal
+    transfer_fee: Decimal
+    strategy_name: str
+    traded_at: datetime
+    trading_day: date
+
+    @property
+    def fees(self) -> Decimal:
+        """Every fee of the fill."""
+        return self.commission + self.stamp_duty + self.transfer_fee

@@ -1,4 +1,10 @@
-"""A tiny in-process event bus: the engine publishes, WebSocket clients and strategies listen."""
+"""A tiny in-process event bus: the engine publishes after commit, WebSocket clients and others listen.
+
+Order and trade changes travel as typed objects (:class:`OrderUpdate`, :class:`TradeUpdate`) holding
+the domain objects as they were at that change; they become the API's dicts only at the edge that
+needs them (``message()`` / ``data``, built once and only when asked for). Other streams carry
+ready-made dicts in :class:`Event`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Protocol
+
+from qmtdesk.domain.orders import Order, Trade
 
 log = logging.getLogger(__name__)
 
@@ -16,9 +24,27 @@ log = logging.getLogger(__name__)
 DURABLE_STREAMS = frozenset({"orders", "trades"})
 
 
+class Published(Protocol):
+    """What travels on the bus."""
+
+    @property
+    def stream(self) -> str: ...
+
+    @property
+    def seq(self) -> int | None: ...
+
+    @property
+    def time(self) -> datetime: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    def message(self) -> dict[str, Any]: ...
+
+
 @dataclass(slots=True)
 class Event:
-    """One published change. ``seq`` is set for durable streams only (once its row is flushed)."""
+    """One published change of a stream that carries plain data (``seq`` only on durable streams)."""
 
     stream: str
     data: dict[str, Any]
@@ -30,7 +56,58 @@ class Event:
         return {"stream": self.stream, "seq": self.seq, "time": self.time.isoformat(), "data": self.data}
 
 
-Handler = Callable[[Event], None]
+@dataclass(slots=True)
+class OrderUpdate:
+    """An order after one committed change (``order`` is a copy taken at that change)."""
+
+    order: Order
+    event: str
+    seq: int
+    time: datetime
+    _view: dict[str, Any] | None = None
+
+    stream: ClassVar[str] = "orders"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The order object of API.md."""
+        if self._view is None:
+            from qmtdesk.oms.views import order_view
+
+            self._view = order_view(self.order)
+        return self._view
+
+    def message(self) -> dict[str, Any]:
+        """The WebSocket message of API.md."""
+        return {"stream": "orders", "seq": self.seq, "time": self.time.isoformat(), "data": self.data}
+
+
+@dataclass(slots=True)
+class TradeUpdate:
+    """A committed fill."""
+
+    trade: Trade
+    seq: int
+    time: datetime
+    _view: dict[str, Any] | None = None
+
+    stream: ClassVar[str] = "trades"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The trade object of API.md."""
+        if self._view is None:
+            from qmtdesk.oms.views import trade_view
+
+            self._view = trade_view(self.trade)
+        return self._view
+
+    def message(self) -> dict[str, Any]:
+        """The WebSocket message of API.md."""
+        return {"stream": "trades", "seq": self.seq, "time": self.time.isoformat(), "data": self.data}
+
+
+Handler = Callable[[Published], None]
 
 
 @dataclass
@@ -39,7 +116,7 @@ class EventBus:
 
     handlers: list[Handler] = field(default_factory=list)
     #: Streams some consumer subscribed to (name -> consumers), quotes as ``quotes:<code>``: streams
-    #: only WebSocket clients read (quotes, ``account``, ``positions``) are built only while wanted.
+    #: only some consumers read (quotes, ``orders``, ``account``, ``positions``) are built only while wanted.
     interest: Counter[str] = field(default_factory=Counter)
 
     def watch(self, names: Iterable[str]) -> None:
@@ -61,23 +138,23 @@ class EventBus:
         self.handlers.append(handler)
         return lambda: self.handlers.remove(handler) if handler in self.handlers else None
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: Published) -> None:
         """Deliver ``event`` to every handler; a failing handler is logged, never fatal."""
-        for handler in list(self.handlers):
+        for handler in tuple(self.handlers):  # a handler may unsubscribe itself
             try:
                 handler(event)
             except Exception:
                 log.exception("event handler failed on %s", event.stream)
 
-    def queue(self, maxsize: int = 10_000) -> tuple[asyncio.Queue[Event], Callable[[], None]]:
+    def queue(self, maxsize: int = 10_000) -> tuple[asyncio.Queue[Published], Callable[[], None]]:
         """A bounded queue of events for one consumer (a WebSocket), and its unsubscribe function.
 
         When the consumer falls behind by ``maxsize`` events the oldest are dropped; durable
         streams can be recovered with ``since_seq``.
         """
-        q: asyncio.Queue[Event] = asyncio.Queue(maxsize)
+        q: asyncio.Queue[Published] = asyncio.Queue(maxsize)
 
-        def put(event: Event) -> None:
+        def put(event: Published) -> None:
             if q.full():
                 q.get_nowait()
             q.put_nowait(event)

@@ -1,27 +1,35 @@
-"""The single consumer of order commands and broker reports.
+"""The order engine of one account: the one way in for orders, and the one place broker reports land.
 
-Submissions, cancels and every broker push go through one asyncio queue and are handled one at a
-time, so validation, cash checks and state changes never interleave. Database work runs on the
-engine's own thread so the event loop stays free.
+It runs on the event loop and owns the account's orders in memory (:class:`~qmtdesk.oms.book.OrderBook`).
+:meth:`Engine.place` takes an order from request to broker in one go::
+
+    create (pending_new) -> check (validation + risk) and reserve -> record -> commit -> send
+    -> apply the broker's immediate reports -> commit -> answer
+
+The check and the reservation happen in one step on the loop (no await between them), so orders are
+judged one after another against everything approved before them. Nothing is sent before the order's
+intent is committed, and nobody hears about a change before it is committed: the journal commits the
+changes of many orders and reports at once (group commit), which is what makes this cheap.
+
+Broker reports arrive through one inbox — from the broker's own threads (MiniQMT) or, for the paper
+exchange, on the loop during ``submit`` — and are applied in arrival order.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import threading
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
-from functools import partial
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from qmtdesk import failpoints
 from qmtdesk.brokers.base import (
     Broker,
     CancelErrorReport,
@@ -35,133 +43,67 @@ from qmtdesk.brokers.base import (
 )
 from qmtdesk.domain.calendar import TradingCalendar
 from qmtdesk.domain.clock import Clock
-from qmtdesk.domain.errors import DeskError, OrderDenied
+from qmtdesk.domain.errors import (
+    BrokerUnavailable,
+    DeskError,
+    InvalidStockCode,
+    OrderDenied,
+    OrderNotCancelable,
+    OrderNotFound,
+    UnknownInstrument,
+)
 from qmtdesk.domain.fees import FeeSchedule, Side
-from qmtdesk.domain.instruments import Instrument
-from qmtdesk.domain.orders import CANCELABLE, OPEN, TERMINAL, OrderEvent, OrderStatus
-from qmtdesk.domain.portfolio import Position
-from qmtdesk.domain.rules import PriceType
-from qmtdesk.domain.validation import DailyLimits, OrderIntent, ValidationContext, validate
-from qmtdesk.market.quotes import Quote
-from qmtdesk.oms import ledger
+from qmtdesk.domain.instruments import classify
+from qmtdesk.domain.order_events import (
+    OrderCanceledUnsent,
+    OrderCancelRequested,
+    OrderClientIdReleased,
+    OrderLost,
+    OrderNotSent,
+    OrderSubmitted,
+)
+from qmtdesk.domain.order_events import (
+    OrderDenied as OrderDeniedEvent,
+)
+from qmtdesk.domain.orders import CANCELABLE, TERMINAL, Order, OrderStatus
+from qmtdesk.oms.book import OrderBook, order_from_row
 from qmtdesk.oms.bus import Event, EventBus
+from qmtdesk.oms.commands import (
+    RETRYABLE,
+    AuditNote,
+    DuplicateClientOrderId,
+    OrderPayload,
+    Placed,
+    PlaceOrder,
+    norm_price,
+    payload_hash,
+)
+from qmtdesk.oms.ledger import Ledger
+from qmtdesk.oms.pretrade import MarketData, PreTrade, Refused, Reservations
+from qmtdesk.oms.recorder import Recorder
+from qmtdesk.oms.reports import ReportApplier
 from qmtdesk.oms.views import order_view
-from qmtdesk.store.db import unit_of_work
+from qmtdesk.risk.engine import RiskEngine
+from qmtdesk.store.journal import Journal
 from qmtdesk.store.tables.orders import OrderRow
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
-#: Reports applied together in one transaction at most.
-REPORT_BATCH = 500
-#: Submissions queued back to back may run before the reports of the ones just sent are applied, so
-#: those reports share one transaction; at most this many. Any other command (a cancel, a barrier, a
-#: reconciliation step) always sees every report that arrived before it applied first. Meanwhile the
-#: risk engine's counts can only be too high, never too low: an order counts as active, and its open
-#: rest at its price (or at the cash frozen for it) as turnover, from its ``submitted`` commit on.
-#: Only for brokers that freeze cash inside ``submit`` (paper): for the others the ledger's in-flight
-#: reservations would count cash the broker has already frozen for longer.
-MAX_DEFERRED_SUBMITS = 16
+#: A sent order the broker does not list yet is only called lost after this long.
+SUBMIT_GRACE = timedelta(seconds=30)
+Report = OrderReport | TradeReport | OrderAckReport | OrderErrorReport | CancelErrorReport | ConnectionReport
 
 
-@dataclass(frozen=True, slots=True)
-class _BrokerId:
-    """The broker's id for an order we just sent, written with the next batch of reports.
+@dataclass(frozen=True)
+class Settled:
+    """What a reconciliation found and settled."""
 
-    It goes to the front of the queue of reports, so it is in the ledger before anything the broker
-    says about the order is applied and before the next command runs (a cancel needs it).
-    """
+    broker_orders: int
+    broker_trades: int
+    settled: int
 
-    order_id: int
-    broker_order_id: str
-
-
-#: Reports that change the ledger (the rest only log or notify).
-LEDGER_REPORTS = (OrderReport, TradeReport, OrderAckReport, OrderErrorReport, _BrokerId)
-
-
-class BrokerUnavailable(DeskError):
-    """The broker link is down: orders fail fast rather than queue silently."""
-
-    def __init__(self, state: str) -> None:
-        super().__init__(
-            "BROKER_UNAVAILABLE",
-            f"券商连接不可用（{state}），委托未发送",
-            f"The broker is not connected ({state}); the order was not sent",
-            http_status=503,
-        )
-
-
-class OrderNotCancelable(DeskError):
-    """A cancel the desk refuses before asking the broker."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__("ORDER_NOT_CANCELABLE", zh, en, http_status=409)
-
-
-class OrderNotFound(DeskError):
-    """No such order in this account."""
-
-    def __init__(self, order_id: object) -> None:
-        super().__init__("ORDER_NOT_FOUND", f"委托不存在：{order_id}", f"Order not found: {order_id}", http_status=404)
-
-
-class MarketData(Protocol):
-    """What the engine needs to know of the market."""
-
-    def instrument(self, code: str) -> Instrument:
-        """The instrument of a normalised code (UNKNOWN_INSTRUMENT when none)."""
-        ...
-
-    def quote(self, code: str) -> Quote | None:
-        """The latest snapshot."""
-        ...
-
-
-class TradingBroker(Broker, Protocol):
-    """A broker that can also say what cash and shares are free for a new order."""
-
-    freezes_synchronously: bool
-
-    async def buying_view(self, stock_code: str) -> tuple[Decimal, Position | None]:
-        """Available cash and the position in ``stock_code``."""
-        ...
-
-
-class RiskCheck(Protocol):
-    """The pre-trade risk engine: raises OrderDenied with a ``RISK_*`` code."""
-
-    async def check_halted(self, order: OrderRow) -> None:
-        """Refuse every order while trading is halted (before any other check)."""
-
-    async def check(self, order: OrderRow, instrument: Instrument, price: Decimal, quote: Quote | None) -> None:
-        """Refuse ``order`` when the trading state or a rule forbids it."""
-
-
-@dataclass
-class _Command:
-    future: asyncio.Future[Any] | None = field(default=None, kw_only=True)
-
-
-@dataclass
-class _Submit(_Command):
-    order_id: int
-    row: OrderRow | None = None
-
-
-@dataclass
-class _Cancel(_Command):
-    order_id: int
-
-
-@dataclass
-class _Barrier(_Command):
-    pass
-
-
-@dataclass
-class _Call(_Command):
-    fn: Callable[[], Any]
+    def as_dict(self) -> dict[str, int]:
+        return {"broker_orders": self.broker_orders, "broker_trades": self.broker_trades, "settled": self.settled}
 
 
 class Engine:
@@ -170,148 +112,431 @@ class Engine:
     def __init__(
         self,
         *,
+        account_id: str,
         session_factory: sessionmaker[Session],
-        broker: TradingBroker,
+        journal: Journal,
+        broker: Broker,
         market: MarketData,
         calendar: TradingCalendar,
         clock: Clock,
         fees: FeeSchedule,
         bus: EventBus,
-        risk: RiskCheck | None = None,
+        risk: RiskEngine,
+        ref_prefix: str,
     ) -> None:
+        self.account_id = account_id
         self.session_factory = session_factory
+        self.journal = journal
         self.broker = broker
         self.market = market
         self.calendar = calendar
         self.clock = clock
-        self.fees = fees
         self.bus = bus
         self.risk = risk
-        self.account_id = broker.account_id
-        self._queue: deque[_Command] = deque()
-        self._max_deferred = MAX_DEFERRED_SUBMITS if broker.freezes_synchronously else 0
-        # Broker reports wait here and are applied before the next command, many per transaction.
-        self._reports: deque[object] = deque()
-        self._wake = asyncio.Event()
-        self._db_executor = ThreadPoolExecutor(1, thread_name_prefix="oms-db")
-        self._task: asyncio.Task[None] | None = None
-        #: Orders created by this process; pending orders not in it were left by an earlier process.
-        self.created_here: set[int] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.ref_prefix = ref_prefix
+        self.book = OrderBook(account_id)
+        self.ledger = Ledger(journal, account_id, bus)
+        self.reservations = Reservations()
+        self.recorder = Recorder(self.book, self.ledger, risk.counters, self.reservations)
+        self.pretrade = PreTrade(
+            broker=broker, market=market, calendar=calendar, fees=fees, risk=risk, reservations=self.reservations
+        )
+        self.reports = ReportApplier(
+            account_id=account_id,
+            recorder=self.recorder,
+            calendar=calendar,
+            next_order_id=lambda: journal.next_id("orders"),
+            next_trade_id=lambda: journal.next_id("trades"),
+        )
+        #: Called (on the loop) with every change of the link state.
         self.connection_listeners: list[Callable[[ConnectionReport], None]] = []
-        #: Called (on the loop) when a report shows the ledger must query the broker: status 255, or
-        #: a filled order whose fills have not all arrived. Never infers fills itself.
-        self.reconcile_requests: list[Callable[[str], None]] = []
-        #: The prefix of our broker references (``<prefix><order id in hex>``), set by the order service.
-        self.ref_prefix: str | None = None
-        # Orders whose latest view a caller waits for (order id -> the view of its latest event).
-        self._watched: dict[int, dict[str, Any] | None] = {}
+        self._inbox: deque[Report] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self._wake: asyncio.Event | None = None
+        self._pump: asyncio.Task[None] | None = None
+        # Orders between their committed intent and the broker's answer to ``submit``.
+        self._sending: set[int] = set()
+        # Orders this process sent (a reconciliation gives the broker time to list them).
+        self._sent_here: set[int] = set()
+        self._day: date | None = None
+
+    @property
+    def followups(self) -> list[Callable[[str], None]]:
+        """Called when a report shows the broker must be queried (see :class:`ReportApplier`)."""
+        return self.reports.followups
 
     # ------------------------------------------------------------------------------ lifecycle
+    def load(self) -> None:
+        """Rebuild the account's orders from the ledger (before the engine starts)."""
+        now = self.clock.now()
+        self._day = self.calendar.trading_day_of(now.date())
+        self.book.load(self.session_factory, self._day, now)
+        self.ledger.stored.update(self.book.orders)
+        self.risk.start(now)
+
     async def start(self) -> None:
-        """Start consuming; the broker's pushes now reach the engine."""
+        """Receive broker reports; the broker's pushes now reach the engine."""
         self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._wake = asyncio.Event()
         self.broker.set_listener(self)
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="oms-engine")
+        if self._pump is None:
+            self._pump = asyncio.create_task(self._run_pump(), name=f"oms-reports-{self.account_id}")
 
     async def stop(self) -> None:
-        """Finish what is queued, then stop."""
-        if self._task is not None:
-            await self.barrier()
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        self._db_executor.shutdown(wait=True)
+        """Apply what arrived and commit it."""
+        if self._pump is not None:
+            self._pump.cancel()
+            self._pump = None
+        self.drain()
+        await self.journal.flush()
 
-    async def _run(self) -> None:
-        deferred = 0  # submissions handled since reports were last applied
-        while True:
-            if self._reports and (deferred >= self._max_deferred or not self._next_is_submit()):
-                batch = [self._reports.popleft() for _ in range(min(len(self._reports), REPORT_BATCH))]
-                deferred = 0
-                try:
-                    await self._apply_reports(batch)
-                except Exception:
-                    log.exception("engine failed applying %d reports", len(batch))
-                continue
-            if not self._queue:
-                self._wake.clear()
-                if not self._reports and not self._queue:
-                    await self._wake.wait()
-                continue
-            command = self._queue.popleft()
-            if isinstance(command, _Submit):
-                deferred += 1
-            try:
-                result = await self._handle(command)
-            except Exception as exc:
-                if command.future is not None and not command.future.done():
-                    command.future.set_exception(exc)
-                elif not isinstance(exc, DeskError):
-                    log.exception("engine failed on %s", type(command).__name__)
-            else:
-                if command.future is not None and not command.future.done():
-                    command.future.set_result(result)
+    # ------------------------------------------------------------------------------ placing
+    async def place(self, command: PlaceOrder) -> Placed:
+        """Create, check, record, send and answer one order (see the module docstring).
 
-    def _next_is_submit(self) -> bool:
-        """Whether the next command is a submission (which may run before waiting reports are applied)."""
-        return bool(self._queue) and isinstance(self._queue[0], _Submit)
-
-    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._db_executor, partial(fn, *args))
-
-    async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn`` on the engine's database thread (ledger writes then never contend for SQLite's lock)."""
-        return await self._db(fn, *args)
-
-    def _enqueue(self, command: _Command) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        command.future = loop.create_future()
-        self._queue.append(command)
-        self._wake.set()
-        return command.future
-
-    # ------------------------------------------------------------------------------ commands
-    async def submit(self, order_id: int, row: OrderRow | None = None) -> dict[str, Any]:
-        """Validate and send a persisted ``pending_new`` order; returns the order after the attempt.
-
-        ``row`` is the order as its creator just committed it (saves reading it back).
+        Raises the refusal (``data.order`` holds the stored order) when validation or risk deny it
+        (422) or the link is down (503); ``DUPLICATE_CLIENT_ORDER_ID`` (409) for a client id already
+        used by a different order. A retry with the same ``client_order_id`` answers with the order
+        the first attempt created (``created=False``), or places it anew when that one never left.
         """
-        return await self._enqueue(_Submit(order_id, row))  # type: ignore[no-any-return]
+        for _attempt in range(3):
+            placed = await self._place_once(command)
+            if placed is not None:
+                return placed
+        raise DeskError("CONFLICT", "委托编号冲突，请重试", "Order id conflict; retry", http_status=409)
 
-    def watch(self, order_id: int) -> None:
-        """Remember the latest view of this order as its events are published (see :meth:`take_view`)."""
-        self._watched[order_id] = None
+    async def _place_once(self, command: PlaceOrder) -> Placed | None:
+        if self.journal.failed is not None:
+            raise self.journal.failed
+        payload = command.payload
+        code, name, code_error = self._resolve(payload.stock_code)
+        digest = payload_hash(
+            {
+                "stock_code": code,
+                "side": payload.side.value,
+                "quantity": payload.quantity,
+                "price_type": payload.price_type.value,
+                "price": norm_price(payload.price),
+                "strategy_name": payload.strategy_name,
+                "remark": payload.remark,
+            }
+        )
+        if payload.client_order_id:
+            replay = await self._replay(payload.client_order_id, digest, command.audit)
+            if replay is not None:
+                return replay
+        await self.risk.prepare(self.clock.now())
+        # From here until the order is recorded there is no await: the check and the reservation are
+        # one step, so the next order is judged with this one counted.
+        now = self.clock.now()
+        day = self._roll(now)
+        order_id = self.journal.next_id("orders")
+        order = Order(
+            id=order_id,
+            account_id=self.account_id,
+            client_order_id=payload.client_order_id,
+            ref=f"{self.ref_prefix}{order_id:x}",  # the broker-side reference: short ASCII, unique per database
+            payload_hash=digest,
+            stock_code=code,
+            stock_name=name,
+            side=payload.side,
+            price_type=payload.price_type,
+            price=payload.price,
+            quantity=payload.quantity,
+            source=command.source,
+            trading_day=day,
+            created_at=now,
+            updated_at=now,
+            strategy_name=payload.strategy_name,
+            remark=payload.remark,
+            user_id=command.user_id,
+        )
+        self.recorder.create(order, now)
+        try:
+            if code_error is not None:
+                raise Refused(code_error)
+            approval = self.pretrade.check(order, now, day)
+        except Refused as refused:
+            return await self._deny(order, refused, command.audit, now)
+        self.reservations.hold(order, approval)
+        self.recorder.apply(order, OrderSubmitted(now, approval.freeze_amount))
+        self._audit(command.audit, "order.submit", order, {})
+        self._sending.add(order.id)
+        try:
+            result = await self.ledger.touch()
+        except BaseException:
+            self._sending.discard(order.id)
+            raise
+        if order.id in result.conflicts:
+            self._sending.discard(order.id)
+            await self._forget_conflict(order)
+            return None
+        failpoints.hit("before_send")
+        return await self._send(order)
 
-    def take_view(self, order_id: int) -> dict[str, Any] | None:
-        """The view of the order's latest published change since :meth:`watch`, and stop watching."""
-        return self._watched.pop(order_id, None)
+    def _resolve(self, raw: str) -> tuple[str, str, OrderDenied | None]:
+        """Normalised code and name, or the raw text and the refusal to store with it."""
+        try:
+            info = classify(raw)
+        except InvalidStockCode as exc:
+            return str(raw)[:32], "", exc
+        try:
+            instrument = self.market.instrument(info.code)
+        except UnknownInstrument as exc:
+            return info.code, "", exc
+        return instrument.code, instrument.name, None
 
-    async def cancel(self, order_id: int) -> dict[str, Any]:
-        """Ask the broker to cancel an order."""
-        return await self._enqueue(_Cancel(order_id))  # type: ignore[no-any-return]
+    async def _deny(self, order: Order, refused: Refused, audit: AuditNote | None, now: datetime) -> Placed | None:
+        error = refused.error
+        self.recorder.apply(order, OrderDeniedEvent(now, error.code, error.message_zh))
+        if refused.risk is not None:
+            self.risk.record_denial(self.ledger, order, refused.risk, now)
+        self._audit(audit, "order.denied", order, {"error": error.code})
+        result = await self.ledger.touch()
+        if order.id in result.conflicts:
+            await self._forget_conflict(order)
+            return None
+        error.data = {"order": order_view(order), **(error.data or {})}
+        raise error
 
-    async def barrier(self) -> None:
-        """Wait until everything queued before this call (reports included) has been applied."""
-        await self._enqueue(_Barrier())
+    async def _send(self, order: Order) -> Placed:
+        request = OrderRequest(
+            ref=order.ref,
+            stock_code=order.stock_code,
+            side=order.side,
+            quantity=order.quantity,
+            price_type=order.price_type,
+            price=order.price,
+            strategy_name=order.strategy_name,
+        )
+        try:
+            broker_order_id = await self.broker.submit(request)
+        except BrokerUnavailable as unsent:
+            # Refused before anything left the desk (the link dropped after the check): final, and
+            # the client hears 503 at once; a retry with the same client id may place it anew.
+            self._sending.discard(order.id)
+            self.reservations.release(order.id)
+            self.recorder.apply(order, OrderNotSent(self.clock.now(), unsent.code, unsent.message_zh))
+            await self.ledger.touch()
+            unsent.data = {"order": order_view(order)}
+            raise
+        except Exception:
+            # The outcome is unknown (e.g. the link dropped mid-call); reconciliation settles it.
+            log.exception("order %s: broker submit failed; left in flight for reconciliation", order.id)
+            broker_order_id = None
+        self._sending.discard(order.id)
+        self._sent_here.add(order.id)
+        if self.broker.freezes_synchronously:
+            self.reservations.release(order.id)
+        if broker_order_id and not order.broker_order_id:
+            order.broker_order_id = broker_order_id
+            self.book.index_broker_id(order)
+        log.info(
+            "order %s sent: %s %s x%d ref=%s broker_id=%s",
+            order.id,
+            order.side.value,
+            order.stock_code,
+            order.quantity,
+            order.ref,
+            order.broker_order_id,
+        )
+        self.drain()  # the broker's immediate reports (the paper exchange's acceptance and fills)
+        await self.journal.flush()
+        return Placed(order_view(order), created=True)
 
-    async def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` inside the engine's sequence (e.g. reconciliation steps)."""
-        return await self._enqueue(_Call(fn))  # type: ignore[no-any-return]
+    async def _replay(self, client_order_id: str, digest: str, audit: AuditNote | None) -> Placed | None:
+        """The order a client id already names: the same request gets it back, another one a 409.
 
-    # ------------------------------------------------------------------------------ broker pushes
-    def _push(self, report: object) -> None:
-        # Brokers call from their own threads; hand over to the loop.
-        if self._loop is None:
-            return
-        self._loop.call_soon_threadsafe(self._add_report, report)
+        ``None`` when the id is free — unknown, or held by an order that never left the desk and now
+        hands it over to this retry."""
+        owner_id = self.book.client_id_owner(client_order_id)
+        if owner_id is None:
+            return None
+        order = self.book.get(owner_id) or await self._adopt(owner_id)
+        if order is None:
+            return None
+        if order.error in RETRYABLE and order.payload_hash == digest and not order.is_open:
+            renamed = f"{client_order_id[:48]}#{order.id}"
+            self.book.release_client_id(order, renamed)
+            self.recorder.apply(order, OrderClientIdReleased(self.clock.now(), renamed))
+            log.info("order %s was never sent; its client_order_id is reused by a retry", order.id)
+            return None
+        await self.journal.flush()  # the client hears about an order only once it is committed
+        if order.payload_hash != digest:
+            duplicate = DuplicateClientOrderId(client_order_id, order_view(order))
+            if audit is not None:
+                self.ledger.audit(
+                    audit.actor,
+                    "order.denied",
+                    str(order.id),
+                    {**audit.detail, "error": duplicate.code},
+                    audit.ip,
+                    self.clock.now(),
+                )
+            raise duplicate
+        return Placed(order_view(order), created=False)
 
-    def _add_report(self, report: object) -> None:
-        self._reports.append(report)
-        self._wake.set()
+    async def _adopt(self, order_id: int) -> Order | None:
+        """An older order of this account, read from the ledger into memory."""
+
+        def read() -> OrderRow | None:
+            with self.session_factory() as session:
+                row = session.get(OrderRow, order_id)
+                return row if row is not None and row.account_id == self.account_id else None
+
+        row = await asyncio.to_thread(read)
+        if row is None:
+            return None
+        order = self.book.get(order_id)  # it may have arrived while we read
+        if order is None:
+            order = order_from_row(row)
+            self.book.add(order)
+            self.ledger.stored.add(order.id)
+        return order
+
+    async def _forget_conflict(self, order: Order) -> None:
+        """The ledger refused ``order``: its client id belongs to an order memory did not hold."""
+        self.recorder.forget(order)
+
+        def find() -> int | None:
+            with self.session_factory() as session:
+                return session.scalar(
+                    select(OrderRow.id).where(
+                        OrderRow.account_id == self.account_id, OrderRow.client_order_id == order.client_order_id
+                    )
+                )
+
+        owner = await asyncio.to_thread(find)
+        if owner is not None:
+            await self._adopt(owner)
+
+    def _audit(self, audit: AuditNote | None, action: str, order: Order, extra: dict[str, Any]) -> None:
+        if audit is not None:
+            self.ledger.audit(audit.actor, action, str(order.id), {**audit.detail, **extra}, audit.ip, self.clock.now())
+
+    # ------------------------------------------------------------------------------ cancelling
+    async def cancel(self, order_id: int, audit: AuditNote | None = None) -> dict[str, Any]:
+        """Ask the broker to cancel; returns the order (``pending_cancel`` or final). A refusal is audited."""
+        try:
+            return await self._cancel(order_id, audit)
+        except DeskError as refused:
+            if audit is not None:
+                self.ledger.audit(
+                    audit.actor,
+                    "order.cancel_refused",
+                    str(order_id),
+                    {**audit.detail, "error": refused.code},
+                    audit.ip,
+                    self.clock.now(),
+                )
+            raise
+
+    async def _cancel(self, order_id: int, audit: AuditNote | None) -> dict[str, Any]:
+        order = self.book.get(order_id) or await self._adopt(order_id)
+        if order is None:
+            raise OrderNotFound(order_id)
+        now = self.clock.now()
+        status = order.status
+        if status in TERMINAL:
+            raise OrderNotCancelable(
+                f"委托已是终态（{status.value}），不能撤单",
+                f"The order is final ({status.value}); it cannot be cancelled",
+            )
+        if status is OrderStatus.PENDING_CANCEL:
+            return order_view(order)
+        if status is OrderStatus.PENDING_NEW:
+            self.recorder.apply(order, OrderCanceledUnsent(now, "未发送即撤销"))
+            self._audit(audit, "order.cancel", order, {"status": order.status.value})
+            await self.ledger.touch()
+            return order_view(order)
+        if status not in CANCELABLE or not order.broker_order_id:
+            raise OrderNotCancelable(
+                "委托尚未被券商确认，请稍后再撤", "The broker has not acknowledged the order yet; retry shortly"
+            )
+        if self.broker.state is not ConnectionState.CONNECTED:
+            raise BrokerUnavailable(self.broker.state.value)
+        # Recorded before it is sent: cancel-rate limits count requests, whatever the broker answers.
+        self.recorder.apply(order, OrderCancelRequested(now))
+        await self.ledger.touch()
+        try:
+            await self.broker.cancel(order.broker_order_id)
+        except DeskError:
+            self.drain()
+            raise
+        log.info("order %s: cancel sent (broker id %s)", order.id, order.broker_order_id)
+        self.drain()
+        self._audit(audit, "order.cancel", order, {"status": order.status.value})
+        await self.journal.flush()
+        return order_view(order)
+
+    async def cancel_all(
+        self, stock_code: str | None = None, side: Side | None = None, audit: AuditNote | None = None
+    ) -> dict[str, Any]:
+        """Cancel every open order, optionally of one code or side; refusals are reported per order."""
+        code = classify(stock_code).code if stock_code else None
+        targets = [
+            o.id
+            for o in self.book.open_orders()
+            if (code is None or o.stock_code == code) and (side is None or o.side is side)
+        ]
+        orders, refused = [], []
+        for order_id in targets:
+            try:
+                orders.append(await self.cancel(order_id))
+            except DeskError as exc:
+                refused.append({"order_id": order_id, "error": exc.code, "message": exc.message_zh})
+                order = self.book.get(order_id)
+                if order is not None:
+                    orders.append(order_view(order))
+        if audit is not None:
+            self.ledger.audit(
+                audit.actor,
+                "order.cancel_all",
+                stock_code,
+                {**audit.detail, "requested": len(targets)},
+                audit.ip,
+                self.clock.now(),
+            )
+            await self.ledger.touch()
+        return {"requested": len(targets), "orders": orders, "refused": refused}
+
+    # ------------------------------------------------------------------------------ reading
+    def order(self, order_id: int) -> dict[str, Any] | None:
+        """An order in memory (open, or of the current trading day), as the API shows it."""
+        order = self.book.get(order_id)
+        return order_view(order) if order is not None else None
+
+    def open_orders(self) -> list[Order]:
+        """Open orders, oldest first."""
+        return list(self.book.open_orders())
+
+    def open_quantities(self, stock_code: str) -> tuple[int, int]:
+        """Unfilled shares of open buy and open sell orders in ``stock_code``."""
+        buy = sell = 0
+        for order in self.book.open_orders():
+            if order.stock_code == stock_code:
+                if order.side is Side.BUY:
+                    buy += order.remaining
+                else:
+                    sell += order.remaining
+        return buy, sell
+
+    # ------------------------------------------------------------------------------ broker reports
+    def _push(self, report: Report) -> None:
+        # Brokers call from their own threads (MiniQMT) or from the loop (the paper exchange).
+        if threading.get_ident() == self._loop_thread:
+            self._inbox.append(report)
+            if self._wake is not None:
+                self._wake.set()
+        elif self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._arrive, report)
+
+    def _arrive(self, report: Report) -> None:
+        self._inbox.append(report)
+        if self._wake is not None:
+            self._wake.set()
 
     def on_order(self, report: OrderReport) -> None:
         """An order changed at the broker."""
@@ -337,222 +562,45 @@ class Engine:
         """The link changed state."""
         self._push(report)
 
-    # ------------------------------------------------------------------------------ handling
-    async def _handle(self, command: _Command) -> Any:
-        if isinstance(command, _Submit):
-            return await self._submit(command.order_id, command.row)
-        if isinstance(command, _Cancel):
-            return await self._cancel(command.order_id)
-        if isinstance(command, _Call):
-            result = command.fn()
-            if asyncio.iscoroutine(result):
-                return await result
-            return result
-        return None
+    async def _run_pump(self) -> None:
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                self.drain()
+            except Exception:
+                log.exception("engine failed applying broker reports")
 
-    def _publish(self, events: Sequence[Event | None]) -> None:
-        for event in events:
-            if event is not None:
-                if event.stream == "orders" and self._watched:
-                    order_id = event.data.get("order_id")
-                    if order_id in self._watched:
-                        self._watched[order_id] = event.data
-                self.bus.publish(event)
-
-    def _trading_day(self, now: datetime) -> date:
-        return self.calendar.trading_day_of(now.date())
-
-    async def _submit(self, order_id: int, given: OrderRow | None) -> dict[str, Any]:
-        now = self.clock.now()
-        row = given if given is not None else await self._db(self._load, order_id)
-        if row.status != OrderStatus.PENDING_NEW.value:
-            return order_view(row)
-        if self.broker.state is not ConnectionState.CONNECTED:
-            error: DeskError = BrokerUnavailable(self.broker.state.value)
-            await self._db(self._write, order_id, lambda s, r: [ledger.deny(s, r, error, now)])
-            raise error
-        try:
-            if self.risk is not None:
-                await self.risk.check_halted(row)
-            instrument = self.market.instrument(row.stock_code)
-            quote = self.market.quote(instrument.code)
-            if quote is None:
-                raise OrderDenied(
-                    "MARKET_CLOSED", f"{instrument.code} 暂无行情，不能委托", f"No quote for {instrument.code}"
-                )
-            cash, position = await self.broker.buying_view(instrument.code)
-            if not self.broker.freezes_synchronously:
-                cash -= await self._db(self._in_flight_reservations)
-            intent = OrderIntent(
-                instrument.code,
-                Side(row.side),
-                row.quantity,
-                PriceType(row.price_type),
-                row.price,
-            )
-            approval = validate(
-                intent,
-                ValidationContext(
-                    instrument=instrument,
-                    day=self._trading_day(now),
-                    phase=self.calendar.phase(now, instrument),
-                    limits=DailyLimits(quote.limit_up, quote.limit_down),
-                    book=quote.book_view(),
-                    position=position,
-                    available_cash=cash,
-                    fees=self.fees,
-                ),
-            )
-            if self.risk is not None:
-                await self.risk.check(row, instrument, approval.freeze_price, quote)
-        except DeskError as denied:
-            # A rule refused it, or the link dropped during the checks (never sent: retryable).
-            if not isinstance(denied, OrderDenied) and denied.code != "BROKER_UNAVAILABLE":
-                raise
-            refusal: DeskError = denied
-            updated = await self._db(self._write, order_id, lambda s, r: [ledger.deny(s, r, refusal, now)])
-            refusal.data = {"order": order_view(updated), **(refusal.data or {})}
-            raise refusal from None
-        submitted = await self._db(
-            self._write, order_id, lambda s, r: [ledger.mark_submitted(s, r, approval.freeze_amount, now)]
-        )
-        if submitted.status != OrderStatus.SUBMITTED.value:
-            return order_view(submitted)  # changed while it was checked (e.g. cancelled unsent): not sent
-        request = OrderRequest(
-            ref=row.ref,
-            stock_code=row.stock_code,
-            side=Side(row.side),
-            quantity=row.quantity,
-            price_type=PriceType(row.price_type),
-            price=row.price,
-            strategy_name=row.strategy_name,
-        )
-        try:
-            broker_order_id = await self.broker.submit(request)
-        except DeskError as unsent:
-            if unsent.code != "BROKER_UNAVAILABLE":
-                raise
-            # The adapter refused before anything left the desk (the link dropped after our check):
-            # the order was never sent, so it is final now and the client sees 503 at once.
-            link_down: DeskError = unsent
-
-            def not_sent(session: Session, r: OrderRow) -> list[Event | None]:
-                if not ledger.apply_event(r, OrderEvent.REJECT, now):
-                    return []
-                r.error, r.error_message = link_down.code, link_down.message_zh[:255]
-                r.status_msg = link_down.message_zh[:255]
-                return [ledger.append_event(session, r, "rejected", now)]
-
-            updated = await self._db(self._write, order_id, not_sent)
-            link_down.data = {"order": order_view(updated)}
-            raise link_down from None
-        except Exception:
-            # The outcome is unknown (e.g. the link dropped mid-call); reconciliation settles it.
-            log.exception("order %s: broker submit failed; left in flight for reconciliation", order_id)
-            broker_order_id = None
-        if broker_order_id:
-            self._reports.appendleft(_BrokerId(order_id, broker_order_id))
-            self._wake.set()
-            submitted.broker_order_id = submitted.broker_order_id or broker_order_id
-        log.info(
-            "order %s sent: %s %s x%d ref=%s broker_id=%s",
-            order_id,
-            row.side,
-            row.stock_code,
-            row.quantity,
-            row.ref,
-            broker_order_id,
-        )
-        return order_view(submitted)
-
-    async def _cancel(self, order_id: int) -> dict[str, Any]:
-        now = self.clock.now()
-        row = await self._db(self._load, order_id)
-        status = OrderStatus(row.status)
-        if status in TERMINAL:
-            raise OrderNotCancelable(
-                f"委托已是终态（{status.value}），不能撤单",
-                f"The order is final ({status.value}); it cannot be cancelled",
-            )
-        if status is OrderStatus.PENDING_CANCEL:
-            return order_view(row)
-        if status is OrderStatus.PENDING_NEW:
-            updated = await self._db(
-                self._write, order_id, lambda s, r: [ledger.cancel_unsent(s, r, "未发送即撤销", now)]
-            )
-            return order_view(updated)
-        if status not in CANCELABLE or not row.broker_order_id:
-            raise OrderNotCancelable(
-                "委托尚未被券商确认，请稍后再撤", "The broker has not acknowledged the order yet; retry shortly"
-            )
-        if self.broker.state is not ConnectionState.CONNECTED:
-            raise BrokerUnavailable(self.broker.state.value)
-        # Recorded before sending: cancel-rate limits count requests, whatever the broker answers.
-        await self._db(self._write, order_id, lambda s, r: [ledger.append_event(s, r, "cancel_requested", now)])
-        await self.broker.cancel(row.broker_order_id)
-        log.info("order %s: cancel sent (broker id %s)", order_id, row.broker_order_id)
-        return order_view(await self._db(self._load, order_id))
-
-    async def _apply_reports(self, batch: list[object]) -> None:
-        """Apply reports in arrival order; consecutive ledger reports share one transaction."""
-        now = self.clock.now()
-        ledger_reports: list[object] = []
-        for report in batch:
-            if isinstance(report, LEDGER_REPORTS):
-                ledger_reports.append(report)
-                continue
-            await self._flush_reports(ledger_reports, now)
-            ledger_reports = []
-            self._apply_other(report, now)
-        await self._flush_reports(ledger_reports, now)
-
-    async def _flush_reports(self, reports: list[object], now: datetime) -> None:
-        if not reports:
+    def drain(self) -> None:
+        """Apply every report that arrived, in order (on the loop)."""
+        inbox = self._inbox
+        if not inbox:
             return
-        try:
-            results = await self._db(self._apply_batch, reports, now)
-        except Exception:
-            # One bad report must not sink the others: apply them one transaction each.
-            log.exception("applying %d reports together failed; applying one by one", len(reports))
-            results = []
-            for report in reports:
-                try:
-                    results.extend(await self._db(self._apply_batch, [report], now))
-                except Exception:
-                    log.exception("applying %s failed", type(report).__name__)
-        for report, events in results:
-            if isinstance(report, _BrokerId):
-                if report.order_id in self._watched and events:
-                    self._watched[report.order_id] = events[0].data
-                continue
-            self._publish(events)
-            if isinstance(report, OrderReport):
-                self._check_followups(report, events)
+        now = self.clock.now()
+        self._roll(now)
+        while inbox:
+            report = inbox.popleft()
+            try:
+                self._apply(report, now)
+            except Exception:
+                # One bad report must not sink the others.
+                log.exception("applying %s failed: %r", type(report).__name__, report)
 
-    def _apply_batch(self, reports: list[object], now: datetime) -> list[tuple[object, list[Event]]]:
-        results: list[tuple[object, list[Event]]] = []
-        with unit_of_work(self.session_factory) as session:
-            for report in reports:
-                if isinstance(report, OrderReport):
-                    events = self._order_report_in(session, report, now)
-                elif isinstance(report, TradeReport):
-                    events = self._trade_in(session, report, now)
-                elif isinstance(report, OrderAckReport):
-                    events = self._ack_in(session, report, now)
-                elif isinstance(report, _BrokerId):
-                    events = self._broker_id_in(session, report)
-                else:
-                    assert isinstance(report, OrderErrorReport)
-                    events = self._order_error_in(session, report, now)
-                results.append((report, events))
-        return results
-
-    def _apply_other(self, report: object, now: datetime) -> None:
-        if isinstance(report, CancelErrorReport):
+    def _apply(self, report: Report, now: datetime) -> None:
+        if isinstance(report, OrderReport):
+            self.reports.order_report(report, now)
+        elif isinstance(report, TradeReport):
+            self.reports.trade_report(report, now)
+        elif isinstance(report, OrderAckReport):
+            self.reports.ack(report, now)
+        elif isinstance(report, OrderErrorReport):
+            self.reports.order_error(report, now)
+        elif isinstance(report, CancelErrorReport):
             log.info(
                 "cancel refused for broker order %s: %s %s", report.broker_order_id, report.error_code, report.error_msg
             )
-        elif isinstance(report, ConnectionReport):
+        else:
             log.info("broker link %s %s", report.state.value, report.message)
             self.bus.publish(
                 Event(
@@ -568,125 +616,71 @@ class Engine:
             for listener in self.connection_listeners:
                 listener(report)
 
-    def _check_followups(self, report: OrderReport, events: Sequence[Event | None]) -> None:
-        reason = None
-        if report.status is OrderStatus.UNKNOWN:
-            reason = f"order {report.broker_order_id} reported status 255"
-        elif report.status is OrderStatus.FILLED:
-            for event in events:
-                data = event.data if event is not None else {}
-                if data.get("status") == "filled" and data.get("filled_quantity", 0) < data.get("quantity", 0):
-                    reason = f"order {report.broker_order_id} filled but fills are missing"
-        if reason is not None:
-            log.info("querying the broker: %s", reason)
-            for request in self.reconcile_requests:
-                request(reason)
+    # ------------------------------------------------------------------------------ reconciliation
+    async def reconcile(self) -> Settled:
+        """Make the ledger agree with the broker: replay its orders and fills, settle what it never saw."""
+        trades = await self.broker.query_trades()
+        orders = await self.broker.query_orders()
+        self.drain()  # pushes that arrived meanwhile come first
+        now = self.clock.now()
+        self._roll(now)
+        by_broker_id = {o.broker_order_id: o for o in orders}
+        for trade in trades:
+            # A fill of an order placed outside the desk: import the order first, so the fill is its.
+            if self.book.find_for_report(trade.broker_order_id, trade.ref) is None:
+                known = by_broker_id.get(trade.broker_order_id)
+                if known is not None:
+                    self.reports.order_report(known, now)
+            self.reports.trade_report(trade, now)
+        for order_report in orders:
+            self.reports.order_report(order_report, now)
+        known_ids = {o.broker_order_id for o in orders}
+        known_refs = {o.ref for o in orders if o.ref}
+        settled = self._settle_orphans(known_ids, known_refs, now)
+        await self.journal.flush()
+        result = Settled(len(orders), len(trades), settled)
+        log.info("reconciliation done: %s", result.as_dict())
+        return result
 
-    # ------------------------------------------------------------------------------ db helpers (engine thread)
-    def _find(self, session: Session, broker_order_id: str | None, ref: str | None) -> OrderRow | None:
-        return ledger.find_for_report(session, self.account_id, broker_order_id, ref, self._order_id_of(ref))
+    def _settle_orphans(self, known_ids: set[str], known_refs: set[str], now: datetime) -> int:
+        """Orders the broker does not list: never sent ones are cancelled, sent ones become ``unknown``."""
+        settled = 0
+        for order in list(self.book.open_orders()):
+            if order.status not in (OrderStatus.PENDING_NEW, OrderStatus.SUBMITTED):
+                continue
+            if order.broker_order_id in known_ids or order.ref in known_refs or order.id in self._sending:
+                continue
+            if order.status is OrderStatus.PENDING_NEW:
+                change: Any = OrderCanceledUnsent(now, "启动时发现未发送的委托，已取消（未报）")
+            elif order.id in self._sent_here and order.updated_at > now - SUBMIT_GRACE:
+                continue  # sent moments ago: the broker may not list it yet
+            elif order.id not in self._sent_here and self.broker.freezes_synchronously:
+                # The paper counter saves an order before it answers: one it never saved was never sent.
+                change = OrderCanceledUnsent(now, "重启前未送达交易所的委托，已取消（未报）")
+            else:
+                change = OrderLost(now, order.status_code, "券商无此委托记录，状态未知，请核对")
+            self.reservations.release(order.id)
+            if self.recorder.apply(order, change):
+                settled += 1
+        return settled
 
-    def _order_id_of(self, ref: str | None) -> int | None:
-        """The order id one of our references encodes (None for anybody else's)."""
-        prefix = self.ref_prefix
-        if not ref or not prefix or not ref.startswith(prefix) or len(ref) == len(prefix):
-            return None
-        try:
-            return int(ref[len(prefix) :], 16)
-        except ValueError:
-            return None
+    def apply_reports(self, reports: Iterable[Report]) -> None:
+        """Apply reports at once, as if pushed (tests and tools)."""
+        self._inbox.extend(reports)
+        self.drain()
 
-    def _load(self, order_id: int) -> OrderRow:
-        with self.session_factory() as session:
-            row = session.get(OrderRow, order_id)
-            if row is None or row.account_id != self.account_id:
-                raise OrderNotFound(order_id)
-            session.expunge(row)
-            return row
+    # ------------------------------------------------------------------------------ the day
+    def _roll(self, now: datetime) -> date:
+        day = self.calendar.trading_day_of(now.date())
+        if day != self._day:
+            if self._day is not None:
+                dropped = self.book.prune(day, now)
+                self.ledger.stored.difference_update(o.id for o in dropped)
+                self._sent_here.difference_update(o.id for o in dropped)
+                self.risk.counters.prune(now)
+                log.info("trading day %s: %d finished orders of earlier days leave memory", day, len(dropped))
+            self._day = day
+        return day
 
-    def _write(self, order_id: int, change: Callable[[Session, OrderRow], list[Event | None]]) -> OrderRow:
-        with unit_of_work(self.session_factory) as session:
-            row = session.get(OrderRow, order_id)
-            if row is None:
-                raise OrderNotFound(order_id)
-            events = change(session, row)
-        self.publish_threadsafe(events)
-        return row
 
-    def publish_threadsafe(self, events: Sequence[Event | None]) -> None:
-        """Publish events from a worker thread after their transaction committed, in order."""
-        if self._loop is not None and any(e is not None for e in events):
-            self._loop.call_soon_threadsafe(self._publish, events)
-
-    def _in_flight_reservations(self) -> Decimal:
-        """Cash reserved by buys sent but not yet acknowledged by a broker that freezes later."""
-        with self.session_factory() as session:
-            rows = session.scalars(
-                select(OrderRow.frozen_amount).where(
-                    OrderRow.account_id == self.account_id,
-                    OrderRow.status == OrderStatus.SUBMITTED.value,
-                    OrderRow.side == Side.BUY.value,
-                )
-            ).all()
-            return sum(rows, Decimal(0))
-
-    def _order_report_in(self, session: Session, report: OrderReport, now: datetime) -> list[Event]:
-        row = self._find(session, report.broker_order_id, report.ref)
-        if row is None:
-            _, events = ledger.import_external(session, self.account_id, report, self._trading_day(now), now)
-            log.info("imported external order %s (%s)", report.broker_order_id, report.stock_code)
-            return events
-        return ledger.apply_order_report(session, row, report, now)
-
-    def _trade_in(self, session: Session, report: TradeReport, now: datetime) -> list[Event]:
-        row = self._find(session, report.broker_order_id, report.ref)
-        events = ledger.record_trade(
-            session, self.account_id, row, report, self.calendar.trading_day_of(report.time.date()), now
-        )
-        if events:
-            log.info(
-                "fill %s: order %s %s %s x%d @ %s",
-                report.broker_trade_id,
-                row.id if row else "?",
-                report.side.value,
-                report.stock_code,
-                report.quantity,
-                report.price,
-            )
-        return events
-
-    def _ack_in(self, session: Session, report: OrderAckReport, now: datetime) -> list[Event]:
-        if not report.broker_order_id:
-            return []  # a failed submission: its order error follows
-        row = self._find(session, None, report.ref)
-        if row is None or row.broker_order_id == report.broker_order_id:
-            return []
-        row.broker_order_id = report.broker_order_id
-        row.updated_at = now
-        return [ledger.append_event(session, row, "acknowledged", now)]
-
-    def _broker_id_in(self, session: Session, report: _BrokerId) -> list[Event]:
-        """Record the id; the returned event is not published, it only carries the order's view."""
-        row = session.get(OrderRow, report.order_id)
-        if row is None or row.broker_order_id:
-            return []
-        row.broker_order_id = report.broker_order_id
-        return [Event("orders", order_view(row), self.clock.now())]
-
-    def _order_error_in(self, session: Session, report: OrderErrorReport, now: datetime) -> list[Event]:
-        row = self._find(session, report.broker_order_id, report.ref)
-        if row is None:
-            return []
-        if row.status == OrderStatus.REJECTED.value and row.error == "BROKER_REJECTED":
-            # The 57 status came first; the error push carries the counter's precise code.
-            row.error = report.error_code or row.error
-            row.error_message = report.error_msg[:255] or row.error_message
-            return [ledger.append_event(session, row, "order_error", now)]
-        if OrderStatus(row.status) not in OPEN:
-            return []
-        if not ledger.apply_event(row, OrderEvent.REJECT, now):
-            return []
-        row.error = report.error_code or "BROKER_REJECTED"
-        row.error_message = row.status_msg = report.error_msg[:255]
-        log.info("order %s rejected by broker: %s %s", row.id, report.error_code, report.error_msg)
-        return [ledger.append_event(session, row, "rejected", now)]
+__all__ = ["Engine", "OrderPayload", "Settled"]

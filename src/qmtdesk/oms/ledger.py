@@ -1,338 +1,361 @@
-"""The order ledger: every change to an order or fill is written with its event in one transaction.
+"""The ledger of one account: the engine's changes as journal rows, published on the bus after commit.
 
-Functions here take a SQLAlchemy session and return what the event bus should publish. Status
-changes go through the transition table; anything the table refuses (a duplicate or out-of-order
-report) is ignored and logged, never applied.
+The engine tells the ledger what happened (an order created or changed by an event, a fill, an audit
+or risk entry); the ledger buffers it and, when the journal seals the batch, turns it into rows:
+
+* ``orders``: one row per order changed in the batch, as it stands at seal time — an ``INSERT`` for
+  an order the database has not seen (refused if its ``client_order_id`` is taken: see the journal),
+  else an ``UPDATE`` (the table is the orders' current state; history is in ``order_events``);
+* ``order_events``: one row per event, numbered by ``seq``, its payload the fields the event changed
+  (the whole order for its creation, the whole trade for a fill);
+* ``trades``, ``audit_log``, ``risk_events``, ``account_snapshots``: appended.
+
+After the commit the buffered bus events are published, in order.
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import logging
-import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import event as orm_event
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table
 
-from qmtdesk.brokers.base import OrderReport, TradeReport
-from qmtdesk.domain.errors import DeskError
-from qmtdesk.domain.orders import TERMINAL, InvalidTransition, OrderEvent, OrderStatus, transition
-from qmtdesk.oms.bus import Event
-from qmtdesk.oms.views import order_view, trade_view
-from qmtdesk.store.tables.orders import OrderEventRow, OrderRow, TradeRow
+from qmtdesk.domain.order_events import OrderChange
+from qmtdesk.domain.orders import Order, Trade
+from qmtdesk.oms.bus import Event, EventBus, OrderUpdate, Published, TradeUpdate
+from qmtdesk.oms.views import order_delta, order_view, trade_view
+from qmtdesk.store.journal import CommitResult, Journal, Op
+from qmtdesk.store.sql import insert_sql, update_sql
+from qmtdesk.store.tables.audit import AuditLog, redact
+from qmtdesk.store.tables.orders import AccountSnapshotRow, OrderEventRow, OrderRow, TradeRow
+from qmtdesk.store.tables.risk import RiskEventRow
 
 log = logging.getLogger(__name__)
 
-#: The event a reported status announces.
-EVENT_FOR_STATUS: dict[OrderStatus, OrderEvent] = {
-    OrderStatus.SUBMITTED: OrderEvent.SUBMIT,
-    OrderStatus.ACCEPTED: OrderEvent.ACCEPT,
-    OrderStatus.PARTIALLY_FILLED: OrderEvent.PARTIAL_FILL,
-    OrderStatus.FILLED: OrderEvent.FILL,
-    OrderStatus.PENDING_CANCEL: OrderEvent.CANCEL_REQUEST,
-    OrderStatus.CANCELED: OrderEvent.CANCEL,
-    OrderStatus.PARTIALLY_CANCELED: OrderEvent.PARTIAL_CANCEL,
-    OrderStatus.REJECTED: OrderEvent.REJECT,
-    OrderStatus.EXPIRED: OrderEvent.EXPIRE,
-    OrderStatus.UNKNOWN: OrderEvent.LOST,
-}
+ORDERS = cast(Table, OrderRow.__table__)
+EVENTS = cast(Table, OrderEventRow.__table__)
+TRADES = cast(Table, TradeRow.__table__)
+#: Columns of ``orders`` in the order the rows below are built (every column but the key comes second).
+ORDER_COLUMNS = [c.name for c in ORDERS.columns]
+_UPDATED_COLUMNS = [c for c in ORDER_COLUMNS if c != "id"]
+EVENT_COLUMNS = ["seq", "account_id", "stream", "order_id", "event", "status", "payload", "time"]
+TRADE_COLUMNS = [
+    "id",
+    "account_id",
+    "broker_trade_id",
+    "order_id",
+    "broker_order_id",
+    "stock_code",
+    "stock_name",
+    "side",
+    "price",
+    "quantity",
+    "amount",
+    "commission",
+    "stamp_duty",
+    "transfer_fee",
+    "strategy_name",
+    "traded_at",
+    "trading_day",
+]
+AUDIT_COLUMNS = ["time", "actor", "action", "target", "detail", "ip"]
+RISK_COLUMNS = [
+    "account_id",
+    "time",
+    "kind",
+    "rule",
+    "code",
+    "scope",
+    "order_id",
+    "stock_code",
+    "side",
+    "strategy_name",
+    "message",
+    "detail",
+]
+SNAPSHOT_COLUMNS = ["account_id", "time", "total_asset", "cash", "market_value", "note"]
 
 
-def payload_hash(fields: dict[str, Any]) -> str:
-    """A stable digest of an order request, to tell a retry from a different order."""
-    canonical = json.dumps({k: None if v is None else str(v) for k, v in sorted(fields.items())}, sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-#: ``session.info`` key of the events whose rows await their sequence number from the next flush.
-_UNNUMBERED = "qmtdesk.unnumbered_events"
+class Ledger:
+    """The journal source of one account's orders, fills, audit and risk entries."""
 
-
-@orm_event.listens_for(Session, "after_flush_postexec")
-def _number_events(session: Session, _context: Any) -> None:
-    # The rows of one transaction are flushed together; each bus event then takes its row's seq.
-    pending = session.info.pop(_UNNUMBERED, None)
-    if pending:
-        for bus_event, record in pending:
-            bus_event.seq = record.seq
-
-
-def append_event(
-    session: Session,
-    row: OrderRow,
-    event: str,
-    now: datetime,
-    stream: str = "orders",
-    data: dict[str, Any] | None = None,
-) -> Event:
-    """Add one ``order_events`` row and return the bus event for it.
-
-    The event's ``seq`` is its row's sequence number, filled in when the session flushes (at the
-    latest at commit), so the changes of one transaction reach the database in one flush.
-    """
-    payload = data if data is not None else order_view(row)
-    record = OrderEventRow(
-        account_id=row.account_id,
-        stream=stream,
-        order_id=row.id,
-        event=event,
-        status=row.status if stream == "orders" else None,
-        payload=json.dumps(payload, ensure_ascii=False),
-        time=now,
-    )
-    session.add(record)
-    bus_event = Event(stream=stream, data=payload, time=now)
-    session.info.setdefault(_UNNUMBERED, []).append((bus_event, record))
-    return bus_event
-
-
-def apply_event(row: OrderRow, event: OrderEvent, now: datetime) -> bool:
-    """Move ``row`` through the transition table; False (and unchanged) when the table refuses."""
-    try:
-        new_status = transition(OrderStatus(row.status), event)
-    except InvalidTransition:
-        return False
-    row.status = new_status.value
-    row.updated_at = now
-    if new_status in TERMINAL:
-        row.finished_at = now
-        row.frozen_amount = Decimal(0)
-    return True
-
-
-@dataclass
-class NewOrder:
-    """What the order service persists before anything is sent."""
-
-    account_id: str
-    client_order_id: str | None
-    stock_code: str
-    stock_name: str
-    side: str
-    price_type: str
-    price: Decimal | None
-    quantity: int
-    strategy_name: str
-    remark: str
-    source: str
-    user_id: int | None
-    trading_day: date
-    payload_hash: str
-
-
-def create_order(session: Session, new: NewOrder, ref_prefix: str, now: datetime) -> tuple[OrderRow, Event]:
-    """Persist an order in ``pending_new`` with its first event."""
-    row = OrderRow(
-        account_id=new.account_id,
-        client_order_id=new.client_order_id,
-        ref=f"tmp-{uuid.uuid4().hex[:24]}",  # replaced by the id-based reference below
-        payload_hash=new.payload_hash,
-        stock_code=new.stock_code,
-        stock_name=new.stock_name,
-        side=new.side,
-        price_type=new.price_type,
-        price=new.price,
-        quantity=new.quantity,
-        filled_quantity=0,
-        filled_amount=Decimal(0),
-        status=OrderStatus.PENDING_NEW.value,
-        status_code=None,
-        status_msg="",
-        strategy_name=new.strategy_name,
-        remark=new.remark,
-        source=new.source,
-        fees=Decimal(0),
-        frozen_amount=Decimal(0),
-        user_id=new.user_id,
-        trading_day=new.trading_day,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    # The broker-side reference (xtquant order_remark): short ASCII, unique per desk database.
-    row.ref = f"{ref_prefix}{row.id:x}"
-    return row, append_event(session, row, "created", now)
-
-
-def find_by_client_id(session: Session, account_id: str, client_order_id: str) -> OrderRow | None:
-    """The order with this client id in this account."""
-    return session.scalar(
-        select(OrderRow).where(OrderRow.account_id == account_id, OrderRow.client_order_id == client_order_id)
-    )
-
-
-def find_for_report(
-    session: Session, account_id: str, broker_order_id: str | None, ref: str | None, order_id: int | None = None
-) -> OrderRow | None:
-    """The ledger order a broker report is about: by broker order id, else by our reference.
-
-    ``order_id`` is the id our reference encodes, when it is one of ours: a primary-key lookup, which
-    the session answers from memory for the second and later reports of the order in one batch.
-    """
-    if order_id is not None:
-        row = session.get(OrderRow, order_id)
-        if (
-            row is not None
-            and row.account_id == account_id
-            and row.ref == ref
-            and (not broker_order_id or row.broker_order_id in (None, broker_order_id))
-        ):
-            return row
-    if broker_order_id:
-        row = session.scalar(
-            select(OrderRow).where(OrderRow.account_id == account_id, OrderRow.broker_order_id == broker_order_id)
+    def __init__(self, journal: Journal, account_id: str, bus: EventBus) -> None:
+        self.journal = journal
+        self.account_id = account_id
+        self.bus = bus
+        codec = self.codec = journal.codec
+        self._insert_order = insert_sql(ORDERS, codec, ignore_conflict_on=["account_id", "client_order_id"])
+        self._update_order = update_sql(ORDERS, codec, _UPDATED_COLUMNS, ["id"])
+        self._insert_event = insert_sql(EVENTS, codec, EVENT_COLUMNS)
+        # A fill the ledger already holds (a replay beyond what memory remembers) is skipped, never doubled.
+        self._insert_trade = insert_sql(
+            TRADES, codec, TRADE_COLUMNS, ignore_conflict_on=["account_id", "broker_trade_id"]
         )
-        if row is not None:
-            return row
-    if ref:
-        return session.scalar(select(OrderRow).where(OrderRow.account_id == account_id, OrderRow.ref == ref))
-    return None
+        self._insert_audit = insert_sql(cast(Table, AuditLog.__table__), codec, AUDIT_COLUMNS)
+        self._insert_risk = insert_sql(cast(Table, RiskEventRow.__table__), codec, RISK_COLUMNS)
+        self._insert_snapshot = insert_sql(cast(Table, AccountSnapshotRow.__table__), codec, SNAPSHOT_COLUMNS)
+        self._reset()
+        #: Orders the database holds (an order not in it yet is inserted by the next batch).
+        self.stored: set[int] = set()
 
+    def _reset(self) -> None:
+        self._dirty: dict[int, Order] = {}
+        self._events: list[tuple[Any, ...]] = []
+        self._trades: list[tuple[Any, ...]] = []
+        self._audit: list[tuple[Any, ...]] = []
+        self._risk: list[tuple[Any, ...]] = []
+        self._snapshots: list[tuple[Any, ...]] = []
+        self._published: list[tuple[int | None, Published]] = []
+        self._after: list[Callable[[CommitResult], None]] = []
 
-def deny(session: Session, row: OrderRow, error: DeskError, now: datetime) -> Event | None:
-    """Refused by validation or risk: ``denied`` with the error code; never sent."""
-    if not apply_event(row, OrderEvent.DENY, now):
-        return None
-    row.error = error.code
-    row.error_message = error.message_zh[:255]
-    row.status_msg = error.message_zh[:255]
-    return append_event(session, row, "denied", now)
+    # ------------------------------------------------------------------------------ recording (the loop)
+    def touch(self) -> Any:
+        """The future of the commit of what was recorded (see :meth:`Journal.touch`)."""
+        return self.journal.touch(self)
 
-
-def mark_submitted(session: Session, row: OrderRow, frozen: Decimal, now: datetime) -> Event | None:
-    """Approved and about to be sent."""
-    if not apply_event(row, OrderEvent.SUBMIT, now):
-        return None
-    row.frozen_amount = frozen
-    return append_event(session, row, "submitted", now)
-
-
-def cancel_unsent(session: Session, row: OrderRow, reason: str, now: datetime) -> Event | None:
-    """Cancel an order that never reached the broker."""
-    if not apply_event(row, OrderEvent.CANCEL, now):
-        return None
-    row.status_msg = reason[:255]
-    return append_event(session, row, "canceled", now)
-
-
-def apply_order_report(session: Session, row: OrderRow, report: OrderReport, now: datetime) -> list[Event]:
-    """Apply a broker status report; returns the events written (none for duplicates)."""
-    events: list[Event] = []
-    if report.broker_order_id and not row.broker_order_id:
-        row.broker_order_id = report.broker_order_id
-    if report.broker_sysid and row.broker_sysid != report.broker_sysid:
-        row.broker_sysid = report.broker_sysid
-    if row.status == report.status.value:
-        if row.status_code == report.status_code:
-            return events  # a duplicate push
-        # Same desk status, new broker code (48 -> 49, 51 -> 52): record it without a transition.
-        row.status_code, row.status_msg = report.status_code, report.status_msg[:255]
-        row.updated_at = now
-        events.append(append_event(session, row, "broker_status", now))
-        return events
-    if not apply_event(row, EVENT_FOR_STATUS[report.status], now):
-        log.info(
-            "order %s: ignoring report %s (%s) in status %s",
-            row.id,
-            report.status.value,
-            report.status_code,
-            row.status,
+    def _event_row(self, order: Order, stream: str, kind: str, payload: dict[str, Any], time: datetime) -> int:
+        seq = self.journal.next_id("order_events")
+        codec = self.codec
+        self._events.append(
+            (
+                seq,
+                order.account_id,
+                stream,
+                order.id,
+                kind,
+                order.status.value if stream == "orders" else None,
+                _dumps(payload),
+                codec.instant(time),
+            )
         )
-        return events
-    row.status_code = report.status_code
-    row.status_msg = report.status_msg[:255]
-    if report.status is OrderStatus.REJECTED:
-        row.error = report.error_code or "BROKER_REJECTED"
-        row.error_message = report.status_msg[:255]
-    events.append(append_event(session, row, report.status.value, now))
-    return events
+        return seq
 
+    def created(self, order: Order, time: datetime) -> Any:
+        """A new order: its row and its ``created`` entry holding the whole order."""
+        self._dirty[order.id] = order
+        view = order_view(order)
+        seq = self._event_row(order, "orders", "created", view, time)
+        self._publish_order(order, "created", seq, time)
+        return self.touch()
 
-#: ``session.info`` key of the broker trade ids added in this transaction.
-_NEW_TRADES = "qmtdesk.new_trades"
+    def changed(self, order: Order, change: OrderChange) -> Any:
+        """An event applied to ``order``: its row changes and the entry records the fields it changed."""
+        self._dirty[order.id] = order
+        seq = self._event_row(order, "orders", change.kind, order_delta(order, change.fields), change.time)
+        self._publish_order(order, change.kind, seq, change.time)
+        return self.touch()
 
+    def _publish_order(self, order: Order, kind: str, seq: int, time: datetime) -> None:
+        # A copy only while someone reads the orders stream (WebSocket clients, notifications).
+        if self.bus.wants("orders"):
+            self._published.append((order.id, OrderUpdate(dataclasses.replace(order), kind, seq, time)))
 
-def trade_exists(session: Session, account_id: str, broker_trade_id: str) -> bool:
-    """Whether this fill is already in the ledger (or added earlier in this transaction)."""
-    if (account_id, broker_trade_id) in session.info.get(_NEW_TRADES, ()):
-        return True
-    with session.no_autoflush:  # what this transaction added is known above; no flush needed to ask
-        found = session.scalar(
-            select(func.count())
-            .select_from(TradeRow)
-            .where(TradeRow.account_id == account_id, TradeRow.broker_trade_id == broker_trade_id)
+    def trade(self, trade: Trade, time: datetime) -> Any:
+        """A fill: the ``trades`` row and its entry on the trades stream."""
+        codec = self.codec
+        self._trades.append(
+            (
+                trade.id,
+                trade.account_id,
+                trade.broker_trade_id,
+                trade.order_id,
+                trade.broker_order_id,
+                trade.stock_code,
+                trade.stock_name,
+                trade.side.value,
+                codec.money(trade.price),
+                trade.quantity,
+                codec.money(trade.amount),
+                codec.money(trade.commission),
+                codec.money(trade.stamp_duty),
+                codec.money(trade.transfer_fee),
+                trade.strategy_name,
+                codec.instant(trade.traded_at),
+                codec.day(trade.trading_day),
+            )
         )
-    return bool(found)
+        if trade.order_id is None:
+            return self.touch()  # a fill of no order we know: recorded, but no order stream to put it on
+        seq = self.journal.next_id("order_events")
+        self._events.append(
+            (
+                seq,
+                trade.account_id,
+                "trades",
+                trade.order_id,
+                "trade",
+                None,
+                _dumps(trade_view(trade)),
+                codec.instant(time),
+            )
+        )
+        self._published.append((trade.order_id, TradeUpdate(trade, seq, time)))
+        return self.touch()
 
+    def audit(
+        self,
+        actor: str | None,
+        action: str,
+        target: str | None,
+        detail: Mapping[str, Any] | None,
+        ip: str | None,
+        time: datetime,
+    ) -> Any:
+        """An audit row, in the same transaction as the change it describes."""
+        self._audit.append(
+            (
+                self.codec.instant(time),
+                (actor or "system")[:64],
+                action[:64],
+                None if target is None else str(target)[:128],
+                json.dumps(redact(dict(detail or {})), ensure_ascii=False, sort_keys=True, default=str),
+                None if ip is None else ip[:64],
+            )
+        )
+        return self.touch()
 
-def record_trade(
-    session: Session, account_id: str, row: OrderRow | None, report: TradeReport, trading_day: date, now: datetime
-) -> list[Event]:
-    """Insert a fill and add it to its order; duplicates (same broker trade id) are ignored."""
-    if trade_exists(session, account_id, report.broker_trade_id):
-        return []
-    trade = TradeRow(
-        account_id=account_id,
-        broker_trade_id=report.broker_trade_id,
-        order_id=row.id if row else None,
-        broker_order_id=report.broker_order_id,
-        stock_code=report.stock_code,
-        stock_name=row.stock_name if row else "",
-        side=report.side.value,
-        price=report.price,
-        quantity=report.quantity,
-        amount=report.amount,
-        commission=report.commission,
-        stamp_duty=report.stamp_duty,
-        transfer_fee=report.transfer_fee,
-        strategy_name=row.strategy_name if row else report.strategy_name,
-        traded_at=report.time,
-        trading_day=trading_day,
-    )
-    session.add(trade)
-    session.info.setdefault(_NEW_TRADES, set()).add((account_id, report.broker_trade_id))
-    session.flush()
-    events: list[Event] = []
-    if row is not None:
-        row.filled_quantity += report.quantity
-        row.filled_amount += report.amount
-        row.fees += report.fees
-        row.updated_at = now
-        events.append(append_event(session, row, "trade", now, stream="trades", data=trade_view(trade)))
-        events.append(append_event(session, row, "filled_quantity", now))
-    return events
+    def risk_event(
+        self,
+        kind: str,
+        time: datetime,
+        *,
+        message: str,
+        detail: Mapping[str, Any] | None = None,
+        rule: str | None = None,
+        code: str | None = None,
+        scope: str | None = None,
+        order_id: int | None = None,
+        stock_code: str | None = None,
+        side: str | None = None,
+        strategy_name: str | None = None,
+        publish: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """A ``risk_events`` row; ``publish`` is the ``risk`` stream message sent after the commit."""
+        self._risk.append(
+            (
+                self.account_id,
+                self.codec.instant(time),
+                kind,
+                rule,
+                code,
+                scope,
+                order_id,
+                stock_code,
+                side,
+                strategy_name,
+                message,
+                _dumps(detail or {}),
+            )
+        )
+        if publish is not None:
+            self._published.append((None, Event("risk", {**publish, "time": time.isoformat()}, time)))
+        return self.touch()
 
+    def snapshot(self, time: datetime, total_asset: Any, cash: Any, market_value: Any, note: str) -> Any:
+        """A point of the equity curve."""
+        codec = self.codec
+        self._snapshots.append(
+            (
+                self.account_id,
+                codec.instant(time),
+                codec.money(total_asset),
+                codec.money(cash),
+                codec.money(market_value),
+                note,
+            )
+        )
+        return self.touch()
 
-def import_external(
-    session: Session, account_id: str, report: OrderReport, trading_day: date, now: datetime
-) -> tuple[OrderRow, list[Event]]:
-    """An order placed outside the desk (e.g. in the QMT client): add it with source ``external``."""
-    new = NewOrder(
-        account_id=account_id,
-        client_order_id=None,
-        stock_code=report.stock_code,
-        stock_name="",
-        side=report.side.value,
-        price_type=(report.price_type.value if report.price_type else "limit"),
-        price=report.price,
-        quantity=report.quantity,
-        strategy_name=report.strategy_name,
-        remark=report.ref or "",
-        source="external",
-        user_id=None,
-        trading_day=trading_day,
-        payload_hash="",
-    )
-    row, created = create_order(session, new, "ext", now)
-    row.broker_order_id = report.broker_order_id
-    row.broker_sysid = report.broker_sysid
-    row.status = OrderStatus.SUBMITTED.value
-    events = [created, *apply_order_report(session, row, report, now)]
-    return row, events
+    def after_commit(self, callback: Callable[[CommitResult], None]) -> Any:
+        """Run ``callback`` on the loop once what was recorded so far is committed."""
+        self._after.append(callback)
+        return self.touch()
+
+    def forget(self, order_id: int) -> None:
+        """The database refused this order (its client id is taken): nothing more is written for it."""
+        self._dirty.pop(order_id, None)
+
+    # ------------------------------------------------------------------------------ the journal's side
+    def _order_row(self, o: Order) -> tuple[Any, ...]:
+        c = self.codec
+        return (
+            o.id,
+            o.account_id,
+            o.client_order_id,
+            o.ref,
+            o.payload_hash,
+            o.broker_order_id,
+            o.broker_sysid,
+            o.stock_code,
+            o.stock_name,
+            o.side.value,
+            o.price_type.value,
+            c.money(o.price),
+            o.quantity,
+            o.filled_quantity,
+            c.money(o.filled_amount),
+            o.status.value,
+            o.status_code,
+            o.status_msg,
+            o.error,
+            o.error_message,
+            o.strategy_name,
+            o.remark,
+            o.source,
+            c.money(o.fees),
+            c.money(o.frozen_amount),
+            o.user_id,
+            c.day(o.trading_day),
+            c.instant(o.created_at),
+            c.instant(o.updated_at),
+            c.instant(o.finished_at),
+        )
+
+    def collect(self) -> tuple[list[Op], Callable[[CommitResult], None] | None]:
+        """The batch's operations: order updates first (a retry takes over a released client id), then
+        inserts, events, fills, audit, risk, equity points."""
+        ops: list[Op] = []
+        inserts, updates = [], []
+        for order in self._dirty.values():
+            row = self._order_row(order)
+            if order.id in self.stored:
+                updates.append((*row[1:], order.id))
+            else:
+                inserts.append(row)
+                self.stored.add(order.id)
+        if updates:
+            ops.append(Op(self._update_order, updates))
+        if inserts:
+            ops.append(Op(self._insert_order, inserts, owner=0, conflicts_on=(ORDERS, "id")))
+        if self._events:
+            ops.append(Op(self._insert_event, self._events, owner=3))
+        if self._trades:
+            ops.append(Op(self._insert_trade, self._trades, owner=3))
+        if self._audit:
+            ops.append(Op(self._insert_audit, self._audit))
+        if self._risk:
+            ops.append(Op(self._insert_risk, self._risk))
+        if self._snapshots:
+            ops.append(Op(self._insert_snapshot, self._snapshots))
+        published, after = self._published, self._after
+        self._reset()
+
+        def committed(result: CommitResult) -> None:
+            conflicts = result.conflicts
+            if conflicts:
+                self.stored.difference_update(conflicts)
+            for owner, event in published:
+                if owner is None or owner not in conflicts:
+                    self.bus.publish(event)
+            for callback in after:
+                callback(result)
+
+        return ops, committed

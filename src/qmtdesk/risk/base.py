@@ -1,8 +1,8 @@
-"""What a risk rule is: its id, defaults, parameter types and an async check over risk facts."""
+"""What a risk rule is: its id, defaults, parameter types and a check over risk facts."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -41,27 +41,28 @@ class OrderCheck:
 
 
 class RiskFacts(Protocol):
-    """What rules may ask about the account; loaded lazily, once per check."""
+    """What rules may ask about the account: answered from memory (the engine's counters, the
+    broker's latest account view), so a check never waits."""
 
-    async def total_asset(self) -> Decimal: ...
+    def total_asset(self) -> Decimal: ...
 
-    async def position_value(self, stock_code: str) -> Decimal: ...
+    def position_value(self, stock_code: str) -> Decimal: ...
 
-    async def holdings(self) -> set[str]: ...
+    def holdings(self) -> set[str]: ...
 
-    async def day_pnl(self) -> tuple[Decimal, Decimal]:
+    def day_pnl(self) -> tuple[Decimal, Decimal]:
         """(today's P&L, the asset it is measured from)."""
         ...
 
-    async def orders_since(self, since: datetime, strategy: str | None) -> int: ...
+    def orders_since(self, since: datetime, strategy: str | None) -> int: ...
 
-    async def cancels_since(self, since: datetime, strategy: str | None) -> int: ...
+    def cancels_since(self, since: datetime, strategy: str | None) -> int: ...
 
-    async def active_orders(self, strategy: str | None) -> int: ...
+    def active_orders(self, strategy: str | None) -> int: ...
 
-    async def buy_turnover_today(self, strategy: str | None) -> Decimal: ...
+    def buy_turnover_today(self, strategy: str | None) -> Decimal: ...
 
-    async def same_orders_since(self, since: datetime, check: OrderCheck, strategy: str | None) -> int: ...
+    def same_orders_since(self, since: datetime, check: OrderCheck, strategy: str | None) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ class Denial:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-Check = Callable[[OrderCheck, dict[str, Any], RiskFacts, datetime, str | None], Awaitable[Denial | None]]
+Check = Callable[[OrderCheck, dict[str, Any], RiskFacts, datetime, str | None], Denial | None]
 
 
 @dataclass(frozen=True, slots=True)

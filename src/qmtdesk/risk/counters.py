@@ -1,10 +1,10 @@
-"""In-memory risk counters of one account, kept equal to the committed ledger.
+"""In-memory risk counters of one account: order and cancel rates, active orders, turnover, duplicates.
 
-The rate, active-order, turnover and duplicate rules ask their questions on every order. Counting
-them in the database costs a query each and grows with the ledger, so the counters live here: seeded
-from the ledger at start, then fed every committed change of an order (and every cancel request) by
-SQLAlchemy session events — whatever writes the ledger, the counters follow the commit, and a rolled
-back change never counts. Windows longer than :data:`HORIZON` are answered from the ledger instead.
+The rate, active-order, turnover and duplicate rules ask their questions on every order, so the
+answers live in memory. The engine feeds every change of every order (and every cancel request) as
+it applies it; at start the counters are seeded from the ledger. They hold what happened in the last
+:attr:`OrderCounters.horizon` (two days, or the longest window a rule is configured with); a longer
+window extends them backwards from the ledger first (:meth:`OrderCounters.extend`).
 """
 
 from __future__ import annotations
@@ -17,21 +17,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from qmtdesk.domain.orders import OPEN, OrderStatus
+from qmtdesk.domain.orders import ACTIVE, NOT_SENT, Order, OrderStatus
 from qmtdesk.store.tables.orders import OrderEventRow, OrderRow
 
 log = logging.getLogger(__name__)
 
-#: Statuses of orders that never reached the broker: they count for nothing.
-NOT_SENT = frozenset({OrderStatus.DENIED.value, OrderStatus.PENDING_NEW.value})
-#: Orders at the broker and not final.
-ACTIVE = frozenset(s.value for s in OPEN if s is not OrderStatus.PENDING_NEW)
-#: How far back the time-window counters reach; longer windows are counted in the ledger.
+#: How far back the counters reach at least.
 HORIZON = timedelta(days=2)
 CANCEL_EVENT = "cancel_requested"
 #: New orders between two prunes of what fell out of the horizon.
@@ -47,7 +42,7 @@ class _Counted:
     """What the counters remember of one sent order."""
 
     strategy: str
-    status: str
+    status: OrderStatus
     side: str
     price: Decimal | None
     quantity: int
@@ -91,12 +86,15 @@ def _count_since(times: list[datetime], since: datetime) -> int:
 
 
 class OrderCounters:
-    """Counters for one account; thread-safe (commits happen on several threads)."""
+    """Counters for one account. Fed on the engine's loop; questions may come from any thread."""
 
-    def __init__(self, account_id: str) -> None:
+    def __init__(self, account_id: str, horizon: timedelta = HORIZON) -> None:
         self.account_id = account_id
+        self.horizon = max(horizon, HORIZON)
         self._lock = threading.Lock()
         self._orders: dict[int, _Counted] = {}
+        self._created: dict[int, datetime] = {}
+        self._same_keys: dict[int, SameKey] = {}
         self._sent: dict[Scope, list[datetime]] = defaultdict(list)
         self._cancels: dict[Scope, list[datetime]] = defaultdict(list)
         self._same: dict[SameKey, list[datetime]] = defaultdict(list)
@@ -105,110 +103,123 @@ class OrderCounters:
         self._new_since_prune = 0
         #: The counters hold every order and cancel request created at or after this moment.
         self.covers_since: datetime | None = None
-        #: Set when a commit could not be followed: every question then goes to the ledger.
-        self.degraded = False
 
-    # ------------------------------------------------------------------------------ wiring
-    def attach(self, session_factory: sessionmaker[Session], now: datetime) -> None:
-        """Seed from the ledger, then follow every commit made through ``session_factory``."""
-        key = f"risk-counters:{self.account_id}:{id(self)}"
-
-        def after_flush(session: Session, _context: Any) -> None:
-            changed = session.info.setdefault(key, [])
-            for obj in (*session.new, *session.dirty):
-                if isinstance(obj, OrderRow | OrderEventRow) and obj.account_id == self.account_id:
-                    changed.append(obj)
-
-        def after_commit(session: Session) -> None:
-            if session.in_nested_transaction():
-                return  # a savepoint: the outer transaction has not committed yet
-            changed = session.info.pop(key, None)
-            if changed:
-                try:
-                    self.observe(changed)
-                except Exception:
-                    # The commit stands; the counters cannot be trusted any more: the ledger answers.
-                    log.exception("risk counters lost track of a commit; counting in the ledger from now on")
-                    self.degraded = True
-
-        def after_soft_rollback(session: Session, previous: Any) -> None:
-            changed = session.info.pop(key, None)
-            if previous.nested and changed:
-                # What the savepoint undid is mixed with what the outer transaction keeps.
-                log.warning("a savepoint rolled back order changes; risk counters count in the ledger from now on")
-                self.degraded = True
-
-        event.listen(session_factory, "after_flush", after_flush)
-        event.listen(session_factory, "after_commit", after_commit)
-        event.listen(session_factory, "after_soft_rollback", after_soft_rollback)
-        self.seed(session_factory, now)
-
+    # ------------------------------------------------------------------------------ seeding
     def seed(self, session_factory: sessionmaker[Session], now: datetime) -> None:
-        """Load the orders and cancel requests the counters must know of."""
-        since = now - HORIZON
+        """Load the orders and cancel requests of the horizon (and every active order) from the ledger."""
+        self._load(session_factory, now - self.horizon, None)
+
+    def extend(self, session_factory: sessionmaker[Session], window: timedelta, now: datetime) -> None:
+        """Reach back ``window`` from ``now`` (a rule got a longer window): what is older than the
+        counters is long committed, so it is read from the ledger without racing the engine."""
+        with self._lock:
+            covered = self.covers_since
+            self.horizon = max(self.horizon, window)
+        since = now - window
+        if covered is None or since >= covered:
+            return
+        self._load(session_factory, since, covered)
+
+    def _load(self, session_factory: sessionmaker[Session], since: datetime, until: datetime | None) -> None:
+        from qmtdesk.oms.book import order_from_row
+
         with session_factory() as session:
-            orders = list(
-                session.scalars(
+            created = OrderRow.created_at >= since
+            if until is not None:
+                created = created & (OrderRow.created_at < until)
+            orders = [
+                order_from_row(r)
+                for r in session.scalars(
                     select(OrderRow).where(
                         OrderRow.account_id == self.account_id,
-                        or_(
-                            OrderRow.created_at >= since,
-                            OrderRow.status.in_(ACTIVE),
-                            OrderRow.trading_day >= since.date(),
-                        ),
+                        or_(created, OrderRow.status.in_([s.value for s in ACTIVE])) if until is None else created,
                     )
                 )
+            ]
+            query = select(OrderEventRow.order_id, OrderEventRow.time).where(
+                OrderEventRow.account_id == self.account_id,
+                OrderEventRow.event == CANCEL_EVENT,
+                OrderEventRow.time >= since,
             )
-            cancels = list(
-                session.scalars(
-                    select(OrderEventRow).where(
-                        OrderEventRow.account_id == self.account_id,
-                        OrderEventRow.event == CANCEL_EVENT,
-                        OrderEventRow.time >= since,
-                    )
-                )
-            )
-            with self._lock:
-                self.covers_since = since
-            self.observe([*orders, *cancels])
-
-    # ------------------------------------------------------------------------------ feeding
-    def observe(self, rows: Iterable[object]) -> None:
-        """Count committed order rows (their state now) and new cancel-request events."""
+            if until is not None:
+                query = query.where(OrderEventRow.time < until)
+            cancels = list(session.execute(query))
         with self._lock:
-            for row in rows:
-                if isinstance(row, OrderRow):
-                    self._observe_order(row)
-                elif isinstance(row, OrderEventRow) and row.event == CANCEL_EVENT and row.seq is not None:
-                    self._observe_cancel(row)
+            for order in orders:
+                self._observe(order)
+            for order_id, time in cancels:
+                self._cancel(order_id, time)
+            self.covers_since = since if self.covers_since is None else min(since, self.covers_since)
 
-    def _observe_order(self, row: OrderRow) -> None:
-        if row.status in NOT_SENT or row.id is None:
+    # ------------------------------------------------------------------------------ feeding (the engine)
+    def observe(self, order: Order) -> None:
+        """Count ``order`` as it stands now (called after every change the engine applies)."""
+        with self._lock:
+            self._observe(order)
+
+    def observe_cancel(self, order: Order, time: datetime) -> None:
+        """The desk asked the broker to cancel ``order``."""
+        with self._lock:
+            self._cancel(order.id, time)
+
+    def forget(self, order: Order) -> None:
+        """Uncount an order the ledger refused (it never existed)."""
+        with self._lock:
+            before = self._orders.pop(order.id, None)
+            created = self._created.pop(order.id, None)
+            key = self._same_keys.pop(order.id, None)
+            if before is None:
+                return
+            scopes = _scopes(before.strategy)
+            if before.active:
+                for scope in scopes:
+                    self._active[scope] -= 1
+            if before.buy_commitment:
+                for scope in scopes:
+                    self._turnover[(before.trading_day, scope)] -= before.buy_commitment
+            if created is not None:
+                for scope in scopes:
+                    _remove(self._sent[scope], created)
+                if key is not None:
+                    for scope in scopes:
+                        _remove(self._same[(scope, *key[1:])], created)  # type: ignore[arg-type]
+
+    def _observe(self, order: Order) -> None:
+        if order.status in NOT_SENT:
             return
         now = _Counted(
-            strategy=row.strategy_name or "",
-            status=row.status,
-            side=row.side,
-            price=row.price,
-            quantity=row.quantity,
-            remaining=row.quantity - row.filled_quantity,
-            filled_amount=row.filled_amount or Decimal(0),
-            frozen_amount=row.frozen_amount or Decimal(0),
-            trading_day=row.trading_day,
+            strategy=order.strategy_name or "",
+            status=order.status,
+            side=order.side.value,
+            price=order.price,
+            quantity=order.quantity,
+            remaining=order.quantity - order.filled_quantity,
+            filled_amount=order.filled_amount,
+            frozen_amount=order.frozen_amount,
+            trading_day=order.trading_day,
         )
-        before = self._orders.get(row.id)
+        before = self._orders.get(order.id)
         if before == now:
             return
-        self._orders[row.id] = now
+        self._orders[order.id] = now
         scopes = _scopes(now.strategy)
         if before is None:
             self._new_since_prune += 1
             if self._new_since_prune >= PRUNE_EVERY:
-                self._prune(row.created_at)
+                self._prune(order.created_at)
+            key: SameKey = (
+                None,
+                order.stock_code,
+                order.side.value,
+                order.quantity,
+                order.price_type.value,
+                order.price,
+            )
+            self._created[order.id] = order.created_at
+            self._same_keys[order.id] = key
             for scope in scopes:
-                insort(self._sent[scope], row.created_at)
-                key = (scope, row.stock_code, row.side, row.quantity, row.price_type, row.price)
-                insort(self._same[key], row.created_at)
+                insort(self._sent[scope], order.created_at)
+                insort(self._same[(scope, *key[1:])], order.created_at)  # type: ignore[index]
         if (before is not None and before.active) != now.active:
             for scope in scopes:
                 self._active[scope] += 1 if now.active else -1
@@ -217,25 +228,16 @@ class OrderCounters:
             for scope in scopes:
                 self._turnover[(now.trading_day, scope)] += change
 
-    def _observe_cancel(self, row: OrderEventRow) -> None:
-        counted = self._orders.get(row.order_id) if row.order_id is not None else None
+    def _cancel(self, order_id: int, time: datetime) -> None:
+        counted = self._orders.get(order_id)
         strategy = counted.strategy if counted is not None else ""
         for scope in _scopes(strategy):
-            insort(self._cancels[scope], row.time)
+            insort(self._cancels[scope], time)
 
     # ------------------------------------------------------------------------------ questions
-    @property
-    def usable(self) -> bool:
-        """Whether the counters follow the ledger (else ask the ledger)."""
-        return not self.degraded and self.covers_since is not None
-
     def covers(self, since: datetime) -> bool:
         """Whether a window starting at ``since`` lies inside what the counters hold."""
-        return self.usable and self.covers_since is not None and since >= self.covers_since
-
-    def covers_day(self, day: date) -> bool:
-        """Whether the counters hold every order of trading day ``day``."""
-        return self.usable and self.covers_since is not None and day >= self.covers_since.date()
+        return self.covers_since is not None and since >= self.covers_since
 
     def orders_since(self, since: datetime, strategy: str | None) -> int:
         """Orders sent (created at or after ``since``), not counting ones refused before sending."""
@@ -279,7 +281,7 @@ class OrderCounters:
             self._prune(now)
 
     def _prune(self, now: datetime) -> None:
-        since = now - HORIZON
+        since = now - self.horizon
         self._new_since_prune = 0
         for times in (*self._sent.values(), *self._cancels.values(), *self._same.values()):
             del times[: bisect_left(times, since)]
@@ -288,6 +290,19 @@ class OrderCounters:
         finished = [order_id for order_id, c in self._orders.items() if not c.active and c.trading_day < since.date()]
         for order_id in finished:
             del self._orders[order_id]
+            self._created.pop(order_id, None)
+            self._same_keys.pop(order_id, None)
         for day_key in [k for k in self._turnover if k[0] < since.date()]:
             del self._turnover[day_key]
         self.covers_since = max(since, self.covers_since or since)
+
+
+def _remove(times: list[datetime], moment: datetime) -> None:
+    index = bisect_left(times, moment)
+    if index < len(times) and times[index] == moment:
+        del times[index]
+
+
+def statuses(values: Iterable[OrderStatus]) -> list[str]:
+    """Status values for a query."""
+    return [s.value for s in values]

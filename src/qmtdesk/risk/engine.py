@@ -1,9 +1,11 @@
 """The risk engine: the trading state, then every enabled rule of the account and of the order's strategy.
 
-It runs inside the order engine's single consumer, after A-share validation, for every order from
-every source — API, UI, signals, strategies — so nothing routes around it and concurrent orders are
-judged one after another against committed counters. A denial is an order in ``denied`` with a
-``RISK_*`` code, a ``risk_events`` row, an audit row and a ``risk`` stream event.
+It runs inside the order engine's pre-trade check, after A-share validation, for every order from
+every source — API, UI, signals, strategies — so nothing routes around it, and concurrent orders are
+judged one after another against counters that include every order approved before them. The check
+itself only answers (:meth:`RiskEngine.evaluate`); the engine records a denial — the order
+``denied`` with a ``RISK_*`` code, a ``risk_events`` row, an audit row and a ``risk`` stream event —
+in the same transaction (:meth:`RiskEngine.record_denial`).
 """
 
 from __future__ import annotations
@@ -12,28 +14,32 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from qmtdesk.brokers.base import AccountReport, PositionReport
 from qmtdesk.domain.clock import Clock
 from qmtdesk.domain.errors import DeskError, OrderDenied
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import Instrument
+from qmtdesk.domain.orders import Order
 from qmtdesk.market.quotes import Quote
 from qmtdesk.oms.bus import Event, EventBus
 from qmtdesk.risk.base import OrderCheck, RuleSpec, clean_params
 from qmtdesk.risk.counters import OrderCounters
-from qmtdesk.risk.facts import LedgerFacts
+from qmtdesk.risk.facts import LiveFacts
 from qmtdesk.risk.rules import RULES, RULES_BY_ID
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
-from qmtdesk.store.tables.orders import OrderRow
 from qmtdesk.store.tables.risk import RiskEventRow, RiskRuleRow, RiskStateRow
+
+if TYPE_CHECKING:
+    from qmtdesk.oms.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,8 @@ ACTIVE = "active"
 REDUCE_ONLY = "reduce_only"
 HALTED = "halted"
 STATES = (ACTIVE, REDUCE_ONLY, HALTED)
+#: Rule parameters that name a time window: the counters reach back as far as the longest one.
+WINDOW_PARAMS = ("window_seconds",)
 
 
 def scope_of(strategy_name: str | None) -> str:
@@ -86,6 +94,30 @@ class RuleConfig:
             "customised": self.stored,
         }
 
+    @property
+    def window(self) -> timedelta:
+        """The longest time window among its parameters (zero when it has none)."""
+        seconds = [int(self.params[n]) for n in WINDOW_PARAMS if self.params.get(n) is not None]
+        return timedelta(seconds=max(seconds, default=0))
+
+
+@dataclass(frozen=True)
+class RiskDenial:
+    """Why the trading state or a rule refuses an order."""
+
+    code: str
+    rule: str
+    scope: str
+    message_zh: str
+    message_en: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def error(self) -> OrderDenied:
+        """The refusal as the API reports it (422 ``RISK_*``)."""
+        return OrderDenied(
+            self.code, self.message_zh, self.message_en, data={"rule": self.rule, "scope": self.scope, **self.detail}
+        )
+
 
 class RiskEngine:
     """Pre-trade risk for one account."""
@@ -97,8 +129,9 @@ class RiskEngine:
         account_id: str,
         clock: Clock,
         bus: EventBus,
-        broker: Any,
-        market: Any,
+        account_view: Callable[[], AccountReport | None],
+        positions_view: Callable[[], list[PositionReport]],
+        quote: Callable[[str], Quote | None],
         trading_day: Callable[[datetime], date],
         day_start_asset: Callable[[date], Decimal | None],
     ) -> None:
@@ -106,17 +139,23 @@ class RiskEngine:
         self.account_id = account_id
         self.clock = clock
         self.bus = bus
-        self.broker = broker
-        self.market = market
+        self.account_view = account_view
+        self.positions_view = positions_view
+        self.quote = quote
         self.trading_day = trading_day
         self.day_start_asset = day_start_asset
         self._configs: dict[tuple[str, str], RuleConfig] = {}
         self._state = ACTIVE
         self._reason = ""
+        self._day_base: tuple[date, Decimal | None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.reload()
-        #: Rate, active-order, turnover and duplicate counters, following every ledger commit.
-        self.counters = OrderCounters(account_id)
-        self.counters.attach(session_factory, clock.now())
+        #: Rate, active-order, turnover and duplicate counters, fed by the engine with every change.
+        self.counters = OrderCounters(account_id, self._longest_window())
+
+    def start(self, now: datetime) -> None:
+        """Seed the counters from the ledger (before the engine applies anything)."""
+        self.counters.seed(self.session_factory, now)
 
     # ------------------------------------------------------------------------------ configuration
     def reload(self) -> None:
@@ -135,6 +174,10 @@ class RiskEngine:
         self._configs = configs
         if state is not None:
             self._state, self._reason = state.state, state.reason
+
+    def _longest_window(self, *extra: RuleConfig) -> timedelta:
+        configs = [*self._configs.values(), *extra]
+        return max((c.window for c in configs if c.enabled), default=timedelta(0))
 
     @property
     def state(self) -> str:
@@ -193,6 +236,8 @@ class RiskEngine:
                 detail=detail,
             )
         config = RuleConfig(spec, scope, new_enabled, cleaned, True)
+        # A longer window needs older orders in the counters: read them before the rule applies.
+        self.counters.extend(self.session_factory, self._longest_window(config), now)
         self._configs[(rule, scope)] = config
         self._publish({"kind": "rule_change", **detail}, now)
         return config.view()
@@ -222,42 +267,49 @@ class RiskEngine:
         return {"state": self._state, "halted": self._state == HALTED, "reason": self._reason}
 
     # ------------------------------------------------------------------------------ the check
-    async def check_halted(self, order: OrderRow) -> None:
+    def halt_denial(self) -> RiskDenial | None:
         """The kill switch comes before everything else, validation included."""
         if self._state != HALTED:
-            return
-        side = Side(order.side)
-        check = OrderCheck(
-            order_id=order.id,
-            stock_code=order.stock_code,
-            side=side,
-            quantity=order.quantity,
-            price=order.price or Decimal(0),
-            strategy_name=order.strategy_name,
-            is_st=False,
-            last_price=None,
-            position_volume=0,
-        )
-        now = self.clock.now()
-        await self._deny(
-            check,
+            return None
+        return RiskDenial(
             "RISK_HALTED",
             "trading_state",
             "account",
             "交易已暂停（风控熔断），不接受新委托",
             "Trading is halted",
             {"reason": self._reason},
-            now,
         )
 
-    async def check(self, order: OrderRow, instrument: Instrument, price: Decimal, quote: Quote | None) -> None:
-        """Raise OrderDenied (RISK_*) when the trading state or a rule forbids ``order``."""
-        now = self.clock.now()
-        side = Side(order.side)
+    def _needs_day_base(self) -> bool:
+        return any(c.enabled and c.spec.id == "daily_loss" for c in self._configs.values())
+
+    async def prepare(self, now: datetime) -> None:
+        """Load what a check may need from the database (today's P&L base), before the check runs."""
+        if not self._needs_day_base():
+            return
+        day = self.trading_day(now)
+        if self._day_base is None or self._day_base[0] != day:
+            base = await asyncio.to_thread(self.day_start_asset, day)
+            self._day_base = (day, base)
+
+    def forget_day_base(self) -> None:
+        """A new equity point may move today's P&L base (a close, a reset): read it again."""
+        self._day_base = None
+
+    def evaluate(
+        self, order: Order, instrument: Instrument, price: Decimal, quote: Quote | None, now: datetime
+    ) -> RiskDenial | None:
+        """The first refusal of the trading state or an enabled rule, or ``None`` when the order may go."""
+        halted = self.halt_denial()
+        if halted is not None:
+            return halted
+        side = order.side
         position_volume = 0
         if side is Side.SELL:
-            _cash, position = await self.broker.buying_view(instrument.code)
-            position_volume = position.volume if position else 0
+            for p in self.positions_view():
+                if p.stock_code == instrument.code:
+                    position_volume = p.volume
+                    break
         check = OrderCheck(
             order_id=order.id,
             stock_code=instrument.code,
@@ -268,40 +320,27 @@ class RiskEngine:
             is_st=instrument.is_st,
             last_price=quote.last_price if quote else None,
             position_volume=position_volume,
-            price_type=order.price_type,
+            price_type=order.price_type.value,
             order_price=order.price,
         )
-        if self._state == HALTED:
-            await self._deny(
-                check,
-                "RISK_HALTED",
-                "trading_state",
-                "account",
-                "交易已暂停（风控熔断），不接受新委托",
-                "Trading is halted",
-                {"reason": self._reason},
-                now,
-            )
         if self._state == REDUCE_ONLY and not check.reduces_position:
-            await self._deny(
-                check,
+            return RiskDenial(
                 "RISK_REDUCE_ONLY",
                 "trading_state",
                 "account",
                 "当前为只减仓模式，只允许卖出持仓",
                 "Reduce-only: only sells of held shares are allowed",
                 {"reason": self._reason},
-                now,
             )
-        facts = LedgerFacts(
-            session_factory=self.session_factory,
-            account_id=self.account_id,
-            order_id=order.id,
-            trading_day=self.trading_day(now),
-            broker=self.broker,
-            market=self.market,
-            day_start_asset=self.day_start_asset,
+        day = self.trading_day(now)
+        base = self._day_base[1] if self._day_base is not None and self._day_base[0] == day else None
+        facts = LiveFacts(
             counters=self.counters,
+            trading_day=day,
+            account=self.account_view,
+            positions=self.positions_view,
+            quote=self.quote,
+            day_base=base,
         )
         scopes = ["account"] + ([scope_of(order.strategy_name)] if order.strategy_name else [])
         for spec in RULES:
@@ -312,68 +351,49 @@ class RiskEngine:
                 if config is None or not config.enabled:
                     continue
                 counter_scope = order.strategy_name if scope != "account" else None
-                denial = await spec.check(check, config.params, facts, now, counter_scope)
+                denial = spec.check(check, config.params, facts, now, counter_scope)
                 if denial is not None:
                     detail = {**denial.detail, "params": config.params}
-                    await self._deny(
-                        check, spec.code, spec.id, scope, denial.message_zh, denial.message_en, detail, now
-                    )
+                    return RiskDenial(spec.code, spec.id, scope, denial.message_zh, denial.message_en, detail)
+        return None
 
-    async def _deny(
-        self,
-        check: OrderCheck,
-        code: str,
-        rule: str,
-        scope: str,
-        zh: str,
-        en: str,
-        detail: dict[str, Any],
-        now: datetime,
-    ) -> None:
-        data = {"rule": rule, "scope": scope, **detail}
-
-        def record() -> None:
-            with unit_of_work(self.session_factory) as session:
-                self._event(
-                    session,
-                    "denial",
-                    now,
-                    rule=rule,
-                    code=code,
-                    scope=scope,
-                    order_id=check.order_id,
-                    stock_code=check.stock_code,
-                    side=check.side.value,
-                    strategy_name=check.strategy_name,
-                    message=zh,
-                    detail=data,
-                )
-                record_audit(
-                    session,
-                    "risk",
-                    "risk.denied",
-                    str(check.order_id),
-                    {"code": code, "rule": rule, "scope": scope},
-                    None,
-                )
-
-        await asyncio.to_thread(record)
-        log.info("order %s denied by %s (%s): %s", check.order_id, code, scope, en)
-        self._publish(
-            {
+    def record_denial(self, ledger: Ledger, order: Order, denial: RiskDenial, now: datetime) -> None:
+        """Write a denial's ``risk_events`` and audit rows with the denied order; announce it after commit."""
+        data = {"rule": denial.rule, "scope": denial.scope, **denial.detail}
+        ledger.risk_event(
+            "denial",
+            now,
+            rule=denial.rule,
+            code=denial.code,
+            scope=denial.scope,
+            order_id=order.id,
+            stock_code=order.stock_code,
+            side=order.side.value,
+            strategy_name=order.strategy_name,
+            message=denial.message_zh,
+            detail=data,
+            publish={
                 "kind": "denial",
-                "code": code,
-                "rule": rule,
-                "scope": scope,
-                "order_id": check.order_id,
-                "stock_code": check.stock_code,
-                "side": check.side.value,
-                "message": zh,
+                "code": denial.code,
+                "rule": denial.rule,
+                "scope": denial.scope,
+                "order_id": order.id,
+                "stock_code": order.stock_code,
+                "side": order.side.value,
+                "message": denial.message_zh,
             },
+        )
+        ledger.audit(
+            "risk",
+            "risk.denied",
+            str(order.id),
+            {"code": denial.code, "rule": denial.rule, "scope": denial.scope},
+            None,
             now,
         )
-        raise OrderDenied(code, zh, en, data=data)
+        log.info("order %s denied by %s (%s): %s", order.id, denial.code, denial.scope, denial.message_en)
 
+    # ------------------------------------------------------------------------------ recording helpers
     def _event(
         self,
         session: Session,
@@ -405,7 +425,7 @@ class RiskEngine:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        loop = getattr(self, "_loop", None)
+        loop = self._loop
         if running is not None:
             self.bus.publish(event)
         elif loop is not None and not loop.is_closed():

@@ -21,19 +21,23 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from qmtdesk.brokers.base import Broker
+from qmtdesk.domain.calendar import TradingCalendar
+from qmtdesk.domain.clock import Clock
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.rules import Phase
 from qmtdesk.domain.sizing import SignalAction, SizingMethod
-from qmtdesk.market.quotes import Quote
-from qmtdesk.oms.bus import Event
+from qmtdesk.market.quotes import Quote, QuoteProvider
+from qmtdesk.market.universe import Universe
+from qmtdesk.oms.bus import Event, EventBus
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.monitor import MonitoredStockRow
 from qmtdesk.strategies.base import PositionView, SignalIntent, Strategy, make_strategy
 from qmtdesk.strategies.signals import MAX_SIGNAL_ID, SignalRequest
 
 if TYPE_CHECKING:
-    from qmtdesk.desk import Desk
     from qmtdesk.strategies.signals import SignalService
 
 log = logging.getLogger(__name__)
@@ -56,10 +60,27 @@ class Running:
 class StrategyRuntime:
     """Feeds quotes to the watchlist's strategies and turns their intents into signals."""
 
-    def __init__(self, desk: Desk, signals: SignalService) -> None:
-        self.desk = desk
+    def __init__(
+        self,
+        *,
+        signals: SignalService,
+        quotes: QuoteProvider,
+        broker: Broker,
+        universe: Universe,
+        calendar: TradingCalendar,
+        clock: Clock,
+        bus: EventBus,
+        session_factory: sessionmaker[Session],
+    ) -> None:
         self.signals = signals
-        self.account_id = desk.broker.account_id
+        self.quotes = quotes
+        self.broker = broker
+        self.universe = universe
+        self.calendar = calendar
+        self.clock = clock
+        self.bus = bus
+        self.session_factory = session_factory
+        self.account_id = broker.account_id
         self._running: dict[str, Running] = {}
         self._queue: asyncio.Queue[Quote] = asyncio.Queue(maxsize=10_000)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -71,7 +92,7 @@ class StrategyRuntime:
         """Load the watchlist and begin consuming quotes."""
         self._loop = asyncio.get_running_loop()
         await asyncio.to_thread(self.reload)
-        self.desk.market.quotes.add_listener(self._on_quote_thread)
+        self.quotes.add_listener(self._on_quote_thread)
         self._task = asyncio.create_task(self._consume(), name="strategy-runtime")
 
     async def stop(self) -> None:
@@ -86,7 +107,7 @@ class StrategyRuntime:
     def reload(self) -> None:
         """Rebuild the running strategies from the watchlist table (after any change to it)."""
         running: dict[str, Running] = {}
-        with unit_of_work(self.desk.session_factory) as session:
+        with unit_of_work(self.session_factory) as session:
             rows = session.scalars(select(MonitoredStockRow).where(MonitoredStockRow.account_id == self.account_id))
             for row in rows:
                 if not row.enabled or not row.strategy_type:
@@ -135,13 +156,13 @@ class StrategyRuntime:
     async def on_quote(self, quote: Quote) -> list[dict[str, Any]]:
         """Run the stock's strategy on one snapshot; returns the signal decisions it led to."""
         running = self._running.get(quote.stock_code)
-        now = self.desk.clock.now()
+        now = self.clock.now()
         if running is None:
             return []
-        instrument = self.desk.universe.find(quote.stock_code)
-        if self.desk.calendar.phase(now, instrument) not in TRADING_PHASES:
+        instrument = self.universe.find(quote.stock_code)
+        if self.calendar.phase(now, instrument) not in TRADING_PHASES:
             return []
-        _cash, position = await self.desk.broker.buying_view(quote.stock_code)
+        _cash, position = self.broker.buying_view(quote.stock_code)
         view = PositionView(position.volume, position.can_use_volume, position.avg_price) if position else None
         try:
             intents = running.strategy.on_quote(quote, view, now)
@@ -149,7 +170,7 @@ class StrategyRuntime:
             log.exception("strategy %s on %s failed; disabled", running.strategy_name, running.code)
             self._running.pop(running.code, None)
             await asyncio.to_thread(self._disable, running, f"{type(exc).__name__}: {exc}", now)
-            self.desk.bus.publish(
+            self.bus.publish(
                 Event(
                     "risk",
                     {
@@ -186,7 +207,7 @@ class StrategyRuntime:
                 "price": str(intent.price) if intent.price is not None else str(quote.last_price),
                 "created_at": now.isoformat(),
             }
-            self.desk.bus.publish(Event("signals", advisory, now))
+            self.bus.publish(Event("signals", advisory, now))
             return advisory
         request = SignalRequest(
             signal_id=signal_id,
@@ -212,7 +233,7 @@ class StrategyRuntime:
                 "source": "strategy",
                 "created_at": now.isoformat(),
             }
-            self.desk.bus.publish(Event("signals", refusal, now))
+            self.bus.publish(Event("signals", refusal, now))
             return refusal
 
     # ------------------------------------------------------------------------------ persistence
@@ -224,21 +245,21 @@ class StrategyRuntime:
         )
 
     def _save(self, running: Running, now: datetime) -> None:
-        with unit_of_work(self.desk.session_factory) as session:
+        with unit_of_work(self.session_factory) as session:
             row = self._row(session, running.code)
             if row is not None:
                 row.state = json.dumps(running.strategy.state(), ensure_ascii=False, default=str)
                 row.last_signal_at = now
 
     def _save_all(self) -> None:
-        with unit_of_work(self.desk.session_factory) as session:
+        with unit_of_work(self.session_factory) as session:
             for running in self._running.values():
                 row = self._row(session, running.code)
                 if row is not None:
                     row.state = json.dumps(running.strategy.state(), ensure_ascii=False, default=str)
 
     def _disable(self, running: Running, error: str, now: datetime) -> None:
-        with unit_of_work(self.desk.session_factory) as session:
+        with unit_of_work(self.session_factory) as session:
             row = self._row(session, running.code)
             if row is not None:
                 row.enabled, row.status, row.error, row.updated_at = False, "error", error[:1000], now

@@ -36,12 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
-from qmtdesk.domain.clock import SHANGHAI
+from qmtdesk.brokers.base import Broker
+from qmtdesk.domain.calendar import TradingCalendar
+from qmtdesk.domain.clock import SHANGHAI, Clock
 from qmtdesk.domain.errors import DeskError, OrderDenied
-from qmtdesk.domain.fees import ZERO, Side
+from qmtdesk.domain.fees import ZERO, FeeSchedule, Side
 from qmtdesk.domain.instruments import Instrument, classify
-from qmtdesk.domain.orders import OPEN
 from qmtdesk.domain.rules import PriceType, price_tick
 from qmtdesk.domain.sizing import (
     METHODS_NEEDING_TOTAL_ASSET,
@@ -50,16 +52,17 @@ from qmtdesk.domain.sizing import (
     check_sizing,
     size_order,
 )
-from qmtdesk.oms import ledger
-from qmtdesk.oms.bus import Event
-from qmtdesk.oms.service import DuplicateClientOrderId, OrderPayload
+from qmtdesk.market.service import MarketService
+from qmtdesk.oms.bus import Event, EventBus
+from qmtdesk.oms.commands import DuplicateClientOrderId, OrderPayload, payload_hash
 from qmtdesk.oms.views import iso, order_view, price
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.orders import OrderRow
 from qmtdesk.store.tables.signals import DECISIONS, SIGNAL_SOURCES, SignalRow
 
 if TYPE_CHECKING:
-    from qmtdesk.desk import Desk
+    from qmtdesk.oms.engine import Engine
+    from qmtdesk.oms.service import OrderService
 
 log = logging.getLogger(__name__)
 
@@ -176,16 +179,32 @@ def signal_view(row: SignalRow, order: dict[str, Any] | None = None) -> dict[str
 
 
 class SignalService:
-    """Executes signals for the desk's account and keeps the decision log."""
+    """Executes signals for one account and keeps the decision log."""
 
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
+    def __init__(
+        self,
+        *,
+        orders: OrderService,
+        engine: Engine,
+        broker: Broker,
+        market: MarketService,
+        calendar: TradingCalendar,
+        fees: FeeSchedule,
+        bus: EventBus,
+        clock: Clock,
+        session_factory: sessionmaker[Session],
+    ) -> None:
+        self.orders = orders
+        self.engine = engine
+        self.broker = broker
+        self.market = market
+        self.calendar = calendar
+        self.fees = fees
+        self.bus = bus
+        self.clock = clock
+        self.session_factory = session_factory
+        self.account_id = orders.account_id
         self._lock = asyncio.Lock()
-
-    @property
-    def account_id(self) -> str:
-        """The account whose signals these are (the order service's account)."""
-        return self.desk.orders.account_id
 
     # ------------------------------------------------------------------------------ execute
     async def execute(
@@ -202,7 +221,7 @@ class SignalService:
             raise ValueError(f"unknown signal source {source!r}")
         self._check(request)
         fields = self._fields(request)
-        digest = ledger.payload_hash(fields)
+        digest = payload_hash(fields)
         found = await asyncio.to_thread(self._find, request.signal_id)
         if found is not None and found.decision != "pending":
             return await self._replay(found, digest, lang)
@@ -271,8 +290,7 @@ class SignalService:
 
     # ------------------------------------------------------------------------------ deciding
     async def _decide(self, request: SignalRequest, source: str, user_id: int | None) -> _Outcome:
-        desk = self.desk
-        now = desk.clock.now()
+        now = self.clock.now()
         expires = _aware(request.expires_at)
         if expires is not None and expires <= now:
             return _Outcome(
@@ -282,14 +300,14 @@ class SignalService:
             )
         side = Side.BUY if request.action is SignalAction.BUY else Side.SELL
         try:
-            instrument = desk.market.instrument(request.stock_code)
+            instrument = self.market.instrument(request.stock_code)
             limit_price = self._price(request, instrument, side)
-            cash, position = await desk.broker.buying_view(instrument.code)
             total_asset, open_buy, open_sell = ZERO, 0, 0
             if request.sizing_method in METHODS_NEEDING_TOTAL_ASSET and request.action is not SignalAction.CLOSE:
-                total_asset = (await desk.broker.query_account()).total_asset
+                total_asset = (await self.broker.query_account()).total_asset
             if request.sizing_method is SizingMethod.TARGET_PCT:
-                open_buy, open_sell = await asyncio.to_thread(self._open_quantities, instrument.code)
+                open_buy, open_sell = self.engine.open_quantities(instrument.code)
+            cash, position = self.broker.buying_view(instrument.code)
             sized = size_order(
                 request.sizing_method,
                 request.sizing_value,
@@ -299,8 +317,8 @@ class SignalService:
                 cash,
                 position,
                 total_asset,
-                desk.fees,
-                desk.calendar.trading_day_of(now.date()),
+                self.fees,
+                self.calendar.trading_day_of(now.date()),
                 open_buy=open_buy,
                 open_sell=open_sell,
             )
@@ -320,7 +338,7 @@ class SignalService:
         )
         order_source = "strategy" if source == "strategy" else "signal"
         try:
-            submitted = await desk.orders.submit(payload, source=order_source, user_id=user_id)
+            submitted = await self.orders.submit(payload, source=order_source, user_id=user_id)
         except DuplicateClientOrderId as clash:
             # "sig-<signal_id>" was taken by an order that is not this signal's: never adopt it.
             return self._denied(clash, sized.side, with_order=False)
@@ -347,7 +365,7 @@ class SignalService:
         if request.price is not None:
             rounding = ROUND_FLOOR if side is Side.BUY else ROUND_CEILING
             return (request.price / tick).to_integral_value(rounding=rounding) * tick
-        quote = self.desk.market.quote(instrument.code)
+        quote = self.market.quote(instrument.code)
         if quote is None:
             raise OrderDenied(
                 "MARKET_CLOSED",
@@ -413,11 +431,11 @@ class SignalService:
         return answer
 
     def _publish(self, view: dict[str, Any]) -> None:
-        self.desk.bus.publish(Event(STREAM, view, self.desk.clock.now()))
+        self.bus.publish(Event(STREAM, view, self.clock.now()))
 
     # ------------------------------------------------------------------------------ database (worker threads)
     def _find(self, signal_id: str) -> SignalRow | None:
-        with self.desk.session_factory() as session:
+        with self.session_factory() as session:
             row = session.scalar(
                 select(SignalRow).where(SignalRow.account_id == self.account_id, SignalRow.signal_id == signal_id)
             )
@@ -427,8 +445,13 @@ class SignalService:
 
     def _sent_before(self, signal_id: str) -> _Outcome | None:
         """The decision a resumed claim had reached, when its order exists; ``None`` when none was made."""
-        with self.desk.session_factory() as session:
-            row = ledger.find_by_client_id(session, self.account_id, f"{CLIENT_ID_PREFIX}{signal_id}")
+        with self.session_factory() as session:
+            row = session.scalar(
+                select(OrderRow).where(
+                    OrderRow.account_id == self.account_id,
+                    OrderRow.client_order_id == f"{CLIENT_ID_PREFIX}{signal_id}",
+                )
+            )
             if row is None:
                 return None
             view = order_view(row)
@@ -445,21 +468,6 @@ class SignalService:
             quantity=row.quantity,
             order=view,
         )
-
-    def _open_quantities(self, code: str) -> tuple[int, int]:
-        """Unfilled shares of open buy and open sell orders in ``code``."""
-        with self.desk.session_factory() as session:
-            rows = session.execute(
-                select(OrderRow.side, func.sum(OrderRow.quantity - OrderRow.filled_quantity))
-                .where(
-                    OrderRow.account_id == self.account_id,
-                    OrderRow.stock_code == code,
-                    OrderRow.status.in_([s.value for s in OPEN]),
-                )
-                .group_by(OrderRow.side)
-            ).all()
-        pending = {side: int(total or 0) for side, total in rows}
-        return pending.get(Side.BUY.value, 0), pending.get(Side.SELL.value, 0)
 
     def _claim(
         self, request: SignalRequest, fields: dict[str, Any], digest: str, source: str, user_id: int | None
@@ -484,10 +492,10 @@ class SignalService:
             user_id=user_id,
             payload_hash=digest,
             replays=0,
-            created_at=self.desk.clock.now(),
+            created_at=self.clock.now(),
         )
         try:
-            with unit_of_work(self.desk.session_factory) as session:
+            with unit_of_work(self.session_factory) as session:
                 session.add(row)
                 session.flush()
                 return row.id
@@ -495,7 +503,7 @@ class SignalService:
             return None
 
     def _record(self, row_id: int, outcome: _Outcome) -> dict[str, Any]:
-        with unit_of_work(self.desk.session_factory) as session:
+        with unit_of_work(self.session_factory) as session:
             row = session.get(SignalRow, row_id)
             assert row is not None
             row.decision = outcome.decision
@@ -505,17 +513,17 @@ class SignalService:
             row.side = outcome.side
             row.quantity = outcome.quantity
             row.order_id = outcome.order["order_id"] if outcome.order else None
-            row.decided_at = self.desk.clock.now()
+            row.decided_at = self.clock.now()
             session.flush()
             return signal_view(row, outcome.order)
 
     def _count_replay(self, row_id: int) -> dict[str, Any]:
-        with unit_of_work(self.desk.session_factory) as session:
+        with unit_of_work(self.session_factory) as session:
             session.execute(update(SignalRow).where(SignalRow.id == row_id).values(replays=SignalRow.replays + 1))
         return self._view(row_id)
 
     def _view(self, row_id: int) -> dict[str, Any]:
-        with self.desk.session_factory() as session:
+        with self.session_factory() as session:
             row = session.get(SignalRow, row_id)
             assert row is not None
             order = session.get(OrderRow, row.order_id) if row.order_id is not None else None
@@ -547,7 +555,7 @@ class SignalService:
             query = query.where(SignalRow.decision.in_(decisions))
         if source:
             query = query.where(SignalRow.source == source)
-        with self.desk.session_factory() as session:
+        with self.session_factory() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = list(
                 session.scalars(query.order_by(SignalRow.id.desc()).offset((page - 1) * page_size).limit(page_size))
@@ -562,19 +570,9 @@ class SignalService:
         return self._view(row.id) if row is not None else None
 
 
-def signal_service(desk: Desk) -> SignalService:
-    """The desk's signal service, created on first use and cached on the desk."""
-    service = desk.__dict__.get("_signal_service")
-    if service is None:
-        service = desk.__dict__.setdefault("_signal_service", SignalService(desk))
-    assert isinstance(service, SignalService)
-    return service
-
-
 __all__ = [
     "DuplicateSignalId",
     "SignalRequest",
     "SignalService",
-    "signal_service",
     "signal_view",
 ]

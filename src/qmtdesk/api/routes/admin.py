@@ -128,11 +128,16 @@ async def advance_clock(body: AdvanceBody, principal: Admin, desk: DeskDep, requ
     if target - now > timedelta(days=3660):
         raise DeskError("VALIDATION_ERROR", "一次最多拨动十年", "At most ten years at once", http_status=422)
     await broker.advance_clock(target)
-    await desk.engine.barrier()
-    with unit_of_work(desk.session_factory) as session:
-        record_audit(
-            session, principal.username, "paper.clock_advance", None, {"to": target.isoformat()}, client_ip(request)
-        )
+    desk.engine.drain()
+    desk.engine.ledger.audit(
+        principal.username,
+        "paper.clock_advance",
+        None,
+        {"to": target.isoformat()},
+        client_ip(request),
+        desk.clock.now(),
+    )
+    await desk.journal.flush()  # the closes, expiries and equity points on the way are committed
     return ok(_clock_view(desk))
 
 
@@ -146,11 +151,11 @@ async def set_price(body: PriceBody, principal: Admin, desk: DeskDep, request: R
     broker = _paper_only(desk)
     code = desk.market.instrument(body.stock_code).code
     quote = await broker.set_price(code, body.price)
-    await desk.engine.barrier()
-    with unit_of_work(desk.session_factory) as session:
-        record_audit(
-            session, principal.username, "paper.set_price", code, {"price": str(body.price)}, client_ip(request)
-        )
+    desk.engine.drain()
+    desk.engine.ledger.audit(
+        principal.username, "paper.set_price", code, {"price": str(body.price)}, client_ip(request), desk.clock.now()
+    )
+    await desk.journal.flush()
     from qmtdesk.api.views import quote_view
 
     return ok(quote_view(quote))
@@ -166,13 +171,13 @@ async def reset(principal: Admin, desk: DeskDep, request: Request, body: ResetBo
     body = body or ResetBody()
     await desk.orders.cancel_all()
     await broker.reset(body.cash)
-    await desk.engine.barrier()
-    await desk.restart_equity_curve("reset")
-    from qmtdesk.oms.reconcile import reconcile
-
-    await reconcile(desk.engine)
-    with unit_of_work(desk.session_factory) as session:
-        record_audit(session, principal.username, "paper.reset", None, {"cash": str(body.cash)}, client_ip(request))
+    desk.engine.drain()
+    await desk.jobs.restart_equity_curve("reset")
+    await desk.engine.reconcile()
+    desk.engine.ledger.audit(
+        principal.username, "paper.reset", None, {"cash": str(body.cash)}, client_ip(request), desk.clock.now()
+    )
+    await desk.journal.flush()
     account = await broker.query_account()
     return ok({"cash": money(account.cash), "total_asset": money(account.total_asset), **_clock_view(desk)})
 

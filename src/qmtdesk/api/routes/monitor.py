@@ -99,9 +99,7 @@ def _require_trade_token(desk: Desk, principal: Principal, request: Request) -> 
 
 
 async def _reload(desk: Desk) -> None:
-    runtime = getattr(desk, "runtime", None)
-    if runtime is not None:
-        await asyncio.to_thread(runtime.reload)
+    await asyncio.to_thread(desk.runtime.reload)
 
 
 @router.get("/strategies", summary="Built-in strategies and their parameters")

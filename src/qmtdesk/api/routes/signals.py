@@ -16,7 +16,7 @@ from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.sizing import SignalAction, SizingMethod, check_sizing
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
-from qmtdesk.strategies.signals import MAX_SIGNAL_ID, SignalRequest, signal_service
+from qmtdesk.strategies.signals import MAX_SIGNAL_ID, SignalRequest
 
 router = APIRouter(tags=["signals"])
 
@@ -88,7 +88,7 @@ class SignalBody(BaseModel):
 
 async def _execute(body: SignalBody, principal: TradeGuard, desk: DeskDep, request: Request, response: Response) -> Any:
     source = "ui" if request.headers.get("x-client", "").lower() == "ui" else "api"
-    result = await signal_service(desk).execute(
+    result = await desk.signals.execute(
         body.to_request(), source=source, user_id=principal.user_id, lang=lang_of(request)
     )
     if result["decision"] == "duplicate":
@@ -151,7 +151,7 @@ def list_signals(
     source: Literal["api", "ui", "strategy"] | None = None,
 ) -> dict[str, Any]:
     decisions = [d.strip() for d in decision.split(",") if d.strip()] if decision else None
-    items, total = signal_service(desk).list(
+    items, total = desk.signals.list(
         page.page,
         page.page_size,
         strategy_name=strategy_name,
@@ -164,7 +164,7 @@ def list_signals(
 
 @router.get("/signals/{signal_id}", summary="One signal with its decision and order")
 def get_signal(signal_id: str, principal: Reader, desk: DeskDep) -> dict[str, Any]:
-    view = signal_service(desk).get(signal_id)
+    view = desk.signals.get(signal_id)
     if view is None:
         raise DeskError("SIGNAL_NOT_FOUND", f"信号 {signal_id!r} 不存在", f"No signal {signal_id!r}", http_status=404)
     return ok(view)

@@ -13,19 +13,18 @@ from pydantic import BaseModel, Field, StrictInt, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qmtdesk.api.deps import Admin, DeskDep, Reader, TradeGuard, client_ip
-from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, page_params, paged
+from qmtdesk.api.deps import Admin, DeskDep, Orders, Reader, TradeGuard, audit_note, client_ip
+from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response, page_params, paged
 from qmtdesk.api.views import account_view, position_view
 from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.desk import Desk
-from qmtdesk.domain.errors import DeskError
+from qmtdesk.domain.errors import DeskError, OrderNotFound
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import classify
 from qmtdesk.domain.orders import OPEN, TERMINAL, OrderStatus
 from qmtdesk.domain.rules import API_PHASE, PriceType
-from qmtdesk.oms.engine import OrderNotFound
-from qmtdesk.oms.service import OrderPayload
-from qmtdesk.oms.views import iso, money, order_view, trade_view
+from qmtdesk.oms.commands import OrderPayload
+from qmtdesk.oms.views import fold_orders, iso, money, order_view, trade_view
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
 from qmtdesk.store.tables.orders import AccountSnapshotRow, OrderEventRow, OrderRow, TradeRow
@@ -101,8 +100,8 @@ def status(principal: Reader, desk: DeskDep) -> dict[str, Any]:
             "server_time": now.isoformat(),
             "halted": desk.risk.halted,
             "trading_state": desk.risk.state,
-            "message": getattr(desk.broker, "last_error", ""),
-            "session_id": getattr(desk.broker, "session_id", None),
+            "message": desk.broker.last_error,
+            "session_id": desk.broker.session_id,
             "quotes": desk.market.source,
             "fees": {
                 "commission_rate": str(desk.fees.commission_rate),
@@ -115,10 +114,8 @@ def status(principal: Reader, desk: DeskDep) -> dict[str, Any]:
 @router.post("/connect", summary="Connect the broker (admin)")
 async def connect(principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
     await desk.broker.connect()
-    from qmtdesk.oms.reconcile import reconcile
-
-    result = await reconcile(desk.engine)
-    await _audit(desk, principal.username, "broker.connect", desk.broker.name, result, client_ip(request))
+    result = await desk.reconcile("connect")
+    await _audit(desk, principal.username, "broker.connect", desk.broker.name, result or {}, client_ip(request))
     return ok({"state": desk.broker.state.value, "reconciliation": result})
 
 
@@ -189,9 +186,7 @@ async def position(stock_code: str, principal: Reader, desk: DeskDep) -> dict[st
 # ------------------------------------------------------------------------------------------ orders
 
 
-async def _place(
-    body: OrderBody, principal: TradeGuard, desk: Desk, request: Request, response: Response
-) -> dict[str, Any]:
+async def _place(body: OrderBody, principal: TradeGuard, orders: Orders, request: Request, response: Response) -> Any:
     source = "ui" if request.headers.get("x-client", "").lower() == "ui" else "api"
     payload = OrderPayload(
         stock_code=body.stock_code,
@@ -211,35 +206,25 @@ async def _place(
         "price": str(body.price) if body.price is not None else None,
         "client_order_id": body.client_order_id,
     }
-    try:
-        result = await desk.orders.submit(payload, source=source, user_id=principal.user_id)
-    except DeskError as refused:
-        order = refused.data.get("order") if isinstance(refused.data, dict) else None
-        target = str(order["order_id"]) if order else None
-        await _audit(
-            desk, principal.username, "order.denied", target, {**detail, "error": refused.code}, client_ip(request)
-        )
-        raise
-    if result.created:
-        await _audit(
-            desk, principal.username, "order.submit", str(result.order["order_id"]), detail, client_ip(request)
-        )
-    response.status_code = 201 if result.created else 200
-    return ok({"order": result.order})
+    # The audit row is written in the same transaction as the order (or its refusal).
+    result = await orders.submit(
+        payload, source=source, user_id=principal.user_id, audit=audit_note(principal, request, detail)
+    )
+    return ok_response({"order": result.order}, 201 if result.created else 200)
 
 
 @router.post("/order", status_code=201, summary="Place an order (trade token or trade-scoped API token)")
 async def place_order(
-    body: OrderBody, principal: TradeGuard, desk: DeskDep, request: Request, response: Response
-) -> dict[str, Any]:
-    return await _place(body, principal, desk, request, response)
+    body: OrderBody, principal: TradeGuard, orders: Orders, request: Request, response: Response
+) -> Any:
+    return await _place(body, principal, orders, request, response)
 
 
 @router.post("/orders", status_code=201, summary="Place an order (alias of /trading/order)")
 async def place_order_alias(
-    body: OrderBody, principal: TradeGuard, desk: DeskDep, request: Request, response: Response
-) -> dict[str, Any]:
-    return await _place(body, principal, desk, request, response)
+    body: OrderBody, principal: TradeGuard, orders: Orders, request: Request, response: Response
+) -> Any:
+    return await _place(body, principal, orders, request, response)
 
 
 STATUS_GROUPS: dict[str, frozenset[OrderStatus]] = {"open": OPEN, "finished": TERMINAL}
@@ -311,7 +296,13 @@ def _order_or_404(session: Session, desk: Desk, order_id: int) -> OrderRow:
 
 
 def _with_events(session: Session, row: OrderRow) -> dict[str, Any]:
-    events = session.scalars(select(OrderEventRow).where(OrderEventRow.order_id == row.id).order_by(OrderEventRow.seq))
+    """The order with its timeline: each entry shows the order as that change left it."""
+    events = list(
+        session.scalars(select(OrderEventRow).where(OrderEventRow.order_id == row.id).order_by(OrderEventRow.seq))
+    )
+    order_entries = [e for e in events if e.stream == "orders"]
+    states = iter(fold_orders((row.id, json.loads(e.payload)) for e in order_entries))
+    folded = {e.seq: next(states) for e in order_entries}
     view = order_view(row)
     view["events"] = [
         {
@@ -320,7 +311,7 @@ def _with_events(session: Session, row: OrderRow) -> dict[str, Any]:
             "event": e.event,
             "status": e.status,
             "time": iso(e.time),
-            "data": json.loads(e.payload),
+            "data": folded[e.seq] if e.stream == "orders" else json.loads(e.payload),
         }
         for e in events
     ]
@@ -348,33 +339,17 @@ def get_order(order_id: IdPath, principal: Reader, desk: DeskDep) -> dict[str, A
 
 @router.post("/orders/cancel-all", summary="Cancel every open order (optionally of one code or side)")
 async def cancel_all(
-    principal: TradeGuard, desk: DeskDep, request: Request, body: CancelAllBody | None = None
+    principal: TradeGuard, orders: Orders, request: Request, body: CancelAllBody | None = None
 ) -> dict[str, Any]:
     body = body or CancelAllBody()
-    result = await desk.orders.cancel_all(body.stock_code, body.side)
-    await _audit(
-        desk,
-        principal.username,
-        "order.cancel_all",
-        body.stock_code,
-        {"side": body.side.value if body.side else None, "requested": result["requested"]},
-        client_ip(request),
-    )
+    detail = {"side": body.side.value if body.side else None}
+    result = await orders.cancel_all(body.stock_code, body.side, audit=audit_note(principal, request, detail))
     return ok(result)
 
 
 @router.post("/orders/{order_id}/cancel", summary="Cancel an order")
-async def cancel(order_id: IdPath, principal: TradeGuard, desk: DeskDep, request: Request) -> dict[str, Any]:
-    try:
-        order = await desk.orders.cancel(order_id)
-    except DeskError as refused:
-        await _audit(
-            desk, principal.username, "order.cancel_refused", str(order_id), {"error": refused.code}, client_ip(request)
-        )
-        raise
-    await _audit(
-        desk, principal.username, "order.cancel", str(order_id), {"status": order["status"]}, client_ip(request)
-    )
+async def cancel(order_id: IdPath, principal: TradeGuard, orders: Orders, request: Request) -> dict[str, Any]:
+    order = await orders.cancel(order_id, audit=audit_note(principal, request))
     return ok({"order": order})
 
 

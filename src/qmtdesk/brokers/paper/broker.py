@@ -1,4 +1,10 @@
-"""The paper exchange behind the broker port, on its own thread like a real broker session."""
+"""The paper exchange behind the broker port, on the event loop with the engine.
+
+The paper counter and exchange are plain Python: matching an order takes tens of microseconds, so
+they run on the loop thread, where the engine runs too — no thread hop, and a submission's reports
+(acceptance, fills) reach the engine before ``submit`` returns. The exchange's own state is written
+through the desk's journal, in the same transactions as the ledger changes it caused.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from qmtdesk.brokers.base import (
     AccountReport,
@@ -26,11 +30,24 @@ from qmtdesk.brokers.base import (
 )
 from qmtdesk.brokers.paper.exchange import PaperExchange
 from qmtdesk.brokers.paper.models import PaperOrder, PaperTrade
-from qmtdesk.domain.errors import DeskError
+from qmtdesk.domain.clock import SHANGHAI
+from qmtdesk.domain.errors import BrokerUnavailable, DeskError
 from qmtdesk.domain.portfolio import Position
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+
+
+class PaperClockRealtime(DeskError):
+    """The paper clock is the wall clock: it cannot be moved."""
+
+    http_status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            "PAPER_CLOCK_REALTIME",
+            "纸面交易时钟为实时时钟，不能拨动；设置 QMTDESK_PAPER_CLOCK 为起始时间以使用模拟时钟",
+            "The paper clock is the real-time clock; set QMTDESK_PAPER_CLOCK to a start time to simulate",
+        )
 
 
 class _Forward:
@@ -48,35 +65,32 @@ class _Forward:
             self.broker.listener.on_trade(trade.report())
 
     def on_day_closed(self, day: date) -> None:
-        # The account as it stands at this close, taken on the exchange thread before anything moves on.
+        # The account as it stands at this close, before anything moves on.
         account = self.broker.exchange.account_report()
         for hook in self.broker.close_hooks:
             hook(day, account)
 
 
 class PaperBroker:
-    """Broker port over :class:`PaperExchange`. Every exchange call runs on one dedicated thread."""
+    """Broker port over :class:`PaperExchange`, called on the event loop."""
 
     name = "paper"
     account_type = "STOCK"
     #: The paper counter freezes cash and shares inside ``submit``; no reservation is needed above it.
     freezes_synchronously = True
+    last_error = ""
+    session_id: int | None = None
 
     def __init__(self, exchange: PaperExchange, *, tick_seconds: float = 3.0) -> None:
         self.exchange = exchange
         self.account_id = exchange.account_id
         self.tick_seconds = tick_seconds
         self.listener: BrokerListener | None = None
-        #: Called on the exchange thread at each close with the account at that moment.
+        #: Called at each close with the account at that moment.
         self.close_hooks: list[Callable[[date, AccountReport], None]] = []
         self._state = ConnectionState.DISCONNECTED
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="paper-exchange")
         self._ticker: asyncio.Task[None] | None = None
         exchange.listeners.append(_Forward(self))
-
-    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(fn, *args, **kwargs))
 
     def set_listener(self, listener: BrokerListener) -> None:
         """Where pushes go."""
@@ -91,7 +105,7 @@ class PaperBroker:
         """Start the session and the quote ticker."""
         if self._state is ConnectionState.CONNECTED:
             return
-        await self._call(self.exchange.sync)
+        self.exchange.sync()
         self._state = ConnectionState.CONNECTED
         if self._ticker is None:
             self._ticker = asyncio.create_task(self._tick_forever(), name="paper-ticker")
@@ -110,26 +124,29 @@ class PaperBroker:
             self.listener.on_connection(ConnectionReport(ConnectionState.DISCONNECTED, "paper exchange stopped"))
 
     async def close(self) -> None:
-        """Disconnect and release the exchange thread."""
+        """Disconnect (the exchange holds nothing else)."""
         await self.disconnect()
-        self._executor.shutdown(wait=True)
 
     async def _tick_forever(self) -> None:
         while True:
             await asyncio.sleep(self.tick_seconds)
             try:
-                await self._call(self.exchange.sync)
+                self.exchange.sync()
             except Exception:  # the ticker must survive anything one snapshot does
                 log.exception("paper exchange tick failed")
 
     async def tick(self) -> None:
         """Bring the exchange up to the clock now (also used after the paper clock moves)."""
-        await self._call(self.exchange.sync)
+        self.exchange.sync()
+
+    def _require_link(self) -> None:
+        if self._state is not ConnectionState.CONNECTED:
+            raise BrokerUnavailable(self._state.value)
 
     async def submit(self, request: OrderRequest) -> str | None:
-        """Send an order to the paper counter; reports arrive through the listener."""
-        order = await self._call(
-            self.exchange.submit,
+        """Send an order to the paper counter; its reports reach the listener before this returns."""
+        self._require_link()
+        order = self.exchange.submit(
             stock_code=request.stock_code,
             side=request.side,
             quantity=request.quantity,
@@ -142,8 +159,9 @@ class PaperBroker:
 
     async def cancel(self, broker_order_id: str) -> None:
         """Ask to cancel; a refusal raises and is also pushed as a cancel error."""
+        self._require_link()
         try:
-            await self._call(self.exchange.cancel, int(broker_order_id))
+            self.exchange.cancel(int(broker_order_id))
         except DeskError as refused:
             if self.listener is not None:
                 self.listener.on_cancel_error(CancelErrorReport(broker_order_id, refused.code, refused.message_zh))
@@ -151,54 +169,54 @@ class PaperBroker:
 
     async def query_orders(self) -> list[OrderReport]:
         """Today's orders and any still open."""
-        orders = await self._call(self.exchange.todays_orders)
-        return [o.report() for o in orders]
+        return [o.report() for o in self.exchange.todays_orders()]
 
     async def query_trades(self) -> list[TradeReport]:
         """Today's fills."""
-        trades = await self._call(self.exchange.todays_trades)
-        return [t.report() for t in trades]
+        return [t.report() for t in self.exchange.todays_trades()]
 
     async def query_positions(self) -> list[PositionReport]:
         """Current holdings."""
-        return await self._call(self.exchange.position_reports)
+        return self.exchange.position_reports()
 
     async def query_account(self) -> AccountReport:
         """Cash and totals."""
-        return await self._call(self.exchange.account_report)
+        return self.exchange.account_report()
 
-    async def buying_view(self, stock_code: str) -> tuple[Decimal, Position | None]:
-        """Available cash and a copy of the position in ``stock_code``, for pre-trade checks."""
+    def buying_view(self, stock_code: str) -> tuple[Decimal, Position | None]:
+        """Available cash and a copy of the position in ``stock_code``."""
+        pos = self.exchange.portfolio.positions.get(stock_code)
+        return self.exchange.portfolio.cash.available, replace(pos) if pos else None
 
-        def read() -> tuple[Decimal, Position | None]:
-            pos = self.exchange.portfolio.positions.get(stock_code)
-            return self.exchange.portfolio.cash.available, replace(pos) if pos else None
+    def account_view(self) -> AccountReport:
+        """Cash and totals now."""
+        return self.exchange.account_report()
 
-        return await self._call(read)
+    def positions_view(self) -> list[PositionReport]:
+        """Holdings now."""
+        return self.exchange.position_reports()
 
     # paper-only administration ------------------------------------------------------------
     async def advance_clock(self, to: datetime) -> None:
-        """Move the simulated clock to ``to`` and run everything on the way."""
-        clock = self.exchange.clock
-        setter = getattr(clock, "advance_to", None)
-        if setter is None:
-            raise DeskError(
-                "PAPER_CLOCK_REALTIME",
-                "纸面交易时钟为实时时钟，不能拨动；设置 QMTDESK_PAPER_CLOCK 为起始时间以使用模拟时钟",
-                "The paper clock is the real-time clock; set QMTDESK_PAPER_CLOCK to a start time to simulate",
-                http_status=409,
-            )
-        await self._call(self._advance, to)
-
-    def _advance(self, to: datetime) -> None:
-        # A running simulated clock may already have passed ``to`` by a hair: never move it back.
-        now = self.exchange.clock.advance_to(to)  # type: ignore[attr-defined]
-        self.exchange.sync(now)
+        """Move the simulated clock to ``to`` and run everything on the way, a day at a time (the loop
+        keeps serving in between)."""
+        clock: Any = self.exchange.clock
+        if not hasattr(clock, "advance_to"):
+            raise PaperClockRealtime()
+        while True:
+            now = clock.now()
+            midnight = datetime.combine(now.astimezone(SHANGHAI).date() + timedelta(days=1), time(0), SHANGHAI)
+            step = min(to, midnight)
+            # A running simulated clock may already have passed ``to`` by a hair: never move it back.
+            self.exchange.sync(clock.advance_to(step))
+            if step >= to:
+                return
+            await asyncio.sleep(0)
 
     async def set_price(self, stock_code: str, price: Decimal) -> Any:
         """Move a simulated price now (scripted practice and tests); crossing resting orders fill."""
-        return await self._call(self.exchange.set_price, stock_code, price)
+        return self.exchange.set_price(stock_code, price)
 
     async def reset(self, cash: Decimal) -> None:
         """A fresh paper account."""
-        await self._call(self.exchange.reset, cash)
+        self.exchange.reset(cash)

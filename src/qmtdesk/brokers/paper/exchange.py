@@ -22,13 +22,14 @@ from decimal import Decimal
 from typing import ClassVar, Protocol
 
 from qmtdesk.brokers.base import AccountReport, PositionReport
+from qmtdesk.brokers.codes import BrokerStatus
 from qmtdesk.brokers.paper.models import PaperOrder, PaperTrade
 from qmtdesk.domain.calendar import TradingCalendar
 from qmtdesk.domain.clock import SHANGHAI, Clock
-from qmtdesk.domain.errors import DeskError, OrderDenied
+from qmtdesk.domain.errors import OrderDenied, OrderNotCancelable, OrderNotFound
 from qmtdesk.domain.fees import ZERO, FeeSchedule, Side
 from qmtdesk.domain.instruments import Instrument
-from qmtdesk.domain.orders import BrokerStatus, OrderStatus
+from qmtdesk.domain.orders import OrderStatus
 from qmtdesk.domain.portfolio import Cash, Portfolio, Position
 from qmtdesk.domain.rules import (
     PHASE_RULES,
@@ -58,20 +59,6 @@ SWEEP_LEVELS: dict[PriceType, int] = {
     PriceType.IOC: 10**6,
     PriceType.FOK: 10**6,
 }
-
-
-class OrderNotCancelable(DeskError):
-    """A cancel the counter refuses (terminal order, or a no-cancel window)."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__("ORDER_NOT_CANCELABLE", zh, en, http_status=409)
-
-
-class OrderNotFound(DeskError):
-    """No order with that id on this counter."""
-
-    def __init__(self, order_id: str) -> None:
-        super().__init__("ORDER_NOT_FOUND", f"委托不存在：{order_id}", f"Order not found: {order_id}", http_status=404)
 
 
 @dataclass
@@ -249,6 +236,8 @@ class PaperExchange:
         if now > self.cursor:
             self._continuous_step(self.cursor, now)
             self.cursor = now
+            # The cursor is where a restart resumes the simulated clock: it is saved whenever it moves.
+            self._changes.account = True
         self._flush()
 
     def _boundaries(self, day: date) -> list[time]:

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from qmtdesk.brokers.base import OrderReport, TradeReport
+from qmtdesk.brokers.codes import BROKER_STATUS_NAMES, BrokerStatus
 from qmtdesk.domain.fees import NO_FEES, ZERO, Fees, Side
-from qmtdesk.domain.orders import BROKER_STATUS_NAMES, TERMINAL, BrokerStatus, OrderStatus
+from qmtdesk.domain.orders import TERMINAL, OrderStatus
 from qmtdesk.domain.rules import PriceType
 
 

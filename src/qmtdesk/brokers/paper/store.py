@@ -18,6 +18,8 @@ from qmtdesk.domain.portfolio import Cash, Portfolio, Position
 from qmtdesk.domain.rules import PriceType
 from qmtdesk.market.simulator import DayState
 from qmtdesk.store.db import unit_of_work
+from qmtdesk.store.journal import Journal, Op
+from qmtdesk.store.sql import RowWriter, delete_sql
 from qmtdesk.store.tables.paper import (
     PaperAccountRow,
     PaperMarketRow,
@@ -148,6 +150,75 @@ def _trade_from(row: PaperTradeRow) -> PaperTrade:
     )
 
 
+_PAPER_TABLES = (PaperOrderRow, PaperTradeRow, PaperPositionRow, PaperMarketRow, PaperAccountRow)
+
+
+def _account_row(account_id: str, exchange: PaperExchange) -> dict[str, Any]:
+    cash = exchange.portfolio.cash
+    return {
+        "account_id": account_id,
+        "initial_cash": exchange.initial_cash,
+        "cash_available": cash.available,
+        "cash_frozen": cash.frozen,
+        "cash_unsettled": cash.unsettled,
+        "fees_paid": exchange.portfolio.fees_paid,
+        "cursor": exchange.cursor,
+        "current_day": exchange.current_day,
+        "next_order_id": exchange.next_order_id,
+        "next_trade_id": exchange.next_trade_id,
+    }
+
+
+def _position_rows(account_id: str, exchange: PaperExchange, codes: set[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows of the positions held among ``codes``, and the codes no longer held."""
+    rows, gone = [], []
+    for code in codes:
+        pos = exchange.portfolio.positions.get(code)
+        if pos is None:
+            gone.append(code)
+            continue
+        rows.append(
+            {
+                "account_id": account_id,
+                "stock_code": code,
+                "volume": pos.volume,
+                "yesterday_volume": pos.yesterday_volume,
+                "can_use_volume": pos.can_use_volume,
+                "frozen_volume": pos.frozen_volume,
+                "cost": pos.cost,
+                "realized_pnl": pos.realized_pnl,
+                "opened_on": pos.opened_on,
+            }
+        )
+    return rows, gone
+
+
+def _market_rows(account_id: str, exchange: PaperExchange, codes: set[str]) -> list[dict[str, Any]]:
+    rows = []
+    states = exchange.market.states()
+    for code in codes:
+        inst, state = exchange.universe.find(code), states.get(code)
+        if inst is None or state is None:
+            continue
+        rows.append(
+            {
+                "account_id": account_id,
+                "stock_code": code,
+                "prev_close": inst.prev_close,
+                "day": state.day,
+                "fair": repr(state.fair),
+                "last": state.last,
+                "open": state.open,
+                "high": state.high,
+                "low": state.low,
+                "volume": state.volume,
+                "amount": state.amount,
+                "bid_side": state.bid_side,
+            }
+        )
+    return rows
+
+
 class SqlPaperStore:
     """The paper exchange's persistence in the desk's database."""
 
@@ -220,26 +291,7 @@ class SqlPaperStore:
         """Write what changed in one transaction."""
         with unit_of_work(self.session_factory) as session:
             if changes.account:
-                cash = exchange.portfolio.cash
-                upsert(
-                    session,
-                    PaperAccountRow.__table__,  # type: ignore[arg-type]
-                    [
-                        {
-                            "account_id": account_id,
-                            "initial_cash": exchange.initial_cash,
-                            "cash_available": cash.available,
-                            "cash_frozen": cash.frozen,
-                            "cash_unsettled": cash.unsettled,
-                            "fees_paid": exchange.portfolio.fees_paid,
-                            "cursor": exchange.cursor,
-                            "current_day": exchange.current_day,
-                            "next_order_id": exchange.next_order_id,
-                            "next_trade_id": exchange.next_trade_id,
-                        }
-                    ],
-                    ["account_id"],
-                )
+                upsert(session, PaperAccountRow.__table__, [_account_row(account_id, exchange)], ["account_id"])  # type: ignore[arg-type]
             upsert(
                 session,
                 PaperOrderRow.__table__,  # type: ignore[arg-type]
@@ -252,65 +304,95 @@ class SqlPaperStore:
                     [_trade_row(account_id, t) for t in changes.trades],
                 )
             if changes.positions:
-                self._save_positions(session, account_id, exchange, changes.positions)
+                held, gone = _position_rows(account_id, exchange, changes.positions)
+                upsert(session, PaperPositionRow.__table__, held, ["account_id", "stock_code"])  # type: ignore[arg-type]
+                if gone:
+                    session.execute(
+                        delete(PaperPositionRow).where(
+                            PaperPositionRow.account_id == account_id, PaperPositionRow.stock_code.in_(gone)
+                        )
+                    )
             if changes.market:
-                self._save_market(session, account_id, exchange, changes.market)
-
-    def _save_positions(self, session: Session, account_id: str, exchange: PaperExchange, codes: set[str]) -> None:
-        rows, gone = [], []
-        for code in codes:
-            pos = exchange.portfolio.positions.get(code)
-            if pos is None:
-                gone.append(code)
-                continue
-            rows.append(
-                {
-                    "account_id": account_id,
-                    "stock_code": code,
-                    "volume": pos.volume,
-                    "yesterday_volume": pos.yesterday_volume,
-                    "can_use_volume": pos.can_use_volume,
-                    "frozen_volume": pos.frozen_volume,
-                    "cost": pos.cost,
-                    "realized_pnl": pos.realized_pnl,
-                    "opened_on": pos.opened_on,
-                }
-            )
-        upsert(session, PaperPositionRow.__table__, rows, ["account_id", "stock_code"])  # type: ignore[arg-type]
-        if gone:
-            session.execute(
-                delete(PaperPositionRow).where(
-                    PaperPositionRow.account_id == account_id, PaperPositionRow.stock_code.in_(gone)
+                upsert(
+                    session,
+                    PaperMarketRow.__table__,  # type: ignore[arg-type]
+                    _market_rows(account_id, exchange, changes.market),
+                    ["account_id", "stock_code"],
                 )
-            )
-
-    def _save_market(self, session: Session, account_id: str, exchange: PaperExchange, codes: set[str]) -> None:
-        rows = []
-        states = exchange.market.states()
-        for code in codes:
-            inst, state = exchange.universe.find(code), states.get(code)
-            if inst is None or state is None:
-                continue
-            rows.append(
-                {
-                    "account_id": account_id,
-                    "stock_code": code,
-                    "prev_close": inst.prev_close,
-                    "day": state.day,
-                    "fair": repr(state.fair),
-                    "last": state.last,
-                    "open": state.open,
-                    "high": state.high,
-                    "low": state.low,
-                    "volume": state.volume,
-                    "amount": state.amount,
-                    "bid_side": state.bid_side,
-                }
-            )
-        upsert(session, PaperMarketRow.__table__, rows, ["account_id", "stock_code"])  # type: ignore[arg-type]
 
     def reset(self, account_id: str) -> None:
         """Delete every row of the account."""
         with unit_of_work(self.session_factory) as session:
-            for model in (PaperOrderRow, PaperTradeRow, PaperPositionRow, PaperMarketRow, PaperAccountRow):
+            for model in _PAPER_TABLES:
                 session.execute(delete(model).where(model.account_id == account_id))
+
+
+class JournalPaperStore(SqlPaperStore):
+    """The paper exchange's persistence through the desk's journal (group commit, on the loop).
+
+    ``save`` only notes what changed; when the journal seals its batch the rows are built from the
+    exchange as it stands then and written in the same transaction as the ledger changes of the same
+    moment — so the paper account and the desk's ledger never disagree about what was committed.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], journal: Journal) -> None:
+        super().__init__(session_factory)
+        self.journal = journal
+        codec = journal.codec
+        self._accounts = RowWriter(PaperAccountRow.__table__, codec, ["account_id"])  # type: ignore[arg-type]
+        self._orders = RowWriter(PaperOrderRow.__table__, codec, ["account_id", "order_id"])  # type: ignore[arg-type]
+        self._trades = RowWriter(PaperTradeRow.__table__, codec, ["account_id", "trade_id"])  # type: ignore[arg-type]
+        self._positions = RowWriter(PaperPositionRow.__table__, codec, ["account_id", "stock_code"])  # type: ignore[arg-type]
+        self._market = RowWriter(PaperMarketRow.__table__, codec, ["account_id", "stock_code"])  # type: ignore[arg-type]
+        self._delete_positions = delete_sql(PaperPositionRow.__table__, codec, ["account_id", "stock_code"])  # type: ignore[arg-type]
+        self._reset_sql = [delete_sql(m.__table__, codec, ["account_id"]) for m in _PAPER_TABLES]  # type: ignore[arg-type]
+        self._pending: dict[str, tuple[PaperExchange, Changes]] = {}
+        self._resets: list[str] = []
+
+    def save(self, account_id: str, exchange: PaperExchange, changes: Changes) -> None:
+        """Note what changed; it is written when the journal seals its batch."""
+        held = self._pending.get(account_id)
+        if held is None:
+            self._pending[account_id] = (exchange, changes)
+        else:
+            merged = held[1]
+            merged.orders.update(changes.orders)
+            merged.trades.extend(changes.trades)
+            merged.positions |= changes.positions
+            merged.account = merged.account or changes.account
+            merged.market |= changes.market
+        self.journal.touch(self)
+
+    def reset(self, account_id: str) -> None:
+        """Delete every row of the account (in the next batch, before what the fresh account writes)."""
+        self._pending.pop(account_id, None)
+        self._resets.append(account_id)
+        self.journal.touch(self)
+
+    def collect(self) -> tuple[list[Op], None]:
+        """The batch's operations, built from the exchanges as they stand now."""
+        ops: list[Op] = []
+        for account_id in self._resets:
+            ops.extend(Op(sql, [(account_id,)]) for sql in self._reset_sql)
+        for account_id, (exchange, changes) in self._pending.items():
+            if changes.account:
+                ops.append(Op(self._accounts.upsert, [self._accounts.values(_account_row(account_id, exchange))]))
+            if changes.orders:
+                rows = [self._orders.values(_order_row(account_id, o)) for o in changes.orders.values()]
+                ops.append(Op(self._orders.upsert, rows))
+            if changes.trades:
+                ops.append(
+                    Op(self._trades.insert, [self._trades.values(_trade_row(account_id, t)) for t in changes.trades])
+                )
+            if changes.positions:
+                held, gone = _position_rows(account_id, exchange, changes.positions)
+                if held:
+                    ops.append(Op(self._positions.upsert, [self._positions.values(r) for r in held]))
+                if gone:
+                    ops.append(Op(self._delete_positions, [(account_id, code) for code in gone]))
+            if changes.market:
+                rows = _market_rows(account_id, exchange, changes.market)
+                if rows:
+                    ops.append(Op(self._market.upsert, [self._market.values(r) for r in rows]))
+        self._pending, self._resets = {}, []
+        return ops, None

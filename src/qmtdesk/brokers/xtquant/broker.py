@@ -40,7 +40,7 @@ from qmtdesk.brokers.base import (
 from qmtdesk.brokers.xtquant import sdk
 from qmtdesk.brokers.xtquant.mapping import ACCOUNT_STATUS, ORDER_TYPE, xt_price_type
 from qmtdesk.domain.clock import Clock
-from qmtdesk.domain.errors import DeskError
+from qmtdesk.domain.errors import BrokerUnavailable
 from qmtdesk.domain.instruments import classify
 from qmtdesk.domain.portfolio import Position
 
@@ -53,18 +53,6 @@ BACKOFF_START = 1.0
 BACKOFF_MAX = 60.0
 #: Session ids stay in a bounded window: every connect makes a session file in MiniQMT's folder.
 SESSION_WINDOW = 1000
-
-
-class BrokerUnavailable(DeskError):
-    """The MiniQMT link is down."""
-
-    def __init__(self, state: str, detail: str = "") -> None:
-        super().__init__(
-            "BROKER_UNAVAILABLE",
-            f"MiniQMT 未连接（{state}）{detail}",
-            f"MiniQMT is not connected ({state}) {detail}".strip(),
-            http_status=503,
-        )
 
 
 @dataclass(frozen=True)
@@ -192,7 +180,7 @@ class XtQuantBroker:
         self._attempt = 0
         self._session_base = self.config.session_base or (int(self.clock.now().timestamp()) % 90_000) + 10_000
         self._lock = threading.Lock()
-        self._cash: Decimal | None = None
+        self._account_report: AccountReport | None = None
         self._positions: dict[str, PositionReport] = {}
         self._refs_by_seq: dict[int, str] = {}
         self._last_error = ""
@@ -381,7 +369,7 @@ class XtQuantBroker:
     def _asset_push(self, asset: Any) -> None:
         report = sdk.account_report(asset, self.account_id, self.account_type, self.now())
         with self._lock:
-            self._cash = report.cash
+            self._account_report = report
 
     def _position_push(self, position: Any) -> None:
         report = sdk.position_report(position)
@@ -487,7 +475,7 @@ class XtQuantBroker:
         try:
             return done.result(timeout=timeout)
         except TimeoutError:
-            raise BrokerUnavailable(self._state.value, "(MiniQMT did not answer in time)") from None
+            raise BrokerUnavailable(self._state.value, "MiniQMT 未在时限内应答") from None
 
     def _query(self, name: str, *args: Any, opening: bool = False) -> list[Any]:
         trader = self._require_link(opening)
@@ -502,7 +490,7 @@ class XtQuantBroker:
         positions = self._query("query_stock_positions_async", opening=True)
         with self._lock:
             if assets:
-                self._cash = sdk.account_report(assets[0], self.account_id, self.account_type, self.now()).cash
+                self._account_report = sdk.account_report(assets[0], self.account_id, self.account_type, self.now())
             self._positions = {p.stock_code: p for p in (sdk.position_report(x) for x in positions)}
 
     async def query_orders(self) -> list[OrderReport]:
@@ -529,19 +517,28 @@ class XtQuantBroker:
         """Cash and totals at MiniQMT."""
         rows = await self._call(self._query, "query_stock_asset_async")
         if not rows:
-            raise BrokerUnavailable(self._state.value, "(no asset for the account)")
+            raise BrokerUnavailable(self._state.value, "MiniQMT 未返回账户资产")
         report = sdk.account_report(rows[0], self.account_id, self.account_type, self.now())
         with self._lock:
-            self._cash = report.cash
+            self._account_report = report
         return report
 
-    async def buying_view(self, stock_code: str) -> tuple[Decimal, Position | None]:
-        """Cash and sellable shares as last pushed or queried."""
+    def account_view(self) -> AccountReport | None:
+        """Cash and totals as MiniQMT last pushed or answered (read at every connect)."""
         with self._lock:
-            cash = self._cash
+            return self._account_report
+
+    def positions_view(self) -> list[PositionReport]:
+        """Holdings as MiniQMT last pushed or answered."""
+        with self._lock:
+            return [p for p in self._positions.values() if p.volume or p.frozen_volume]
+
+    def buying_view(self, stock_code: str) -> tuple[Decimal, Position | None]:
+        """Cash and sellable shares as last pushed or queried (no cash before the first answer)."""
+        with self._lock:
+            account = self._account_report
             pos = self._positions.get(stock_code)
-        if cash is None:
-            cash = (await self.query_account()).cash
+        cash = account.cash if account is not None else Decimal(0)
         if pos is None:
             return cash, None
         position = Position(

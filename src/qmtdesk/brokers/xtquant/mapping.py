@@ -7,9 +7,10 @@ their own and are never used to match orders back.
 
 from __future__ import annotations
 
+from qmtdesk.brokers.codes import STATUS_BY_BROKER_CODE
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import Exchange
-from qmtdesk.domain.orders import STATUS_BY_BROKER_CODE, OrderStatus
+from qmtdesk.domain.orders import OrderStatus
 from qmtdesk.domain.rules import PriceType
 
 STOCK_BUY = 23

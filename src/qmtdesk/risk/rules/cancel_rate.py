@@ -8,11 +8,11 @@ from typing import Any
 from qmtdesk.risk.base import Denial, OrderCheck, Param, RiskFacts, RuleSpec
 
 
-async def check(
+def check(
     order: OrderCheck, params: dict[str, Any], facts: RiskFacts, now: datetime, scope: str | None
 ) -> Denial | None:
     limit, window = int(params["max_cancels"]), int(params["window_seconds"])
-    cancels = await facts.cancels_since(now - timedelta(seconds=window), scope)
+    cancels = facts.cancels_since(now - timedelta(seconds=window), scope)
     if cancels >= limit:
         return Denial(
             f"{window} 秒内已撤单 {cancels} 笔，达到撤单频率上限 {limit} 笔，暂停新委托",

@@ -9,13 +9,13 @@ from qmtdesk.domain.fees import Side
 from qmtdesk.risk.base import Denial, OrderCheck, Param, RiskFacts, RuleSpec, money
 
 
-async def check(
+def check(
     order: OrderCheck, params: dict[str, Any], facts: RiskFacts, now: datetime, scope: str | None
 ) -> Denial | None:
     limit = money(params, "limit")
     if limit is None or order.side is not Side.BUY:
         return None
-    used = await facts.buy_turnover_today(scope)
+    used = facts.buy_turnover_today(scope)
     if used + order.value > limit:
         return Denial(
             f"今日买入金额 {used:.2f} 元，加上本单 {order.value:.2f} 元将超过日上限 {limit:.2f} 元",

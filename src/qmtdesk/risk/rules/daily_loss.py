@@ -9,7 +9,7 @@ from qmtdesk.domain.fees import Side
 from qmtdesk.risk.base import Denial, OrderCheck, Param, RiskFacts, RuleSpec, money
 
 
-async def check(
+def check(
     order: OrderCheck, params: dict[str, Any], facts: RiskFacts, now: datetime, scope: str | None
 ) -> Denial | None:
     if order.side is not Side.BUY:
@@ -17,7 +17,7 @@ async def check(
     limit_pct, limit_amount = money(params, "limit_pct"), money(params, "limit_amount")
     if limit_pct is None and limit_amount is None:
         return None
-    pnl, base = await facts.day_pnl()
+    pnl, base = facts.day_pnl()
     loss = -pnl
     breached = (limit_amount is not None and loss >= limit_amount) or (
         limit_pct is not None and base > 0 and loss / base >= limit_pct

@@ -8,11 +8,11 @@ from typing import Any
 from qmtdesk.risk.base import Denial, OrderCheck, Param, RiskFacts, RuleSpec
 
 
-async def check(
+def check(
     order: OrderCheck, params: dict[str, Any], facts: RiskFacts, now: datetime, scope: str | None
 ) -> Denial | None:
     window = int(params["window_seconds"])
-    same = await facts.same_orders_since(now - timedelta(seconds=window), order, scope)
+    same = facts.same_orders_since(now - timedelta(seconds=window), order, scope)
     if same:
         return Denial(
             f"{window} 秒内已有相同委托（{order.stock_code} {order.side.value} {order.quantity} 股 @ {order.price}）",

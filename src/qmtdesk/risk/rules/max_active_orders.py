@@ -8,11 +8,11 @@ from typing import Any
 from qmtdesk.risk.base import Denial, OrderCheck, Param, RiskFacts, RuleSpec
 
 
-async def check(
+def check(
     order: OrderCheck, params: dict[str, Any], facts: RiskFacts, now: datetime, scope: str | None
 ) -> Denial | None:
     limit = int(params["limit"])
-    active = await facts.active_orders(scope)
+    active = facts.active_orders(scope)
     if active + 1 > limit:
         return Denial(
             f"当前有 {active} 笔未完成委托，达到上限 {limit} 笔",

@@ -9,13 +9,13 @@ from qmtdesk.domain.fees import Side
 from qmtdesk.risk.base import Denial, OrderCheck, Param, RiskFacts, RuleSpec
 
 
-async def check(
+def check(
     order: OrderCheck, params: dict[str, Any], facts: RiskFacts, now: datetime, scope: str | None
 ) -> Denial | None:
     limit = int(params["limit"])
     if order.side is not Side.BUY:
         return None
-    held = await facts.holdings()
+    held = facts.holdings()
     if order.stock_code not in held and len(held) + 1 > limit:
         return Denial(
             f"已持有 {len(held)} 只股票，再买入新股票将超过上限 {limit} 只",

@@ -8,7 +8,7 @@ from typing import Any
 from qmtdesk.risk.base import Denial, OrderCheck, Param, RiskFacts, RuleSpec
 
 
-async def check(
+def check(
     order: OrderCheck, params: dict[str, Any], facts: RiskFacts, now: datetime, scope: str | None
 ) -> Denial | None:
     limit = int(params["limit"])

@@ -10,16 +10,16 @@ from qmtdesk.domain.fees import Side
 from qmtdesk.risk.base import Denial, OrderCheck, Param, RiskFacts, RuleSpec, money
 
 
-async def check(
+def check(
     order: OrderCheck, params: dict[str, Any], facts: RiskFacts, now: datetime, scope: str | None
 ) -> Denial | None:
     limit = money(params, "limit")
     if limit is None or order.side is not Side.BUY:
         return None
-    total = await facts.total_asset()
+    total = facts.total_asset()
     if total <= 0:
         return None
-    after = await facts.position_value(order.stock_code) + order.value
+    after = facts.position_value(order.stock_code) + order.value
     share = after / total
     if share > limit:
         return Denial(

@@ -8,11 +8,11 @@ from typing import Any
 from qmtdesk.risk.base import Denial, OrderCheck, Param, RiskFacts, RuleSpec
 
 
-async def check(
+def check(
     order: OrderCheck, params: dict[str, Any], facts: RiskFacts, now: datetime, scope: str | None
 ) -> Denial | None:
     limit, window = int(params["max_orders"]), int(params["window_seconds"])
-    sent = await facts.orders_since(now - timedelta(seconds=window), scope)
+    sent = facts.orders_since(now - timedelta(seconds=window), scope)
     if sent + 1 > limit:
         return Denial(
             f"{window} 秒内已委托 {sent} 笔，超过频率上限 {limit} 笔",

@@ -9,7 +9,7 @@ from typing import Any
 from qmtdesk.risk.base import Denial, OrderCheck, Param, RiskFacts, RuleSpec, money
 
 
-async def check(
+def check(
     order: OrderCheck, params: dict[str, Any], facts: RiskFacts, now: datetime, scope: str | None
 ) -> Denial | None:
     limit = money(params, "max_pct")
