@@ -47,18 +47,16 @@ ORDERS_PER_SNAPSHOT = 200
 SNAPSHOT_STEP = timedelta(seconds=2)
 
 
-def _file_logging(data_dir: Path, level: str) -> logging.Handler | None:
-    """The server's file log (same format, INFO by default), without the console."""
+def _file_logging(data_dir: Path, level: str) -> bool:
+    """The server's file log (same format, INFO by default, written off the loop), without the console."""
     if level == "OFF":
-        return None
-    logs = data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(logs / "qmtdesk.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    return handler
+        logging.getLogger().handlers[:] = []
+        logging.getLogger().setLevel(logging.CRITICAL)
+        return False
+    from qmtdesk.logs import file_logging
+
+    file_logging(data_dir, level)
+    return True
 
 
 def workload(desk: Any) -> list[tuple[str, int, Decimal]]:
@@ -183,9 +181,10 @@ async def run_one(
                 counts = await asyncio.to_thread(_counts, desk)
             finally:
                 await desk.stop()
-        if handler is not None:
-            handler.close()
-            logging.getLogger().handlers[:] = []
+        if handler:
+            from qmtdesk.logs import stop_logging
+
+            stop_logging()
     filled = run["statuses"].get("filled", 0)
     requested, n = n, run["done"]
     total = n + warmup

@@ -31,7 +31,7 @@ from qmtdesk.api.app import create_app
 from qmtdesk.cli import _banner
 from qmtdesk.config import load_settings, resolve_secret_key
 from qmtdesk.desk import Desk
-from qmtdesk.logs import setup_logging
+from qmtdesk.logs import flush_logging, setup_logging
 from tests.api.conftest import ADMIN_PASSWORD, API, DeskClient, make_settings
 from tests.api.test_websocket import WS, authenticate, receive
 
@@ -328,6 +328,13 @@ def log_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[Path]
     try:
         yield data_dir / "logs" / "qmtdesk.log"
     finally:
+        listener = getattr(root, "_qmtdesk_listener", None)
+        if listener is not None:
+            flush_logging()
+            listener.stop()
+            for handler in listener.handlers:
+                handler.close()
+            root._qmtdesk_listener = None  # type: ignore[attr-defined]
         for handler in ours:
             handler.close()
         root.handlers[:] = saved_handlers
@@ -422,8 +429,7 @@ def test_passwords_and_tokens_never_reach_the_logs_or_the_audit_trail(
 
     records = caplog.records
     assert any(r.name == "qmtdesk.test" for r in records), "the log capture saw nothing"
-    for handler in logging.getLogger().handlers:
-        handler.flush()
+    flush_logging()
     logged = "\n".join(_record_text(r) for r in records)
     written = "\n".join(p.read_text(encoding="utf-8") for p in log_file.parent.glob("qmtdesk.log*"))
     assert "a line to prove the capture works" in written, "the log file saw nothing"

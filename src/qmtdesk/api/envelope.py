@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Path, Query, Response
 from pydantic import BaseModel
 
@@ -50,5 +50,5 @@ def paged(items: list[Any], total: int, page: Page) -> dict[str, Any]:
 def ok_response(data: Any, status_code: int = 200) -> Response:
     """A success body as a finished response: for hot routes whose data is plain JSON already (no
     re-encoding pass over it)."""
-    body = json.dumps({"code": 0, "message": "ok", "data": data}, ensure_ascii=False, separators=(",", ":"))
-    return Response(body.encode(), status_code=status_code, media_type="application/json")
+    body = orjson.dumps({"code": 0, "message": "ok", "data": data}, default=str)
+    return Response(body, status_code=status_code, media_type="application/json")

@@ -14,7 +14,6 @@ import threading
 from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -37,32 +36,17 @@ Scope = str | None
 SameKey = tuple[Scope, str, str, int, str, Decimal | None]
 
 
-@dataclass(frozen=True, slots=True)
-class _Counted:
-    """What the counters remember of one sent order."""
+#: What the counters remember of one sent order: what changes (status, remaining, filled, frozen) ...
+_State = tuple[OrderStatus, int, Decimal, Decimal]
+#: ... and what does not (strategy, is a buy, price, quantity, trading day).
+_Static = tuple[str, bool, Decimal | None, int, date]
 
-    strategy: str
-    status: OrderStatus
-    side: str
-    price: Decimal | None
-    quantity: int
-    remaining: int
-    filled_amount: Decimal
-    frozen_amount: Decimal
-    trading_day: date
 
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-    @property
-    def buy_commitment(self) -> Decimal:
-        """What this order adds to the day's buy turnover (see :func:`buy_commitment`)."""
-        if self.side != "buy":
-            return Decimal(0)
-        return buy_commitment(
-            self.active, self.price, self.quantity, self.remaining, self.filled_amount, self.frozen_amount
-        )
+def _commitment(static: _Static, state: _State | None) -> Decimal:
+    if state is None or not static[1]:
+        return Decimal(0)
+    status, remaining, filled, frozen = state
+    return buy_commitment(status in ACTIVE, static[2], static[3], remaining, filled, frozen)
 
 
 def buy_commitment(
@@ -92,7 +76,8 @@ class OrderCounters:
         self.account_id = account_id
         self.horizon = max(horizon, HORIZON)
         self._lock = threading.Lock()
-        self._orders: dict[int, _Counted] = {}
+        self._states: dict[int, _State] = {}
+        self._statics: dict[int, _Static] = {}
         self._created: dict[int, datetime] = {}
         self._same_keys: dict[int, SameKey] = {}
         self._sent: dict[Scope, list[datetime]] = defaultdict(list)
@@ -165,18 +150,20 @@ class OrderCounters:
     def forget(self, order: Order) -> None:
         """Uncount an order the ledger refused (it never existed)."""
         with self._lock:
-            before = self._orders.pop(order.id, None)
+            before = self._states.pop(order.id, None)
+            static = self._statics.pop(order.id, None)
             created = self._created.pop(order.id, None)
             key = self._same_keys.pop(order.id, None)
-            if before is None:
+            if before is None or static is None:
                 return
-            scopes = _scopes(before.strategy)
-            if before.active:
+            scopes = _scopes(static[0])
+            if before[0] in ACTIVE:
                 for scope in scopes:
                     self._active[scope] -= 1
-            if before.buy_commitment:
+            weight = _commitment(static, before)
+            if weight:
                 for scope in scopes:
-                    self._turnover[(before.trading_day, scope)] -= before.buy_commitment
+                    self._turnover[(static[4], scope)] -= weight
             if created is not None:
                 for scope in scopes:
                     _remove(self._sent[scope], created)
@@ -185,25 +172,25 @@ class OrderCounters:
                         _remove(self._same[(scope, *key[1:])], created)  # type: ignore[arg-type]
 
     def _observe(self, order: Order) -> None:
-        if order.status in NOT_SENT:
+        status = order.status
+        if status in NOT_SENT:
             return
-        now = _Counted(
-            strategy=order.strategy_name or "",
-            status=order.status,
-            side=order.side.value,
-            price=order.price,
-            quantity=order.quantity,
-            remaining=order.quantity - order.filled_quantity,
-            filled_amount=order.filled_amount,
-            frozen_amount=order.frozen_amount,
-            trading_day=order.trading_day,
-        )
-        before = self._orders.get(order.id)
-        if before == now:
+        order_id = order.id
+        state: _State = (status, order.quantity - order.filled_quantity, order.filled_amount, order.frozen_amount)
+        before = self._states.get(order_id)
+        if before == state:
             return
-        self._orders[order.id] = now
-        scopes = _scopes(now.strategy)
-        if before is None:
+        self._states[order_id] = state
+        static = self._statics.get(order_id)
+        if static is None:
+            static = (
+                order.strategy_name or "",
+                order.side.value == "buy",
+                order.price,
+                order.quantity,
+                order.trading_day,
+            )
+            self._statics[order_id] = static
             self._new_since_prune += 1
             if self._new_since_prune >= PRUNE_EVERY:
                 self._prune(order.created_at)
@@ -215,22 +202,25 @@ class OrderCounters:
                 order.price_type.value,
                 order.price,
             )
-            self._created[order.id] = order.created_at
-            self._same_keys[order.id] = key
-            for scope in scopes:
+            self._created[order_id] = order.created_at
+            self._same_keys[order_id] = key
+            for scope in _scopes(static[0]):
                 insort(self._sent[scope], order.created_at)
                 insort(self._same[(scope, *key[1:])], order.created_at)  # type: ignore[index]
-        if (before is not None and before.active) != now.active:
+        scopes = _scopes(static[0])
+        was_active = before is not None and before[0] in ACTIVE
+        if was_active != (status in ACTIVE):
             for scope in scopes:
-                self._active[scope] += 1 if now.active else -1
-        change = now.buy_commitment - (before.buy_commitment if before is not None else Decimal(0))
-        if change:
-            for scope in scopes:
-                self._turnover[(now.trading_day, scope)] += change
+                self._active[scope] += -1 if was_active else 1
+        if static[1]:
+            change = _commitment(static, state) - _commitment(static, before)
+            if change:
+                for scope in scopes:
+                    self._turnover[(static[4], scope)] += change
 
     def _cancel(self, order_id: int, time: datetime) -> None:
-        counted = self._orders.get(order_id)
-        strategy = counted.strategy if counted is not None else ""
+        static = self._statics.get(order_id)
+        strategy = static[0] if static is not None else ""
         for scope in _scopes(strategy):
             insort(self._cancels[scope], time)
 
@@ -287,9 +277,14 @@ class OrderCounters:
             del times[: bisect_left(times, since)]
         for same_key in [k for k, v in self._same.items() if not v]:
             del self._same[same_key]
-        finished = [order_id for order_id, c in self._orders.items() if not c.active and c.trading_day < since.date()]
+        finished = [
+            order_id
+            for order_id, state in self._states.items()
+            if state[0] not in ACTIVE and self._statics[order_id][4] < since.date()
+        ]
         for order_id in finished:
-            del self._orders[order_id]
+            del self._states[order_id]
+            del self._statics[order_id]
             self._created.pop(order_id, None)
             self._same_keys.pop(order_id, None)
         for day_key in [k for k in self._turnover if k[0] < since.date()]:

@@ -145,6 +145,8 @@ class RiskEngine:
         self.trading_day = trading_day
         self.day_start_asset = day_start_asset
         self._configs: dict[tuple[str, str], RuleConfig] = {}
+        # Per strategy name: the enabled rules to check, in order, with the counter scope of each.
+        self._plans: dict[str, list[tuple[RuleSpec, RuleConfig, str | None]]] = {}
         self._state = ACTIVE
         self._reason = ""
         self._day_base: tuple[date, Decimal | None] | None = None
@@ -172,6 +174,7 @@ class RiskEngine:
                     )
             state = session.get(RiskStateRow, self.account_id)
         self._configs = configs
+        self._plans = {}
         if state is not None:
             self._state, self._reason = state.state, state.reason
 
@@ -239,6 +242,7 @@ class RiskEngine:
         # A longer window needs older orders in the counters: read them before the rule applies.
         self.counters.extend(self.session_factory, self._longest_window(config), now)
         self._configs[(rule, scope)] = config
+        self._plans = {}
         self._publish({"kind": "rule_change", **detail}, now)
         return config.view()
 
@@ -342,20 +346,29 @@ class RiskEngine:
             quote=self.quote,
             day_base=base,
         )
-        scopes = ["account"] + ([scope_of(order.strategy_name)] if order.strategy_name else [])
-        for spec in RULES:
-            if spec.buy_side_only and check.reduces_position:
+        reduces = check.reduces_position
+        for spec, config, counter_scope in self._plan(order.strategy_name):
+            if spec.buy_side_only and reduces:
                 continue  # sells that reduce a position are never blocked by buy-side limits
-            for scope in scopes:
-                config = self._configs.get((spec.id, scope))
-                if config is None or not config.enabled:
-                    continue
-                counter_scope = order.strategy_name if scope != "account" else None
-                denial = spec.check(check, config.params, facts, now, counter_scope)
-                if denial is not None:
-                    detail = {**denial.detail, "params": config.params}
-                    return RiskDenial(spec.code, spec.id, scope, denial.message_zh, denial.message_en, detail)
+            denial = spec.check(check, config.params, facts, now, counter_scope)
+            if denial is not None:
+                detail = {**denial.detail, "params": config.params}
+                return RiskDenial(spec.code, spec.id, config.scope, denial.message_zh, denial.message_en, detail)
         return None
+
+    def _plan(self, strategy: str) -> list[tuple[RuleSpec, RuleConfig, str | None]]:
+        """The enabled rules of the account and of ``strategy``, in check order."""
+        plan = self._plans.get(strategy)
+        if plan is None:
+            scopes = ["account"] + ([scope_of(strategy)] if strategy else [])
+            plan = [
+                (spec, config, strategy if scope != "account" else None)
+                for spec in RULES
+                for scope in scopes
+                if (config := self._configs.get((spec.id, scope))) is not None and config.enabled
+            ]
+            self._plans[strategy] = plan
+        return plan
 
     def record_denial(self, ledger: Ledger, order: Order, denial: RiskDenial, now: datetime) -> None:
         """Write a denial's ``risk_events`` and audit rows with the denied order; announce it after commit."""

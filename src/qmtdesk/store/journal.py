@@ -16,6 +16,7 @@ durable. Ids of the journaled tables are assigned here, in memory, so rows need 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import threading
@@ -24,9 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, func, select
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy import Table, func, select
 
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.store.sql import Codec
@@ -102,6 +102,7 @@ class Journal:
         self._cond = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._conn: Any = None  # the writer's connection (the writer thread only)
         self._ids: dict[str, itertools.count[int]] = {}
         #: Set when a transaction can never succeed (a constraint the desk did not expect): fail fast.
         self.failed: JournalFailed | None = None
@@ -209,6 +210,7 @@ class Journal:
                 while not self._queue and not self._stopping:
                     self._cond.wait()
                 if not self._queue:
+                    self._release()
                     return
                 batches, self._queue = self._queue, []
             result = self._write_with_retries(batches)
@@ -220,38 +222,80 @@ class Journal:
 
     def _write_with_retries(self, batches: list[_Batch]) -> CommitResult | JournalFailed:
         ops = _merge(op for batch in batches for op in batch.ops)
+        dbapi: Any = self.db.dialect.dbapi
         for attempt in itertools.count():
+            conn = self._connection()
             try:
-                with self.db.begin() as conn:
-                    return self._write(conn, ops)
-            except IntegrityError as exc:
+                result = self._write(conn, ops)
+                conn.commit()
+                return result
+            except dbapi.IntegrityError as exc:
                 # Retrying cannot help: the in-memory state and the ledger disagree about a key.
+                self._rollback(conn)
                 log.critical("journal transaction violates a constraint; the desk stops writing: %s", exc)
-                return JournalFailed(str(exc.orig)[:200])
-            except (OperationalError, InterfaceError):  # the database is down, locked or unreachable: wait
+                return JournalFailed(str(exc)[:200])
+            except (dbapi.OperationalError, dbapi.InterfaceError):  # down, locked or unreachable: wait
+                self._rollback(conn, invalidate=True)
                 pause = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
                 log.exception("journal transaction failed (attempt %d); retrying in %.2fs", attempt + 1, pause)
                 time.sleep(pause)
             except Exception as exc:  # a value the database cannot take: a defect, never retried
+                self._rollback(conn)
                 log.critical("journal transaction failed; the desk stops writing", exc_info=True)
                 return JournalFailed(f"{type(exc).__name__}: {exc}"[:200])
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _write(self, conn: Connection, ops: Sequence[Op]) -> CommitResult:
+    def _connection(self) -> Any:
+        # The writer keeps one connection of the pool for its life and runs the statements on its
+        # DBAPI cursor: SQLAlchemy's per-statement execution machinery cost more than the SQL itself.
+        if self._conn is None:
+            self._conn = self.db.raw_connection()
+        return self._conn
+
+    def _rollback(self, conn: Any, *, invalidate: bool = False) -> None:
+        try:
+            conn.rollback()
+        except Exception:
+            invalidate = True
+        if invalidate:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+            self._conn = None
+
+    def _release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _write(self, conn: Any, ops: Sequence[Op]) -> CommitResult:
         conflicts: set[int] = set()
-        for op in ops:
-            rows = op.rows
-            if conflicts and op.owner is not None:
-                owner = op.owner
-                rows = [r for r in rows if r[owner] not in conflicts]
-            if not rows:
-                continue
-            cursor = conn.exec_driver_sql(op.sql, rows)  # type: ignore[arg-type]
-            if op.conflicts_on is not None and cursor.rowcount != len(rows):
-                conflicts |= _missing(conn, op.conflicts_on, rows)
+        cursor = conn.cursor()
+        try:
+            for op in ops:
+                rows = op.rows
+                if conflicts and op.owner is not None:
+                    owner = op.owner
+                    rows = [r for r in rows if r[owner] not in conflicts]
+                if not rows:
+                    continue
+                cursor.executemany(op.sql, rows)
+                if op.conflicts_on is not None and cursor.rowcount != len(rows):
+                    conflicts |= self._missing(cursor, op.conflicts_on, rows)
+        finally:
+            cursor.close()
         if conflicts:
             log.warning("orders %s refused: their client_order_id belongs to an older order", sorted(conflicts))
         return CommitResult(frozenset(conflicts))
+
+    def _missing(self, cursor: Any, key: tuple[Table, str], rows: list[tuple[Any, ...]]) -> set[int]:
+        """Ids (the first column of each row) that the insert did not store."""
+        table, column = key
+        ids = [r[0] for r in rows]
+        marks = ", ".join([self.codec.placeholder] * len(ids))
+        cursor.execute(f"SELECT {column} FROM {table.name} WHERE {column} IN ({marks})", ids)
+        found = {row[0] for row in cursor.fetchall()}
+        return {i for i in ids if i not in found}
 
 
 def _merge(ops: Any) -> list[Op]:
@@ -265,11 +309,3 @@ def _merge(ops: Any) -> list[Op]:
             continue
         merged.append(Op(op.sql, op.rows, op.owner, op.conflicts_on))
     return merged
-
-
-def _missing(conn: Connection, key: tuple[Table, str], rows: list[tuple[Any, ...]]) -> set[int]:
-    """Ids (the first column of each row) that the insert did not store."""
-    table, column = key
-    ids = [r[0] for r in rows]
-    found = set(conn.execute(select(table.c[column]).where(table.c[column].in_(ids))).scalars())
-    return {i for i in ids if i not in found}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -35,15 +36,7 @@ class Codec:
         """``UTCDateTime``: naive UTC text on SQLite (SQLAlchemy's DATETIME format), aware UTC elsewhere."""
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"an instant must be timezone-aware: {value.isoformat()}")
-        utc = value.astimezone(UTC)
-        if self.sqlite:
-            return (
-                f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d} "
-                f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}"
-            )
-        return utc
+        return _sqlite_instant(value) if self.sqlite else _utc(value)
 
     def day(self, value: date | None) -> Any:
         """``Date``: ISO text on SQLite."""
@@ -54,6 +47,23 @@ class Codec:
     def flag(self, value: bool) -> Any:
         """``Boolean``: 0/1 on SQLite."""
         return int(value) if self.sqlite else bool(value)
+
+
+# The same instants come back again and again (an order's times, the events of one step): remember a few.
+@lru_cache(maxsize=512)
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"an instant must be timezone-aware: {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+@lru_cache(maxsize=512)
+def _sqlite_instant(value: datetime) -> str:
+    utc = _utc(value)
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d} "
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}"
+    )
 
 
 def _names(table: Table, columns: Sequence[str] | None) -> list[str]:

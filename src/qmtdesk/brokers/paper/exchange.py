@@ -149,6 +149,7 @@ class PaperExchange:
         # reach ``snapshot_seconds``, like an exchange's level-1 snapshots (every 3 s).
         self._unstepped = 0.0
         self._changes = Changes()
+        self._upcoming: tuple[datetime, datetime] | None = None  # (asked after, the next phase boundary)
         self._open_by_code: dict[str, list[int]] = {}
         self._consumed: dict[tuple[str, Side, Decimal], int] = {}
         # The book a code's consumption was counted against: the level tuples of its snapshot, which
@@ -247,12 +248,18 @@ class PaperExchange:
         return sorted(times)
 
     def _next_boundary(self, after: datetime) -> datetime | None:
+        # Asked on every order with the cursor, which only moves forward: the answer holds until the
+        # cursor reaches it.
+        known = self._upcoming
+        if known is not None and known[0] <= after < known[1]:
+            return known[1]
         day = after.date()
         for _ in range(400):
             if self.calendar.is_trading_day(day):
                 for t in self._boundaries(day):
                     moment = datetime.combine(day, t, SHANGHAI)
                     if moment > after:
+                        self._upcoming = (after, moment)
                         return moment
             day += timedelta(days=1)
         return None

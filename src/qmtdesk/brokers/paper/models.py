@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from qmtdesk.brokers.base import OrderReport, TradeReport
 from qmtdesk.brokers.codes import BROKER_STATUS_NAMES, BrokerStatus
@@ -45,10 +46,11 @@ class PaperOrder:
     queued: bool = False  # held by the broker until the exchange accepts orders again
     cancel_pending: bool = False
 
-    @property
+    @cached_property
     def sysid(self) -> str:
         """The exchange contract number (合同编号)."""
-        return f"P{self.trading_day:%y%m%d}{self.order_id:08d}"
+        day = self.trading_day
+        return f"P{day.year % 100:02d}{day.month:02d}{day.day:02d}{self.order_id:08d}"
 
     @property
     def remaining(self) -> int:
@@ -122,7 +124,8 @@ class PaperTrade:
     def report(self) -> TradeReport:
         """The fill as the broker reports it."""
         return TradeReport(
-            broker_trade_id=f"T{self.trading_day:%y%m%d}{self.trade_id:08d}",
+            broker_trade_id=f"T{self.trading_day.year % 100:02d}{self.trading_day.month:02d}"
+            f"{self.trading_day.day:02d}{self.trade_id:08d}",
             broker_order_id=str(self.order_id),
             ref=self.ref,
             stock_code=self.stock_code,

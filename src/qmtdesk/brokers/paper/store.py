@@ -349,6 +349,99 @@ class JournalPaperStore(SqlPaperStore):
         self._pending: dict[str, tuple[PaperExchange, Changes]] = {}
         self._resets: list[str] = []
 
+    # Orders and fills are the rows of every order: built straight as tuples in the tables' column order.
+    def _order_values(self, account_id: str, o: PaperOrder) -> tuple[Any, ...]:
+        c = self.journal.codec
+        return (
+            account_id,
+            o.order_id,
+            o.ref,
+            o.stock_code,
+            o.side.value,
+            o.price_type.value,
+            o.quantity,
+            c.money(o.price),
+            c.money(o.limit_price),
+            c.money(o.protect),
+            c.day(o.trading_day),
+            c.instant(o.created_at),
+            c.instant(o.updated_at),
+            o.strategy_name,
+            o.filled,
+            c.money(o.filled_amount),
+            c.money(o.fees.commission),
+            c.money(o.fees.stamp_duty),
+            c.money(o.fees.transfer_fee),
+            c.money(o.frozen_cash),
+            o.status.value,
+            o.status_code,
+            o.status_msg[:255],
+            o.error_code,
+            c.flag(o.queued),
+            c.flag(o.cancel_pending),
+        )
+
+    def _trade_values(self, account_id: str, t: PaperTrade) -> tuple[Any, ...]:
+        c = self.journal.codec
+        return (
+            account_id,
+            t.trade_id,
+            t.order_id,
+            t.ref,
+            t.stock_code,
+            t.side.value,
+            c.money(t.price),
+            t.quantity,
+            c.money(t.fees.commission),
+            c.money(t.fees.stamp_duty),
+            c.money(t.fees.transfer_fee),
+            c.money(t.realized_pnl),
+            c.instant(t.time),
+            c.day(t.trading_day),
+            t.strategy_name,
+        )
+
+    def _account_values(self, account_id: str, exchange: PaperExchange) -> tuple[Any, ...]:
+        c = self.journal.codec
+        cash = exchange.portfolio.cash
+        return (
+            account_id,
+            c.money(exchange.initial_cash),
+            c.money(cash.available),
+            c.money(cash.frozen),
+            c.money(cash.unsettled),
+            c.money(exchange.portfolio.fees_paid),
+            c.instant(exchange.cursor),
+            c.day(exchange.current_day),
+            exchange.next_order_id,
+            exchange.next_trade_id,
+        )
+
+    def _position_values(
+        self, account_id: str, exchange: PaperExchange, codes: set[str]
+    ) -> tuple[list[tuple[Any, ...]], list[str]]:
+        c = self.journal.codec
+        held, gone = [], []
+        for code in codes:
+            pos = exchange.portfolio.positions.get(code)
+            if pos is None:
+                gone.append(code)
+                continue
+            held.append(
+                (
+                    account_id,
+                    code,
+                    pos.volume,
+                    pos.yesterday_volume,
+                    pos.can_use_volume,
+                    pos.frozen_volume,
+                    c.money(pos.cost),
+                    c.money(pos.realized_pnl),
+                    c.day(pos.opened_on),
+                )
+            )
+        return held, gone
+
     def save(self, account_id: str, exchange: PaperExchange, changes: Changes) -> None:
         """Note what changed; it is written when the journal seals its batch."""
         held = self._pending.get(account_id)
@@ -376,18 +469,16 @@ class JournalPaperStore(SqlPaperStore):
             ops.extend(Op(sql, [(account_id,)]) for sql in self._reset_sql)
         for account_id, (exchange, changes) in self._pending.items():
             if changes.account:
-                ops.append(Op(self._accounts.upsert, [self._accounts.values(_account_row(account_id, exchange))]))
+                ops.append(Op(self._accounts.upsert, [self._account_values(account_id, exchange)]))
             if changes.orders:
-                rows = [self._orders.values(_order_row(account_id, o)) for o in changes.orders.values()]
+                rows = [self._order_values(account_id, o) for o in changes.orders.values()]
                 ops.append(Op(self._orders.upsert, rows))
             if changes.trades:
-                ops.append(
-                    Op(self._trades.insert, [self._trades.values(_trade_row(account_id, t)) for t in changes.trades])
-                )
+                ops.append(Op(self._trades.insert, [self._trade_values(account_id, t) for t in changes.trades]))
             if changes.positions:
-                held, gone = _position_rows(account_id, exchange, changes.positions)
+                held, gone = self._position_values(account_id, exchange, changes.positions)
                 if held:
-                    ops.append(Op(self._positions.upsert, [self._positions.values(r) for r in held]))
+                    ops.append(Op(self._positions.upsert, held))
                 if gone:
                     ops.append(Op(self._delete_positions, [(account_id, code) for code in gone]))
             if changes.market:
