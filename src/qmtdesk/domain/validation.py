@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from qmtdesk.domain.errors import OrderDenied
 from qmtdesk.domain.fees import ZERO, FeeSchedule, Side
-from qmtdesk.domain.instruments import Instrument
+from qmtdesk.domain.instruments import TRADABLE_KINDS, Instrument
 from qmtdesk.domain.portfolio import Position, insufficient_funds, insufficient_position
 from qmtdesk.domain.rules import (
     LIMIT_STYLE,
@@ -49,7 +50,7 @@ class OrderIntent:
     price: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BookView:
     """The market as validation sees it: top of book, last trade and reference price."""
 
@@ -64,7 +65,11 @@ class BookView:
         return self.last_trade or self.prev_close
 
     def cage_book(self) -> CageBook:
-        """The cage's view of this book."""
+        """The cage's view of this book (built once per book: it is asked for on every order)."""
+        return self._cage_book
+
+    @cached_property
+    def _cage_book(self) -> CageBook:
         return CageBook(self.best_bid, self.best_ask, self.last_trade, self.prev_close)
 
 
@@ -126,7 +131,7 @@ def _deny(code: str, zh: str, en: str, **data: object) -> OrderDenied:
 def validate(intent: OrderIntent, ctx: ValidationContext) -> Approval:
     """Check ``intent`` against the A-share rules in the order of §10; raise OrderDenied on the first failure."""
     inst, side, qty = ctx.instrument, intent.side, intent.quantity
-    if not inst.info.tradable:
+    if inst.kind not in TRADABLE_KINDS:
         raise _deny(
             "UNKNOWN_INSTRUMENT",
             f"{inst.code} 不是可交易的证券",

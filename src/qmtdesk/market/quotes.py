@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Protocol
 
 from qmtdesk.domain.validation import BookView
@@ -19,7 +20,7 @@ class Level:
     volume: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Quote:
     """A snapshot of one instrument. ``bids``/``asks`` are best first; empty at a limit."""
 
@@ -55,7 +56,11 @@ class Quote:
         return self.volume > 0
 
     def book_view(self) -> BookView:
-        """What pre-trade validation needs of this quote."""
+        """What pre-trade validation needs of this quote (built once per snapshot)."""
+        return self._book_view
+
+    @cached_property
+    def _book_view(self) -> BookView:
         return BookView(
             prev_close=self.prev_close,
             best_bid=self.best_bid,

@@ -794,8 +794,11 @@ class PaperExchange:
             listener.on_order(order)
 
     def _flush(self) -> None:
-        changes, self._changes = self._changes, Changes()
-        if changes and self.store is not None:
+        changes = self._changes
+        if not changes:
+            return
+        self._changes = Changes()
+        if self.store is not None:
             self.store.save(self.account_id, self, changes)
 
 
