@@ -60,9 +60,9 @@ def create_app(desk: Desk) -> FastAPI:
             allow_headers=["Authorization", "X-Trade-Token", "Content-Type", "Accept-Language"],
         )
     for router in (
+        trading.router,  # first: routes are matched in order, and orders are the busiest
         auth.router,
         auth.users,
-        trading.router,
         market.router,
         risk.router,
         signals.router,

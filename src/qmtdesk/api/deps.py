@@ -50,9 +50,10 @@ trade_token_scheme = APIKeyHeader(
 
 
 async def current_principal(
-    desk: DeskDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> Principal:
     """Whoever the bearer token belongs to (401 otherwise)."""
+    desk: Desk = request.app.state.desk  # not a sub-dependency: every level costs on every request
     bearer = credentials.credentials if credentials else None
     # An access JWT of a user seen in the last seconds is checked on the loop (a signature check);
     # anything needing the database (API tokens, a cache miss) is looked up off the loop.
@@ -103,11 +104,12 @@ async def interactive(principal: PrincipalDep) -> Principal:
 
 
 async def trade_guard(
-    desk: DeskDep,
+    request: Request,
     principal: PrincipalDep,
     x_trade_token: Annotated[str | None, Depends(trade_token_scheme)],
 ) -> Principal:
     """Placing and cancelling orders: a trade token from /auth/trade-unlock, or a ``trade`` API token."""
+    desk: Desk = request.app.state.desk
     desk.auth.check_trade_token(principal, x_trade_token, fresh=True)  # authenticated by this request
     return principal
 
@@ -121,8 +123,9 @@ TradeGuard = Annotated[Principal, Depends(trade_guard)]
 
 
 # Narrow dependencies: a route asks for the part it uses, not the whole desk.
-async def get_orders(desk: DeskDep) -> OrderService:
+async def get_orders(request: Request) -> OrderService:
     """The order service (placing and cancelling)."""
+    desk: Desk = request.app.state.desk
     return desk.orders
 
 

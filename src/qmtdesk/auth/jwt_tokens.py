@@ -7,6 +7,8 @@ in tests and under a simulated clock; PyJWT's own time checks are switched off f
 from __future__ import annotations
 
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -72,6 +74,15 @@ def issue_trade_token(
     return _encode(claims, secret), ttl_seconds
 
 
+#: Tokens verified lately: a client sends the same access and trade token with every request, and
+#: checking a signature again costs more than the rest of authentication. Only the signature and the
+#: claims are remembered; the expiry is compared with the clock at every use, and revocation (session
+#: and trade-token versions) is checked by the caller every time.
+_VERIFIED: OrderedDict[tuple[str, str, str], TokenClaims] = OrderedDict()
+_VERIFIED_MAX = 4096
+_VERIFIED_LOCK = threading.Lock()
+
+
 def decode(token: str, expected_typ: TokenType, *, secret: str, now: datetime) -> TokenClaims:
     """Verify ``token`` and return its claims.
 
@@ -80,6 +91,24 @@ def decode(token: str, expected_typ: TokenType, *, secret: str, now: datetime) -
     """
     if not isinstance(token, str) or not token:
         raise errors.invalid_token("malformed")
+    key = (token, expected_typ, secret)
+    with _VERIFIED_LOCK:
+        claims = _VERIFIED.get(key)
+        if claims is not None:
+            _VERIFIED.move_to_end(key)
+    if claims is None:
+        claims = _verify(token, expected_typ, secret)
+        with _VERIFIED_LOCK:
+            _VERIFIED[key] = claims
+            if len(_VERIFIED) > _VERIFIED_MAX:
+                _VERIFIED.popitem(last=False)
+    if now >= claims.expires_at:
+        raise errors.invalid_token("expired")
+    return claims
+
+
+def _verify(token: str, expected_typ: TokenType, secret: str) -> TokenClaims:
+    """The claims of a token whose signature, algorithm, type and claims are valid (expiry unchecked)."""
     try:
         payload = jwt.decode(
             token,
@@ -107,8 +136,6 @@ def decode(token: str, expected_typ: TokenType, *, secret: str, now: datetime) -
         jti = str(payload["jti"])
     except (KeyError, TypeError, ValueError) as exc:
         raise errors.invalid_token("malformed") from exc
-    if now.timestamp() >= exp:
-        raise errors.invalid_token("expired")
     return TokenClaims(
         user_id=user_id,
         role=role,
