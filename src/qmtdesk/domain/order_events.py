@@ -1,5 +1,8 @@
 """The typed events that change an order, each applied through the transition table.
 
+Events are values: nothing changes one after it is made (they are not frozen dataclasses only because
+those take several times as long to create, and several are made for every order).
+
 Every event knows its journal name (``kind``, the ``order_events.event`` column), the status event it
 triggers in the transition table (``trigger``, ``None`` for changes that keep the status), the order
 fields it changes (``fields``, what its journal entry records) and how it changes them (``mutate``).
@@ -19,7 +22,7 @@ from qmtdesk.domain.orders import ZERO, Order, OrderEvent, OrderStatus
 _STATUS_FIELDS = ("status", "updated_at", "finished_at", "frozen_amount")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderChange:
     """Base of every order event: when it happened."""
 
@@ -28,19 +31,21 @@ class OrderChange:
     kind: ClassVar[str] = "changed"
     trigger: ClassVar[OrderEvent | None] = None
     fields: ClassVar[tuple[str, ...]] = ("updated_at",)
+    #: Whether it may change what the risk counters count (status, filled or frozen amounts).
+    counted: ClassVar[bool] = True
 
     def mutate(self, order: Order) -> None:
         """Change the order's own fields (the status was already moved by :meth:`Order.apply`)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderCreated(OrderChange):
     """The order exists, ``pending_new``: its journal entry holds the whole order."""
 
     kind: ClassVar[str] = "created"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderDenied(OrderChange):
     """Refused by validation or risk; never sent."""
 
@@ -56,7 +61,7 @@ class OrderDenied(OrderChange):
         order.error_message = order.status_msg = self.message[:255]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderSubmitted(OrderChange):
     """Approved: cash (or shares) reserved, about to be sent."""
 
@@ -70,7 +75,7 @@ class OrderSubmitted(OrderChange):
         order.frozen_amount = self.frozen_amount
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderNotSent(OrderChange):
     """The broker link went down before the order left the desk: final, and a retry may place it anew."""
 
@@ -86,7 +91,7 @@ class OrderNotSent(OrderChange):
         order.error_message = order.status_msg = self.message[:255]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderCanceledUnsent(OrderChange):
     """Cancelled before it ever reached the broker (a cancel request, or settled at a restart)."""
 
@@ -100,27 +105,29 @@ class OrderCanceledUnsent(OrderChange):
         order.status_msg = self.reason[:255]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderAcknowledged(OrderChange):
     """The broker answered the submission with its order id."""
 
     broker_order_id: str
 
     kind: ClassVar[str] = "acknowledged"
+    counted: ClassVar[bool] = False
     fields: ClassVar[tuple[str, ...]] = ("broker_order_id", "updated_at")
 
     def mutate(self, order: Order) -> None:
         order.broker_order_id = self.broker_order_id
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderCancelRequested(OrderChange):
     """The desk asked the broker to cancel (counted by the cancel-rate rule whatever the answer)."""
 
     kind: ClassVar[str] = "cancel_requested"
+    counted: ClassVar[bool] = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderFillApplied(OrderChange):
     """A fill added to the order's traded quantity, amount and fees (the trade itself is journaled too)."""
 
@@ -137,13 +144,14 @@ class OrderFillApplied(OrderChange):
         order.fees += self.fees
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderClientIdReleased(OrderChange):
     """An order that never left the desk hands its ``client_order_id`` to a retry (kept as ``<id>#<order>``)."""
 
     client_order_id: str
 
     kind: ClassVar[str] = "client_id_released"
+    counted: ClassVar[bool] = False
     fields: ClassVar[tuple[str, ...]] = ("client_order_id", "updated_at")
 
     def mutate(self, order: Order) -> None:
@@ -151,7 +159,7 @@ class OrderClientIdReleased(OrderChange):
 
 
 # ------------------------------------------------------------------------------ broker status reports
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReportedStatus(OrderChange):
     """A status the broker reported, with its own code and text (and ids it may tell us first)."""
 
@@ -177,7 +185,7 @@ class ReportedStatus(OrderChange):
             order.broker_sysid = self.broker_sysid
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderStillSubmitted(ReportedStatus):
     """48 未报 / 49 待报."""
 
@@ -185,7 +193,7 @@ class OrderStillSubmitted(ReportedStatus):
     trigger: ClassVar[OrderEvent | None] = OrderEvent.SUBMIT
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderAccepted(ReportedStatus):
     """50 已报: on the exchange."""
 
@@ -193,7 +201,7 @@ class OrderAccepted(ReportedStatus):
     trigger: ClassVar[OrderEvent | None] = OrderEvent.ACCEPT
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderPartiallyFilled(ReportedStatus):
     """55 部成."""
 
@@ -201,7 +209,7 @@ class OrderPartiallyFilled(ReportedStatus):
     trigger: ClassVar[OrderEvent | None] = OrderEvent.PARTIAL_FILL
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderFilled(ReportedStatus):
     """56 已成: the last shares filled."""
 
@@ -209,7 +217,7 @@ class OrderFilled(ReportedStatus):
     trigger: ClassVar[OrderEvent | None] = OrderEvent.FILL
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderPendingCancel(ReportedStatus):
     """51 已报待撤 / 52 部成待撤: a cancel in flight; the order may still fill."""
 
@@ -217,7 +225,7 @@ class OrderPendingCancel(ReportedStatus):
     trigger: ClassVar[OrderEvent | None] = OrderEvent.CANCEL_REQUEST
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderCanceled(ReportedStatus):
     """54 已撤."""
 
@@ -225,7 +233,7 @@ class OrderCanceled(ReportedStatus):
     trigger: ClassVar[OrderEvent | None] = OrderEvent.CANCEL
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderPartiallyCanceled(ReportedStatus):
     """53 部撤."""
 
@@ -233,7 +241,7 @@ class OrderPartiallyCanceled(ReportedStatus):
     trigger: ClassVar[OrderEvent | None] = OrderEvent.PARTIAL_CANCEL
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderRejected(ReportedStatus):
     """57 废单, or an order error before any status: refused by the broker or the exchange."""
 
@@ -250,7 +258,7 @@ class OrderRejected(ReportedStatus):
         order.error_message = (self.error_message if self.error_message is not None else self.status_msg)[:255]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderExpired(ReportedStatus):
     """A day order still open at the close."""
 
@@ -258,7 +266,7 @@ class OrderExpired(ReportedStatus):
     trigger: ClassVar[OrderEvent | None] = OrderEvent.EXPIRE
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderLost(ReportedStatus):
     """255, or the broker has no record of an order we sent: ``unknown`` until reconciliation settles it."""
 
@@ -266,15 +274,16 @@ class OrderLost(ReportedStatus):
     trigger: ClassVar[OrderEvent | None] = OrderEvent.LOST
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderBrokerStatus(ReportedStatus):
     """The same desk status with a new broker code (48 -> 49, 51 -> 52): recorded without a transition."""
 
     kind: ClassVar[str] = "broker_status"
+    counted: ClassVar[bool] = False
     fields: ClassVar[tuple[str, ...]] = ("status_code", "status_msg", "broker_order_id", "broker_sysid", "updated_at")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderErrorDetailed(OrderChange):
     """The 57 status came first; the error push after it carries the counter's precise code and text."""
 
@@ -282,6 +291,7 @@ class OrderErrorDetailed(OrderChange):
     error_message: str
 
     kind: ClassVar[str] = "order_error"
+    counted: ClassVar[bool] = False
     fields: ClassVar[tuple[str, ...]] = ("error", "error_message", "updated_at")
 
     def mutate(self, order: Order) -> None:

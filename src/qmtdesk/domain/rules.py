@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from qmtdesk.domain.instruments import (
     BOND_KINDS,
@@ -457,16 +458,21 @@ SCHEDULES: tuple[ScheduleRow, ...] = (
 
 def schedule_for(instrument: Instrument | None, day: date) -> Schedule:
     """The session schedule of an instrument (or of stocks in general when ``None``)."""
+    if instrument is None:
+        return _schedule(None, None, day)
+    return _schedule(instrument.exchange, instrument.board, day)
+
+
+@lru_cache(maxsize=1024)  # asked several times for every order
+def _schedule(exchange: Exchange | None, board: Board | None, day: date) -> Schedule:
     for row in SCHEDULES:
         if not _active(row.since, row.until, day):
             continue
-        if instrument is None:
+        if exchange is None:
             if row.exchange is None:
                 return row.schedule
             continue
-        if (row.exchange is None or row.exchange is instrument.exchange) and (
-            row.boards is None or instrument.board in row.boards
-        ):
+        if (row.exchange is None or row.exchange is exchange) and (row.boards is None or board in row.boards):
             return row.schedule
     return WITH_CLOSING_AUCTION
 

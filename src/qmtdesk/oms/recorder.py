@@ -49,7 +49,7 @@ class Recorder:
         self.ledger.changed(order, change)
         if isinstance(change, OrderCancelRequested):
             self.counters.observe_cancel(order, change.time)
-        else:
+        elif change.counted:
             self.counters.observe(order)
         if order.broker_order_id and order.broker_order_id not in self.book.by_broker_id:
             self.book.index_broker_id(order)

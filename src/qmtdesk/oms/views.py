@@ -28,7 +28,9 @@ def money(value: Decimal | None) -> str | None:
     """Two decimals, half-up: ``"10.50"``."""
     if value is None:
         return None
-    return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
+    if not isinstance(value, Decimal):
+        value = Decimal(value)
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 @lru_cache(maxsize=8192)
@@ -44,7 +46,9 @@ def price(value: Decimal | None, stock_code: str) -> str | None:
     """A price with the instrument's tick decimals."""
     if value is None:
         return None
-    return str(Decimal(value).quantize(price_places(stock_code), rounding=ROUND_HALF_UP))
+    if not isinstance(value, Decimal):
+        value = Decimal(value)
+    return str(value.quantize(price_places(stock_code), rounding=ROUND_HALF_UP))
 
 
 def avg_price(value: Decimal | None) -> str | None:

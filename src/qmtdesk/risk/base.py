@@ -13,7 +13,7 @@ from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import classify
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made for every order: a frozen dataclass is ~8x slower to create
 class OrderCheck:
     """The order under review, as the risk rules see it."""
 
@@ -65,7 +65,7 @@ class RiskFacts(Protocol):
     def same_orders_since(self, since: datetime, check: OrderCheck, strategy: str | None) -> int: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made for every order: a frozen dataclass is ~8x slower to create
 class Denial:
     """Why a rule refuses the order."""
 

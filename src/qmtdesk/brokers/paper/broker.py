@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -184,9 +183,9 @@ class PaperBroker:
         return self.exchange.account_report()
 
     def buying_view(self, stock_code: str) -> tuple[Decimal, Position | None]:
-        """Available cash and a copy of the position in ``stock_code``."""
-        pos = self.exchange.portfolio.positions.get(stock_code)
-        return self.exchange.portfolio.cash.available, replace(pos) if pos else None
+        """Available cash and the position in ``stock_code`` (the exchange's own object: the caller runs
+        on the same loop and reads it at once; it must not change it)."""
+        return self.exchange.portfolio.cash.available, self.exchange.portfolio.positions.get(stock_code)
 
     def account_view(self) -> AccountReport:
         """Cash and totals now."""
