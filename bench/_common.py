@@ -203,3 +203,15 @@ def settings(data_dir: Path, database_url: str, **overrides: Any) -> Any:
 def clock_start() -> datetime:
     """The simulated start as an aware datetime."""
     return datetime.fromisoformat(CLOCK_START)
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of a process now (MB), from /proc (``nan`` where there is none)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return float("nan")

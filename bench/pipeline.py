@@ -178,6 +178,7 @@ async def run_one(
                     await _drive(desk, clock, items, 0, warmup, in_flight)
                     clock.advance(SNAPSHOT_STEP)
                 run = await _drive(desk, clock, items, warmup + (-warmup % ORDERS_PER_SNAPSHOT), n, in_flight, budget)
+                rss = C.rss_mb()  # with the desk still holding what it holds after the run
                 counts = await asyncio.to_thread(_counts, desk)
             finally:
                 await desk.stop()
@@ -203,6 +204,7 @@ async def run_one(
         **C.latency_summary(run["latencies"]),
         # CPU seconds of the whole process (every thread) per order: steadier than wall time on a busy machine.
         "cpu_ms_per_order": round(run["cpu"] * 1000 / n, 3),
+        "rss_mb": rss,
         "persisted": counts,
         "all_filled_and_persisted": filled == n
         and counts["orders_filled"] == total
@@ -227,6 +229,7 @@ COLUMNS = [
     ("p99_ms", "p99 ms"),
     ("max_ms", "max ms"),
     ("cpu_ms_per_order", "CPU ms/order"),
+    ("rss_mb", "RSS MB"),
 ]
 
 
@@ -248,6 +251,8 @@ def comparison(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list
                 "ratio": round(ratio, 2),
                 "qmtdesk_p50": mine["p50_ms"],
                 "vnpy_p50": other["p50_ms"],
+                "qmtdesk_rss_mb": mine.get("rss_mb"),
+                "vnpy_rss_mb": other.get("rss_mb"),
                 "target": "ratio >= 3" if mine["mode"] == "concurrent" else "p50 <= vnpy p50",
                 "met": (ratio >= 3) if mine["mode"] == "concurrent" else (mine["p50_ms"] <= other["p50_ms"]),
             }
@@ -320,6 +325,8 @@ def main() -> None:
                     ("ratio", "ratio"),
                     ("qmtdesk_p50", "qmtdesk p50 ms"),
                     ("vnpy_p50", "vnpy p50 ms"),
+                    ("qmtdesk_rss_mb", "qmtdesk RSS MB"),
+                    ("vnpy_rss_mb", "vnpy RSS MB"),
                     ("target", "target"),
                     ("met", "met"),
                 ],

@@ -88,6 +88,15 @@ def run_baseline(orders: list[int], modes: list[str], concurrency: int) -> dict[
 
 
 # ============================================================================== inner side (vnpy venv)
+def _rss_mb() -> float:
+    """This process's resident memory now (MB), as the pipeline measures its own."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
 def inner(orders: list[int], modes: list[str], concurrency: int) -> dict[str, Any]:
     import importlib.metadata as md
     import threading
@@ -246,6 +255,7 @@ def inner(orders: list[int], modes: list[str], concurrency: int) -> dict[str, An
             "p99_ms": q(0.99),
             "max_ms": round(values[-1] * 1000, 3),
             "cpu_ms_per_order": round(cpu * 1000 / n, 3),
+            "rss_mb": _rss_mb(),
         }
 
     results = []

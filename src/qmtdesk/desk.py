@@ -256,9 +256,7 @@ class Desk:
             await self.notifier.close()
         await self.jobs.stop()
         await self.broker.close()
-        close_quotes = getattr(self.market.quotes, "close", None)
-        if close_quotes is not None:  # after the broker: a paper exchange on live quotes has stopped polling
-            close_quotes()
+        self.market.quotes.close()  # after the broker: a paper exchange on live quotes has stopped polling
         await self.engine.stop()
         await self.journal.stop()
         self.db.dispose()

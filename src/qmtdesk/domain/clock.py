@@ -14,6 +14,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 class Clock(Protocol):
     """A source of the current time, timezone-aware in Asia/Shanghai."""
 
+    #: Whether the time is simulated (it can be set and moved forward) rather than the wall clock's.
+    simulated: bool
+
     def now(self) -> datetime:
         """The current moment."""
         ...

@@ -84,3 +84,7 @@ class QuoteProvider(Protocol):
     def add_listener(self, listener: QuoteListener) -> None:
         """Call ``listener`` with every new snapshot."""
         ...
+
+    def close(self) -> None:
+        """Stop whatever the source runs (subscriptions, polling threads)."""
+        ...

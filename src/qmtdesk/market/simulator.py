@@ -152,6 +152,9 @@ class SimulatedMarket:
         self._emit(quote)
         return quote
 
+    def close(self) -> None:
+        """Nothing runs in the background of a simulated market."""
+
     def close_prices(self) -> dict[str, Decimal]:
         """Each instrument's closing price (its last price)."""
         return {code: state.last for code, state in self._states.items()}

@@ -81,7 +81,7 @@ def _clock_view(desk: Desk) -> dict[str, Any]:
         "trading_day": desk.calendar.trading_day_of(now.date()).isoformat(),
         "market_phase": API_PHASE[desk.calendar.phase(now)],
         "phase_detail": desk.calendar.phase(now).value,
-        "simulated": bool(getattr(desk.clock, "simulated", False)),
+        "simulated": desk.clock.simulated,
     }
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from qmtdesk.api.deps import Admin, DeskDep, Operator, Reader, client_ip
+from qmtdesk.api.deps import Admin, DeskDep, Operator, Orders, Reader, RiskDep, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
 from qmtdesk.api.views import ratio
 from qmtdesk.desk import Desk
@@ -41,13 +43,13 @@ class ResumeBody(BaseModel):
 
 
 @router.get("/rules", summary="Every risk rule with its scope, switch and parameters")
-def rules(principal: Reader, desk: DeskDep) -> dict[str, Any]:
-    return ok(desk.risk.rules())
+def rules(principal: Reader, risk: RiskDep) -> dict[str, Any]:
+    return ok(risk.rules())
 
 
 @router.put("/rules/{rule}", summary="Change a risk rule (admin)")
-def put_rule(rule: str, body: RuleBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
-    view = desk.risk.update_rule(
+def put_rule(rule: str, body: RuleBody, principal: Admin, risk: RiskDep, request: Request) -> dict[str, Any]:
+    view = risk.update_rule(
         rule,
         enabled=body.enabled,
         params=body.params,
@@ -59,30 +61,32 @@ def put_rule(rule: str, body: RuleBody, principal: Admin, desk: DeskDep, request
 
 
 @router.get("/events", summary="Denials, halts and rule changes, newest first")
-def events(principal: Reader, desk: DeskDep, page: Annotated[Page, Depends(page_params)]) -> dict[str, Any]:
-    items, total = desk.risk.events(page.page, page.page_size)
+def events(principal: Reader, risk: RiskDep, page: Annotated[Page, Depends(page_params)]) -> dict[str, Any]:
+    items, total = risk.events(page.page, page.page_size)
     return paged(items, total, page)
 
 
 @router.post("/halt", summary="Kill switch: stop every new order now (optionally cancel open orders)")
-async def halt(body: HaltBody, principal: Operator, desk: DeskDep, request: Request) -> dict[str, Any]:
-    state = desk.risk.set_state(HALTED, body.reason or "手动熔断", principal.username, client_ip(request))
+async def halt(body: HaltBody, principal: Operator, risk: RiskDep, orders: Orders, request: Request) -> dict[str, Any]:
+    state = await run_in_threadpool(
+        risk.set_state, HALTED, body.reason or "手动熔断", principal.username, client_ip(request)
+    )
     cancelled: dict[str, Any] | None = None
     if body.cancel_open_orders:
-        cancelled = await desk.orders.cancel_all()
+        cancelled = await orders.cancel_all()
     return ok({**state, "cancelled": cancelled})
 
 
 @router.post("/resume", summary="Resume trading after a halt")
-def resume(principal: Operator, desk: DeskDep, request: Request, body: ResumeBody | None = None) -> dict[str, Any]:
+def resume(principal: Operator, risk: RiskDep, request: Request, body: ResumeBody | None = None) -> dict[str, Any]:
     reason = body.reason if body else ""
-    return ok(desk.risk.set_state("active", reason or "恢复交易", principal.username, client_ip(request)))
+    return ok(risk.set_state("active", reason or "恢复交易", principal.username, client_ip(request)))
 
 
 @router.post("/reduce-only", summary="Only sells of held shares are allowed until resume")
-def reduce_only(principal: Operator, desk: DeskDep, request: Request, body: ResumeBody | None = None) -> dict[str, Any]:
+def reduce_only(principal: Operator, risk: RiskDep, request: Request, body: ResumeBody | None = None) -> dict[str, Any]:
     reason = body.reason if body else ""
-    return ok(desk.risk.set_state("reduce_only", reason or "只减仓", principal.username, client_ip(request)))
+    return ok(risk.set_state("reduce_only", reason or "只减仓", principal.username, client_ip(request)))
 
 
 def _drawdowns(points: list[Decimal]) -> tuple[Decimal, Decimal]:
@@ -112,9 +116,41 @@ async def compute_metrics(desk: Desk) -> dict[str, Any]:
         quote = desk.market.quote(p.stock_code)
         values[p.stock_code] = (quote.last_price if quote else p.avg_price) * p.volume
     largest_code = max(values, key=lambda c: values[c]) if values else None
-    base = desk.day_start_asset(day)
-    today_pnl = total - base if base is not None else Decimal(0)
     account_id = desk.broker.account_id
+    base, curve, turnover, orders_today, cancels_today, denied_today, active = await asyncio.to_thread(
+        _ledger_figures, desk, account_id, day
+    )
+    today_pnl = total - base if base is not None else Decimal(0)
+    current_dd, max_dd = _drawdowns([*curve, total])
+    market_value = sum(values.values(), Decimal(0))
+    return {
+        "time": now.isoformat(),
+        "trading_day": day.isoformat(),
+        "trading_state": desk.risk.state,
+        "halted": desk.risk.halted,
+        "total_asset": money(total),
+        "cash": money(account.cash + account.frozen_cash),
+        "cash_ratio": ratio((account.cash + account.frozen_cash) / total) if total else None,
+        "market_value": money(market_value),
+        "exposure": ratio(market_value / total) if total else None,
+        "largest_position_code": largest_code,
+        "largest_position_pct": ratio(values[largest_code] / total) if largest_code and total else "0.0000",
+        "holdings_count": sum(1 for p in positions if p.volume > 0),
+        "today_pnl": money(today_pnl),
+        "today_pnl_pct": ratio(today_pnl / base) if base else "0.0000",
+        "current_drawdown": ratio(current_dd),
+        "max_drawdown": ratio(max_dd),
+        "turnover_today": money(Decimal(str(turnover or 0))),
+        "orders_today": int(orders_today or 0),
+        "denied_today": int(denied_today or 0),
+        "cancels_today": int(cancels_today or 0),
+        "active_orders": int(active or 0),
+    }
+
+
+def _ledger_figures(desk: Desk, account_id: str, day: Any) -> tuple[Any, ...]:
+    """What the metrics read from the ledger (off the event loop)."""
+    base = desk.day_start_asset(day)
     with desk.session_factory() as session:
         curve = [
             r.total_asset
@@ -165,28 +201,4 @@ async def compute_metrics(desk: Desk) -> dict[str, Any]:
                 OrderRow.status.in_([s.value for s in OPEN if s is not OrderStatus.PENDING_NEW]),
             )
         )
-    current_dd, max_dd = _drawdowns([*curve, total])
-    market_value = sum(values.values(), Decimal(0))
-    return {
-        "time": now.isoformat(),
-        "trading_day": day.isoformat(),
-        "trading_state": desk.risk.state,
-        "halted": desk.risk.halted,
-        "total_asset": money(total),
-        "cash": money(account.cash + account.frozen_cash),
-        "cash_ratio": ratio((account.cash + account.frozen_cash) / total) if total else None,
-        "market_value": money(market_value),
-        "exposure": ratio(market_value / total) if total else None,
-        "largest_position_code": largest_code,
-        "largest_position_pct": ratio(values[largest_code] / total) if largest_code and total else "0.0000",
-        "holdings_count": sum(1 for p in positions if p.volume > 0),
-        "today_pnl": money(today_pnl),
-        "today_pnl_pct": ratio(today_pnl / base) if base else "0.0000",
-        "current_drawdown": ratio(current_dd),
-        "max_drawdown": ratio(max_dd),
-        "turnover_today": money(Decimal(str(turnover or 0))),
-        "orders_today": int(orders_today or 0),
-        "denied_today": int(denied_today or 0),
-        "cancels_today": int(cancels_today or 0),
-        "active_orders": int(active or 0),
-    }
+    return base, curve, turnover, orders_today, cancels_today, denied_today, active

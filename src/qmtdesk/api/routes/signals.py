@@ -9,13 +9,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from qmtdesk.api.deps import DeskDep, Reader, TradeGuard, client_ip
+from qmtdesk.api.deps import DeskDep, Reader, Signals, TradeGuard, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
 from qmtdesk.api.errors import lang_of
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.sizing import SignalAction, SizingMethod, check_sizing
-from qmtdesk.store.db import unit_of_work
-from qmtdesk.store.tables.audit import record_audit
 from qmtdesk.strategies.signals import MAX_SIGNAL_ID, SignalRequest
 
 router = APIRouter(tags=["signals"])
@@ -104,16 +102,11 @@ async def _execute(body: SignalBody, principal: TradeGuard, desk: DeskDep, reque
         "order_id": order.get("order_id"),
         "quantity": result.get("quantity"),
     }
-    with unit_of_work(desk.session_factory) as session:
-        record_audit(
-            session,
-            principal.username,
-            "signal.execute",
-            body.signal_id,
-            detail,
-            client_ip(request),
-            at=desk.clock.now(),
-        )
+    # Through the journal, as the order's own rows: no database round trip on the event loop.
+    desk.engine.ledger.audit(
+        principal.username, "signal.execute", body.signal_id, detail, client_ip(request), desk.clock.now()
+    )
+    await desk.journal.flush()
     response.status_code = 201
     return ok(result)
 
@@ -143,7 +136,7 @@ async def post_signal(
 @router.get("/signals", summary="Signals and their decisions, newest first")
 def list_signals(
     principal: Reader,
-    desk: DeskDep,
+    signals: Signals,
     page: Annotated[Page, Depends(page_params)],
     strategy_name: str | None = Query(None, max_length=64),
     stock_code: str | None = Query(None, max_length=32),
@@ -151,7 +144,7 @@ def list_signals(
     source: Literal["api", "ui", "strategy"] | None = None,
 ) -> dict[str, Any]:
     decisions = [d.strip() for d in decision.split(",") if d.strip()] if decision else None
-    items, total = desk.signals.list(
+    items, total = signals.list(
         page.page,
         page.page_size,
         strategy_name=strategy_name,
@@ -163,8 +156,8 @@ def list_signals(
 
 
 @router.get("/signals/{signal_id}", summary="One signal with its decision and order")
-def get_signal(signal_id: str, principal: Reader, desk: DeskDep) -> dict[str, Any]:
-    view = desk.signals.get(signal_id)
+def get_signal(signal_id: str, principal: Reader, signals: Signals) -> dict[str, Any]:
+    view = signals.get(signal_id)
     if view is None:
         raise DeskError("SIGNAL_NOT_FOUND", f"信号 {signal_id!r} 不存在", f"No signal {signal_id!r}", http_status=404)
     return ok(view)
