@@ -103,6 +103,7 @@ class Journal:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._conn: Any = None  # the writer's connection (the writer thread only)
+        self._stopped_by: JournalFailed | None = None  # the writer's own record of a failure
         self._ids: dict[str, itertools.count[int]] = {}
         #: Set when a transaction can never succeed (a constraint the desk did not expect): fail fast.
         self.failed: JournalFailed | None = None
@@ -213,9 +214,14 @@ class Journal:
                     self._release()
                     return
                 batches, self._queue = self._queue, []
-            result = self._write_with_retries(batches)
-            self.transactions += 1
-            self.batches += len(batches)
+            # After a failure nothing more is written: a later batch committed on top of a rolled-back one
+            # would leave the ledger with a hole and publish changes that depend on the lost ones.
+            result = self._stopped_by if self._stopped_by is not None else self._write_with_retries(batches)
+            if isinstance(result, JournalFailed):
+                self._stopped_by = result
+            else:
+                self.transactions += 1
+                self.batches += len(batches)
             loop = self._loop
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(self._committed, batches, result)
