@@ -50,10 +50,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from qmtdesk.api.app import create_app
     from qmtdesk.desk import Desk
-    from qmtdesk.logs import setup_logging
+    from qmtdesk.logs import flush_at_signals, setup_logging
 
     settings = _settings(args)
     setup_logging(settings.data_dir, settings.log_level, settings.log_json)
+    flush_at_signals()
     desk = Desk.build(settings)
     _banner(settings, desk.bootstrap_password)
     app = create_app(desk)

@@ -13,6 +13,7 @@ import logging
 import logging.handlers
 import os
 import queue
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ class JsonFormatter(logging.Formatter):
         data.update({k: v for k, v in vars(record).items() if k not in _STD})
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # formatted already when the record was handed to the writing thread
+            data["exc"] = record.exc_text
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
@@ -87,6 +90,22 @@ def flush_logging() -> None:
         listener.start()
         for handler in listener.handlers:
             handler.flush()
+
+
+def flush_at_signals() -> None:
+    """On SIGTERM/SIGINT, write out what is queued before the process ends.
+
+    uvicorn catches these signals and, once it has shut down, raises them again with the handlers it
+    found installed: these, which flush the log and then let the signal end the process as it would.
+    """
+
+    def flush_then_end(signum: int, _frame: object) -> None:
+        stop_logging()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, flush_then_end)
 
 
 def stop_logging() -> None:

@@ -295,7 +295,6 @@ def test_a_recorded_order_reads_back_as_the_order_in_memory(database_url: str) -
             assert trade_entry.event == "trade"
             assert json.loads(trade_entry.payload) == trade_view(trade)
             assert trade_entry.time == at(1.3)
-            assert ledger.stored == {order.id}
 
     run(database_url, scenario)
 
@@ -419,7 +418,6 @@ def test_an_order_whose_client_order_id_is_taken_is_refused_and_never_published(
             assert stored_row(engine, TradeRow, trade.id) is None
             assert columns_of(stored_row(engine, OrderRow, older.id), ORDERS) == old_row
             assert event_rows(engine, older.id) == []
-            assert retry.id not in ledger.stored
             assert all(getattr(p, "order", None) is None or p.order.id != retry.id for p in published)
             assert all(not isinstance(p, TradeUpdate) for p in published)
             # The other order of the batch is committed and published as usual.

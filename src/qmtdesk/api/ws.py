@@ -16,7 +16,7 @@ from sqlalchemy import select
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.instruments import classify
-from qmtdesk.oms.bus import DURABLE_STREAMS, Event
+from qmtdesk.oms.bus import DURABLE_STREAMS, Event, Published
 from qmtdesk.oms.views import fold_orders, iso
 from qmtdesk.store.tables.orders import OrderEventRow
 
@@ -41,12 +41,12 @@ class Connection:
         self.last_seq = 0
         self.lock = asyncio.Lock()
 
-    def wants(self, event: Event) -> bool:
+    def wants(self, event: Published) -> bool:
         if event.stream.startswith("quotes:"):
             return event.stream[7:] in self.quote_codes
         return event.stream in self.streams
 
-    async def send_event(self, event: Event) -> None:
+    async def send_event(self, event: Published) -> None:
         async with self.lock:
             if event.seq is not None and event.stream in DURABLE_STREAMS:
                 if event.seq <= self.last_seq:

@@ -74,18 +74,19 @@ class OrderBook:
         self.by_ref: dict[str, int] = {}
         self.by_broker_id: dict[str, int] = {}
         self.trade_ids: dict[str, date] = {}
-        #: Orders created or loaded since this moment have their client ids in memory.
-        self.client_ids_since: datetime | None = None
 
     # ------------------------------------------------------------------------------ loading
-    def load(self, session_factory: sessionmaker[Session], trading_day: date, now: datetime) -> None:
-        """Rebuild from the ledger: open orders, orders of ``trading_day``, recent client and trade ids."""
+    def load(
+        self, session_factory: sessionmaker[Session], trading_day: date, previous_day: date, now: datetime
+    ) -> None:
+        """Rebuild from the ledger: open orders, orders of ``trading_day`` and ``previous_day`` (a broker
+        lists yesterday's orders until it rolls its own day), recent client and trade ids."""
         since = now - CLIENT_ID_MEMORY
         with session_factory() as session:
             rows = session.scalars(
                 select(OrderRow).where(
                     OrderRow.account_id == self.account_id,
-                    or_(OrderRow.trading_day >= trading_day, OrderRow.status.in_([s.value for s in OPEN])),
+                    or_(OrderRow.trading_day >= previous_day, OrderRow.status.in_([s.value for s in OPEN])),
                 )
             )
             for row in rows:
@@ -106,7 +107,6 @@ class OrderBook:
                 )
             ):
                 self.trade_ids[trade_id] = day
-        self.client_ids_since = since
 
     # ------------------------------------------------------------------------------ orders
     def add(self, order: Order) -> None:
@@ -140,6 +140,11 @@ class OrderBook:
         """The id of the order holding this client id, as far as memory knows."""
         held = self.by_client_id.get(client_order_id)
         return held[0] if held is not None else None
+
+    def index_client_id(self, order: Order) -> None:
+        """Make ``order`` the holder of its client id again (the ledger says it is)."""
+        if order.client_order_id:
+            self.by_client_id[order.client_order_id] = (order.id, order.created_at)
 
     def release_client_id(self, order: Order, new_client_id: str) -> None:
         """``order`` gave its client id away (see ``OrderClientIdReleased``); index the new name."""
@@ -186,8 +191,10 @@ class OrderBook:
         self.trade_ids[broker_trade_id] = day
 
     # ------------------------------------------------------------------------------ the day roll
-    def prune(self, trading_day: date, now: datetime) -> list[Order]:
-        """Forget finished orders of earlier days, old client and trade ids; returns the orders dropped."""
+    def prune(self, keep_from: date, now: datetime) -> list[Order]:
+        """Forget finished orders of days before ``keep_from``, old client and trade ids; returns the orders
+        dropped."""
+        trading_day = keep_from
         dropped = [o for o in self.orders.values() if not o.is_open and o.trading_day < trading_day]
         for order in dropped:
             self.orders.pop(order.id, None)

@@ -55,6 +55,7 @@ from qmtdesk.domain.errors import (
 from qmtdesk.domain.fees import FeeSchedule, Side
 from qmtdesk.domain.instruments import classify
 from qmtdesk.domain.order_events import (
+    OrderAcknowledged,
     OrderCanceledUnsent,
     OrderCancelRequested,
     OrderClientIdReleased,
@@ -151,6 +152,9 @@ class Engine:
         #: Called (on the loop) with every change of the link state.
         self.connection_listeners: list[Callable[[ConnectionReport], None]] = []
         self._inbox: deque[Report] = deque()
+        # Reports about orders memory does not hold, kept back (by broker order id) while the ledger is asked.
+        self._unresolved: dict[str, list[OrderReport | TradeReport]] = {}
+        self.reports.unknown = self._hold_unknown
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._wake: asyncio.Event | None = None
@@ -160,6 +164,7 @@ class Engine:
         # Orders this process sent (a reconciliation gives the broker time to list them).
         self._sent_here: set[int] = set()
         self._day: date | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def followups(self) -> list[Callable[[str], None]]:
@@ -171,8 +176,7 @@ class Engine:
         """Rebuild the account's orders from the ledger (before the engine starts)."""
         now = self.clock.now()
         self._day = self.calendar.trading_day_of(now.date())
-        self.book.load(self.session_factory, self._day, now)
-        self.ledger.stored.update(self.book.orders)
+        self.book.load(self.session_factory, self._day, self.calendar.previous_trading_day(self._day), now)
         self.risk.start(now)
 
     async def start(self) -> None:
@@ -181,6 +185,9 @@ class Engine:
         self._loop_thread = threading.get_ident()
         self._wake = asyncio.Event()
         self.broker.set_listener(self)
+        # Reports that arrived on the loop (the paper exchange's) are applied before each batch is sealed,
+        # so a fill at the broker and its record in the ledger are always committed together.
+        self.journal.before_seal(self.drain)
         if self._pump is None:
             self._pump = asyncio.create_task(self._run_pump(), name=f"oms-reports-{self.account_id}")
 
@@ -205,7 +212,8 @@ class Engine:
             placed = await self._place_once(command)
             if placed is not None:
                 return placed
-        raise DeskError("CONFLICT", "委托编号冲突，请重试", "Order id conflict; retry", http_status=409)
+        # The ledger kept refusing the client id although memory now knows its owner: never place it.
+        raise DuplicateClientOrderId(command.payload.client_order_id or "", {})
 
     async def _place_once(self, command: PlaceOrder) -> Placed | None:
         if self.journal.failed is not None:
@@ -223,15 +231,32 @@ class Engine:
                 "remark": payload.remark,
             }
         )
-        if payload.client_order_id:
-            replay = await self._replay(payload.client_order_id, digest, command.audit)
-            if replay is not None:
-                return replay
         await self.risk.prepare(self.clock.now())
-        # From here until the order is recorded there is no await: the check and the reservation are
-        # one step, so the next order is judged with this one counted.
+        cid = payload.client_order_id
+        if cid:
+            owner = self.book.client_id_owner(cid)
+            if owner is not None and self.book.get(owner) is None:
+                await self._adopt(owner)  # an older order: read it into memory first
+        # From here until the order is recorded there is no await: the client-id decision, the check and
+        # the reservation are one step, so the next order is judged with this one counted.
         now = self.clock.now()
         day = self._roll(now)
+        if cid:
+            replay = self._replay(cid, digest, command.audit)
+            if replay is not None:
+                view, error = replay
+                held_by = view["order_id"]
+                # The client hears about an order only once it is committed — and only if it was: the
+                # ledger may still refuse a new order whose client id an older order holds.
+                for _ in range(1000):
+                    await self.journal.flush()
+                    if held_by not in self.ledger.unconfirmed:
+                        break
+                if held_by in self.ledger.refused:
+                    return None  # the older order is in memory now: the next attempt answers with it
+                if error is not None:
+                    raise error
+                return Placed(view, created=False)
         order_id = self.journal.next_id("orders")
         order = Order(
             id=order_id,
@@ -266,15 +291,14 @@ class Engine:
         self._sending.add(order.id)
         try:
             result = await self.ledger.touch()
-        except BaseException:
+            if order.id in result.conflicts:
+                self._sending.discard(order.id)
+                await self._forget_conflict(order)
+                return None
+            failpoints.hit("before_send")
+            return await self._send(order)
+        finally:
             self._sending.discard(order.id)
-            raise
-        if order.id in result.conflicts:
-            self._sending.discard(order.id)
-            await self._forget_conflict(order)
-            return None
-        failpoints.hit("before_send")
-        return await self._send(order)
 
     def _resolve(self, raw: str) -> tuple[str, str, OrderDenied | None]:
         """Normalised code and name, or the raw text and the refusal to store with it."""
@@ -294,11 +318,12 @@ class Engine:
         if refused.risk is not None:
             self.risk.record_denial(self.ledger, order, refused.risk, now)
         self._audit(audit, "order.denied", order, {"error": error.code})
+        view = order_view(order)
         result = await self.ledger.touch()
         if order.id in result.conflicts:
             await self._forget_conflict(order)
             return None
-        error.data = {"order": order_view(order), **(error.data or {})}
+        error.data = {"order": view, **(error.data or {})}
         raise error
 
     async def _send(self, order: Order) -> Placed:
@@ -316,11 +341,10 @@ class Engine:
         except BrokerUnavailable as unsent:
             # Refused before anything left the desk (the link dropped after the check): final, and
             # the client hears 503 at once; a retry with the same client id may place it anew.
-            self._sending.discard(order.id)
             self.reservations.release(order.id)
             self.recorder.apply(order, OrderNotSent(self.clock.now(), unsent.code, unsent.message_zh))
-            await self.ledger.touch()
             unsent.data = {"order": order_view(order)}
+            await self.ledger.touch()
             raise
         except Exception:
             # The outcome is unknown (e.g. the link dropped mid-call); reconciliation settles it.
@@ -330,9 +354,9 @@ class Engine:
         self._sent_here.add(order.id)
         if self.broker.freezes_synchronously:
             self.reservations.release(order.id)
+        self.drain()  # the broker's immediate reports (the paper exchange's acceptance and fills)
         if broker_order_id and not order.broker_order_id:
-            order.broker_order_id = broker_order_id
-            self.book.index_broker_id(order)
+            self.recorder.apply(order, OrderAcknowledged(self.clock.now(), broker_order_id))
         log.info(
             "order %s sent: %s %s x%d ref=%s broker_id=%s",
             order.id,
@@ -342,19 +366,19 @@ class Engine:
             order.ref,
             order.broker_order_id,
         )
-        self.drain()  # the broker's immediate reports (the paper exchange's acceptance and fills)
+        view = order_view(order)  # as recorded so far: all of it is in the batch the flush waits for
         await self.journal.flush()
-        return Placed(order_view(order), created=True)
+        return Placed(view, created=True)
 
-    async def _replay(self, client_order_id: str, digest: str, audit: AuditNote | None) -> Placed | None:
+    def _replay(
+        self, client_order_id: str, digest: str, audit: AuditNote | None
+    ) -> tuple[dict[str, Any], DeskError | None] | None:
         """The order a client id already names: the same request gets it back, another one a 409.
 
         ``None`` when the id is free — unknown, or held by an order that never left the desk and now
-        hands it over to this retry."""
+        hands it over to this retry. Otherwise the order's view as it is now and the refusal, if any."""
         owner_id = self.book.client_id_owner(client_order_id)
-        if owner_id is None:
-            return None
-        order = self.book.get(owner_id) or await self._adopt(owner_id)
+        order = self.book.get(owner_id) if owner_id is not None else None
         if order is None:
             return None
         if order.error in RETRYABLE and order.payload_hash == digest and not order.is_open:
@@ -363,20 +387,20 @@ class Engine:
             self.recorder.apply(order, OrderClientIdReleased(self.clock.now(), renamed))
             log.info("order %s was never sent; its client_order_id is reused by a retry", order.id)
             return None
-        await self.journal.flush()  # the client hears about an order only once it is committed
-        if order.payload_hash != digest:
-            duplicate = DuplicateClientOrderId(client_order_id, order_view(order))
-            if audit is not None:
-                self.ledger.audit(
-                    audit.actor,
-                    "order.denied",
-                    str(order.id),
-                    {**audit.detail, "error": duplicate.code},
-                    audit.ip,
-                    self.clock.now(),
-                )
-            raise duplicate
-        return Placed(order_view(order), created=False)
+        view = order_view(order)
+        if order.payload_hash == digest:
+            return view, None
+        duplicate = DuplicateClientOrderId(client_order_id, view)
+        if audit is not None:
+            self.ledger.audit(
+                audit.actor,
+                "order.denied",
+                str(order.id),
+                {**audit.detail, "error": duplicate.code},
+                audit.ip,
+                self.clock.now(),
+            )
+        return view, duplicate
 
     async def _adopt(self, order_id: int) -> Order | None:
         """An older order of this account, read from the ledger into memory."""
@@ -393,7 +417,8 @@ class Engine:
         if order is None:
             order = order_from_row(row)
             self.book.add(order)
-            self.ledger.stored.add(order.id)
+        else:
+            self.book.index_client_id(order)
         return order
 
     async def _forget_conflict(self, order: Order) -> None:
@@ -414,7 +439,15 @@ class Engine:
 
     def _audit(self, audit: AuditNote | None, action: str, order: Order, extra: dict[str, Any]) -> None:
         if audit is not None:
-            self.ledger.audit(audit.actor, action, str(order.id), {**audit.detail, **extra}, audit.ip, self.clock.now())
+            self.ledger.audit(
+                audit.actor,
+                action,
+                str(order.id),
+                {**audit.detail, **extra},
+                audit.ip,
+                self.clock.now(),
+                order_id=order.id,
+            )
 
     # ------------------------------------------------------------------------------ cancelling
     async def cancel(self, order_id: int, audit: AuditNote | None = None) -> dict[str, Any]:
@@ -449,8 +482,9 @@ class Engine:
         if status is OrderStatus.PENDING_NEW:
             self.recorder.apply(order, OrderCanceledUnsent(now, "未发送即撤销"))
             self._audit(audit, "order.cancel", order, {"status": order.status.value})
+            view = order_view(order)
             await self.ledger.touch()
-            return order_view(order)
+            return view
         if status not in CANCELABLE or not order.broker_order_id:
             raise OrderNotCancelable(
                 "委托尚未被券商确认，请稍后再撤", "The broker has not acknowledged the order yet; retry shortly"
@@ -468,8 +502,9 @@ class Engine:
         log.info("order %s: cancel sent (broker id %s)", order.id, order.broker_order_id)
         self.drain()
         self._audit(audit, "order.cancel", order, {"status": order.status.value})
+        view = order_view(order)
         await self.journal.flush()
-        return order_view(order)
+        return view
 
     async def cancel_all(
         self, stock_code: str | None = None, side: Side | None = None, audit: AuditNote | None = None
@@ -588,10 +623,14 @@ class Engine:
                 log.exception("applying %s failed: %r", type(report).__name__, report)
 
     def _apply(self, report: Report, now: datetime) -> None:
-        if isinstance(report, OrderReport):
-            self.reports.order_report(report, now)
-        elif isinstance(report, TradeReport):
-            self.reports.trade_report(report, now)
+        if isinstance(report, OrderReport | TradeReport):
+            held = self._unresolved.get(report.broker_order_id)
+            if held is not None:
+                held.append(report)  # after the ones before it, once the ledger has answered
+            elif isinstance(report, OrderReport):
+                self.reports.order_report(report, now)
+            else:
+                self.reports.trade_report(report, now)
         elif isinstance(report, OrderAckReport):
             self.reports.ack(report, now)
         elif isinstance(report, OrderErrorReport):
@@ -616,6 +655,44 @@ class Engine:
             for listener in self.connection_listeners:
                 listener(report)
 
+    def _hold_unknown(self, report: OrderReport | TradeReport) -> bool:
+        """A report about an order memory does not hold (an older one, say a broker still listing
+        yesterday's): ask the ledger before taking it for an order placed outside the desk."""
+        if not report.broker_order_id or self._loop is None:
+            return False
+        self._unresolved[report.broker_order_id] = [report]
+        task = self._loop.create_task(self._resolve_unknown(report.broker_order_id, report.ref))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return True
+
+    async def _resolve_unknown(self, broker_order_id: str, ref: str | None) -> None:
+        def find() -> int | None:
+            with self.session_factory() as session:
+                query = select(OrderRow.id).where(OrderRow.account_id == self.account_id)
+                match = OrderRow.broker_order_id == broker_order_id
+                if ref:
+                    match = match | (OrderRow.ref == ref)
+                return session.scalar(query.where(match).order_by(OrderRow.id.desc()).limit(1))
+
+        try:
+            order_id = await asyncio.to_thread(find)
+            if order_id is not None:
+                await self._adopt(order_id)
+                log.info("broker order %s is ledger order %s (from an earlier day)", broker_order_id, order_id)
+        except Exception:
+            log.exception("looking up broker order %s failed; taking it as placed outside the desk", broker_order_id)
+        held = self._unresolved.pop(broker_order_id, [])
+        now = self.clock.now()
+        for report in held:
+            try:
+                if isinstance(report, OrderReport):
+                    self.reports.order_report(report, now, known_unknown=True)
+                else:
+                    self.reports.trade_report(report, now, known_unknown=True)
+            except Exception:
+                log.exception("applying %s failed: %r", type(report).__name__, report)
+
     # ------------------------------------------------------------------------------ reconciliation
     async def reconcile(self) -> Settled:
         """Make the ledger agree with the broker: replay its orders and fills, settle what it never saw."""
@@ -630,13 +707,15 @@ class Engine:
             if self.book.find_for_report(trade.broker_order_id, trade.ref) is None:
                 known = by_broker_id.get(trade.broker_order_id)
                 if known is not None:
-                    self.reports.order_report(known, now)
-            self.reports.trade_report(trade, now)
+                    self._apply(known, now)
+            self._apply(trade, now)
         for order_report in orders:
-            self.reports.order_report(order_report, now)
+            self._apply(order_report, now)
+        while self._background:  # orders looked up in the ledger are settled before orphans are
+            await asyncio.gather(*self._background, return_exceptions=True)
         known_ids = {o.broker_order_id for o in orders}
         known_refs = {o.ref for o in orders if o.ref}
-        settled = self._settle_orphans(known_ids, known_refs, now)
+        settled = self._settle_orphans(known_ids, known_refs, self.clock.now())
         await self.journal.flush()
         result = Settled(len(orders), len(trades), settled)
         log.info("reconciliation done: %s", result.as_dict())
@@ -674,9 +753,9 @@ class Engine:
         day = self.calendar.trading_day_of(now.date())
         if day != self._day:
             if self._day is not None:
-                dropped = self.book.prune(day, now)
-                self.ledger.stored.difference_update(o.id for o in dropped)
+                dropped = self.book.prune(self.calendar.previous_trading_day(day), now)
                 self._sent_here.difference_update(o.id for o in dropped)
+                self.ledger.refused.clear()
                 self.risk.counters.prune(now)
                 log.info("trading day %s: %d finished orders of earlier days leave memory", day, len(dropped))
             self._day = day

@@ -105,11 +105,15 @@ class Ledger:
         self._insert_risk = insert_sql(cast(Table, RiskEventRow.__table__), codec, RISK_COLUMNS)
         self._insert_snapshot = insert_sql(cast(Table, AccountSnapshotRow.__table__), codec, SNAPSHOT_COLUMNS)
         self._reset()
-        #: Orders the database holds (an order not in it yet is inserted by the next batch).
-        self.stored: set[int] = set()
+        #: New orders whose first commit has not been confirmed yet, and those the database refused
+        #: (their client id belongs to an older order): a replay answers only with a confirmed order.
+        self.unconfirmed: set[int] = set()
+        self.refused: set[int] = set()
 
     def _reset(self) -> None:
         self._dirty: dict[int, Order] = {}
+        # Orders created since the last seal: their first row is an INSERT, every later one an UPDATE.
+        self._new: set[int] = set()
         self._events: list[tuple[Any, ...]] = []
         self._trades: list[tuple[Any, ...]] = []
         self._audit: list[tuple[Any, ...]] = []
@@ -143,6 +147,8 @@ class Ledger:
     def created(self, order: Order, time: datetime) -> Any:
         """A new order: its row and its ``created`` entry holding the whole order."""
         self._dirty[order.id] = order
+        self._new.add(order.id)
+        self.unconfirmed.add(order.id)
         view = order_view(order)
         seq = self._event_row(order, "orders", "created", view, time)
         self._publish_order(order, "created", seq, time)
@@ -210,8 +216,11 @@ class Ledger:
         detail: Mapping[str, Any] | None,
         ip: str | None,
         time: datetime,
+        *,
+        order_id: int | None = None,
     ) -> Any:
-        """An audit row, in the same transaction as the change it describes."""
+        """An audit row, in the same transaction as the change it describes (dropped with the order
+        ``order_id`` should the database refuse that order)."""
         self._audit.append(
             (
                 self.codec.instant(time),
@@ -220,6 +229,7 @@ class Ledger:
                 None if target is None else str(target)[:128],
                 json.dumps(redact(dict(detail or {})), ensure_ascii=False, sort_keys=True, default=str),
                 None if ip is None else ip[:64],
+                order_id,
             )
         )
         return self.touch()
@@ -255,10 +265,11 @@ class Ledger:
                 strategy_name,
                 message,
                 _dumps(detail or {}),
+                order_id,
             )
         )
         if publish is not None:
-            self._published.append((None, Event("risk", {**publish, "time": time.isoformat()}, time)))
+            self._published.append((order_id, Event("risk", {**publish, "time": time.isoformat()}, time)))
         return self.touch()
 
     def snapshot(self, time: datetime, total_asset: Any, cash: Any, market_value: Any, note: str) -> Any:
@@ -284,6 +295,8 @@ class Ledger:
     def forget(self, order_id: int) -> None:
         """The database refused this order (its client id is taken): nothing more is written for it."""
         self._dirty.pop(order_id, None)
+        self._new.discard(order_id)
+        self.unconfirmed.discard(order_id)
 
     # ------------------------------------------------------------------------------ the journal's side
     def _order_row(self, o: Order) -> tuple[Any, ...]:
@@ -326,34 +339,37 @@ class Ledger:
         inserts, events, fills, audit, risk, equity points."""
         ops: list[Op] = []
         inserts, updates = [], []
+        new = self._new
         for order in self._dirty.values():
             row = self._order_row(order)
-            if order.id in self.stored:
-                updates.append((*row[1:], order.id))
-            else:
+            if order.id in new:
                 inserts.append(row)
-                self.stored.add(order.id)
+            else:
+                updates.append((*row[1:], order.id))
         if updates:
             ops.append(Op(self._update_order, updates))
         if inserts:
-            ops.append(Op(self._insert_order, inserts, owner=0, conflicts_on=(ORDERS, "id")))
+            ops.append(Op(self._insert_order, inserts, owner=0, conflicts_on=(ORDERS, "id"), marker=(ORDERS, "id")))
         if self._events:
-            ops.append(Op(self._insert_event, self._events, owner=3))
+            ops.append(Op(self._insert_event, self._events, owner=3, marker=(EVENTS, "seq")))
         if self._trades:
-            ops.append(Op(self._insert_trade, self._trades, owner=3))
+            ops.append(Op(self._insert_trade, self._trades, owner=3, marker=(TRADES, "id")))
         if self._audit:
-            ops.append(Op(self._insert_audit, self._audit))
+            ops.append(Op(self._insert_audit, self._audit, owner=-1, strip_owner=True))
         if self._risk:
-            ops.append(Op(self._insert_risk, self._risk))
+            ops.append(Op(self._insert_risk, self._risk, owner=-1, strip_owner=True))
         if self._snapshots:
             ops.append(Op(self._insert_snapshot, self._snapshots))
         published, after = self._published, self._after
         self._reset()
 
+        inserted = [row[0] for row in inserts]
+
         def committed(result: CommitResult) -> None:
             conflicts = result.conflicts
+            self.unconfirmed.difference_update(inserted)
             if conflicts:
-                self.stored.difference_update(conflicts)
+                self.refused.update(conflicts)
             for owner, event in published:
                 if owner is None or owner not in conflicts:
                     self.bus.publish(event)

@@ -51,12 +51,18 @@ class ReportApplier:
         #: Called when a report shows the ledger must ask the broker: status 255, or an order reported
         #: filled whose fills have not all arrived. Fills are never inferred from a status.
         self.followups: list[Callable[[str], None]] = []
+        #: Given a report about an order memory does not hold: True when it is kept back while the ledger
+        #: is asked about the order (it comes back with ``known_unknown=True``).
+        self.unknown: Callable[[OrderReport | TradeReport], bool] = lambda report: False
 
     # ------------------------------------------------------------------------------ statuses
-    def order_report(self, report: OrderReport, now: datetime) -> Order:
-        """A status report; returns the order it was about (imported when the desk did not know it)."""
+    def order_report(self, report: OrderReport, now: datetime, *, known_unknown: bool = False) -> Order | None:
+        """A status report; returns the order it was about (imported when neither memory nor the ledger
+        knows it), or ``None`` while the ledger is asked."""
         order = self.book.find_for_report(report.broker_order_id, report.ref)
         if order is None:
+            if not known_unknown and self.unknown(report):
+                return None
             return self._import_external(report, now)
         self._apply_status(order, report, now)
         return order
@@ -136,11 +142,14 @@ class ReportApplier:
         return order
 
     # ------------------------------------------------------------------------------ fills
-    def trade_report(self, report: TradeReport, now: datetime) -> Trade | None:
-        """A fill, applied once by its broker trade id; ``None`` for a duplicate."""
+    def trade_report(self, report: TradeReport, now: datetime, *, known_unknown: bool = False) -> Trade | None:
+        """A fill, applied once by its broker trade id; ``None`` for a duplicate (or while its order is
+        looked up in the ledger)."""
         if self.book.has_trade(report.broker_trade_id):
             return None
         order = self.book.find_for_report(report.broker_order_id, report.ref)
+        if order is None and not known_unknown and self.unknown(report):
+            return None
         trade = Trade(
             id=self.next_trade_id(),
             account_id=self.account_id,

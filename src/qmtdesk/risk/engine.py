@@ -198,10 +198,11 @@ class RiskEngine:
         configs = sorted(self._configs.values(), key=lambda c: (order[c.spec.id], c.scope != "account", c.scope))
         return [c.view() for c in configs]
 
-    def update_rule(
+    async def update_rule(
         self, rule: str, *, enabled: bool | None, params: dict[str, Any] | None, scope: str, actor: str, ip: str | None
     ) -> dict[str, Any]:
-        """Change a rule in a scope; validated, persisted, audited, published."""
+        """Change a rule in a scope; validated, persisted and audited (off the loop), then applied on the
+        loop — where checks read the rules — and published."""
         spec = RULES_BY_ID.get(rule)
         if spec is None:
             raise DeskError(
@@ -217,30 +218,35 @@ class RiskEngine:
         cleaned = clean_params(spec, merged)
         new_enabled = current.enabled if enabled is None else enabled
         now = self.clock.now()
-        with unit_of_work(self.session_factory) as session:
-            row = session.scalar(
-                select(RiskRuleRow).where(
-                    RiskRuleRow.account_id == self.account_id, RiskRuleRow.rule == rule, RiskRuleRow.scope == scope
-                )
-            )
-            if row is None:
-                row = RiskRuleRow(account_id=self.account_id, rule=rule, scope=scope)
-                session.add(row)
-            row.enabled, row.params, row.updated_at, row.updated_by = new_enabled, json.dumps(cleaned), now, actor
-            detail = {"rule": rule, "scope": scope, "enabled": new_enabled, "params": cleaned}
-            record_audit(session, actor, "risk.rule_change", rule, detail, ip)
-            self._event(
-                session,
-                "rule_change",
-                now,
-                rule=rule,
-                scope=scope,
-                message=f"{actor} 修改了 {spec.title_zh}",
-                detail=detail,
-            )
+        detail = {"rule": rule, "scope": scope, "enabled": new_enabled, "params": cleaned}
         config = RuleConfig(spec, scope, new_enabled, cleaned, True)
-        # A longer window needs older orders in the counters: read them before the rule applies.
-        self.counters.extend(self.session_factory, self._longest_window(config), now)
+        longest = self._longest_window(config)
+
+        def persist() -> None:
+            with unit_of_work(self.session_factory) as session:
+                row = session.scalar(
+                    select(RiskRuleRow).where(
+                        RiskRuleRow.account_id == self.account_id, RiskRuleRow.rule == rule, RiskRuleRow.scope == scope
+                    )
+                )
+                if row is None:
+                    row = RiskRuleRow(account_id=self.account_id, rule=rule, scope=scope)
+                    session.add(row)
+                row.enabled, row.params, row.updated_at, row.updated_by = new_enabled, json.dumps(cleaned), now, actor
+                record_audit(session, actor, "risk.rule_change", rule, detail, ip)
+                self._event(
+                    session,
+                    "rule_change",
+                    now,
+                    rule=rule,
+                    scope=scope,
+                    message=f"{actor} 修改了 {spec.title_zh}",
+                    detail=detail,
+                )
+            # A longer window needs older orders in the counters: read them before the rule applies.
+            self.counters.extend(self.session_factory, longest, now)
+
+        await asyncio.to_thread(persist)
         self._configs[(rule, scope)] = config
         self._plans = {}
         self._publish({"kind": "rule_change", **detail}, now)
@@ -403,6 +409,7 @@ class RiskEngine:
             {"code": denial.code, "rule": denial.rule, "scope": denial.scope},
             None,
             now,
+            order_id=order.id,
         )
         log.info("order %s denied by %s (%s): %s", order.id, denial.code, denial.scope, denial.message_en)
 

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import Table, func, select
+from sqlalchemy import exc as sa_exc
 
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.store.sql import Codec
@@ -53,15 +54,20 @@ class JournalFailed(DeskError):
 class Op:
     """One statement and the parameter rows it runs with (``executemany``).
 
-    ``owner``: the index, in each row, of the order id the row belongs to; rows of orders whose
-    insert was refused as a ``client_order_id`` conflict are dropped. ``conflicts_on``: for the
-    order insert itself, the id column whose missing rows name those conflicts.
+    ``owner``: the index, in each row, of the order id the row belongs to (or ``None``); rows of
+    orders whose insert was refused as a ``client_order_id`` conflict are dropped. ``conflicts_on``:
+    for the order insert itself, the id column whose missing rows name those conflicts.
     """
 
     sql: str
     rows: list[tuple[Any, ...]]
     owner: int | None = None
     conflicts_on: tuple[Table, str] | None = None
+    #: The owner is an extra last element of each row, not a column: removed before the rows are written.
+    strip_owner: bool = False
+    #: (table, id column) when each row's first value is an id the desk assigned: finding the first row
+    #: tells whether a transaction whose COMMIT went unanswered was committed.
+    marker: tuple[Table, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +110,9 @@ class Journal:
         self._thread: threading.Thread | None = None
         self._conn: Any = None  # the writer's connection (the writer thread only)
         self._stopped_by: JournalFailed | None = None  # the writer's own record of a failure
+        self._before_seal: list[Callable[[], None]] = []
         self._ids: dict[str, itertools.count[int]] = {}
+        self._seeded: list[tuple[str, str]] = []
         #: Set when a transaction can never succeed (a constraint the desk did not expect): fail fast.
         self.failed: JournalFailed | None = None
         #: Transactions committed and batches they held (for the benchmarks and the logs).
@@ -117,6 +125,7 @@ class Journal:
         with self.db.connect() as conn:
             largest = conn.execute(select(func.max(table.c[column]))).scalar()
         self._ids[table.name] = itertools.count(int(largest or 0) + 1)
+        self._seeded.append((table.name, column))
 
     def next_id(self, table: str) -> int:
         """The next id of a journaled table (``orders``, ``order_events``, ``trades``)."""
@@ -133,13 +142,29 @@ class Journal:
 
     async def stop(self) -> None:
         """Commit everything touched so far, then stop the writer."""
-        await self.flush()
+        with contextlib.suppress(JournalFailed):
+            await self.flush()
         with self._cond:
             self._stopping = True
             self._cond.notify()
         thread, self._thread = self._thread, None
         if thread is not None:
             await asyncio.to_thread(thread.join)
+        if self.db.dialect.name == "postgresql" and self._seeded and self.failed is None:
+            await asyncio.to_thread(self._advance_sequences)
+
+    def _advance_sequences(self) -> None:
+        """PostgreSQL: move each journaled table's id sequence past the ids the desk assigned, so that
+        anything else inserting rows (a tool, an older version) does not collide with them."""
+        try:
+            with self.db.begin() as conn:
+                for table, column in self._seeded:
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                        f"(SELECT COALESCE(MAX({column}), 1) FROM {table}))"
+                    )
+        except Exception:
+            log.warning("could not advance the id sequences", exc_info=True)
 
     @property
     def running(self) -> bool:
@@ -170,16 +195,29 @@ class Journal:
             return await asyncio.shield(self._last)
         return None
 
+    def before_seal(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` on the loop before each batch is sealed (the engine applies the broker reports that
+        arrived meanwhile, so a paper fill and its ledger record share one transaction)."""
+        self._before_seal.append(hook)
+
     def _seal(self) -> None:
+        for hook in self._before_seal:
+            try:
+                hook()
+            except Exception:
+                log.exception("journal pre-seal hook failed")
         batch, self._open = self._open, None
         if batch is None:
             return
         for source in batch.sources:
             try:
                 ops, after = source.collect()
-            except Exception:  # a source that cannot say what changed must not lose the others' changes
-                log.exception("journal source %s failed to collect its changes", type(source).__name__)
-                continue
+            except Exception as exc:
+                # What that source changed would be missing from a batch its callers take as committed:
+                # stop writing rather than commit a partial state.
+                log.critical("journal source %s failed to collect its changes", type(source).__name__, exc_info=True)
+                self._fail([batch], JournalFailed(f"{type(source).__name__}: {type(exc).__name__}: {exc}"[:200]))
+                return
             batch.ops.extend(ops)
             if after is not None:
                 batch.after.append(after)
@@ -188,12 +226,16 @@ class Journal:
             self._queue.append(batch)
             self._cond.notify()
 
+    def _fail(self, batches: list[_Batch], failure: JournalFailed) -> None:
+        self.failed = failure
+        self._stopped_by = failure
+        for batch in batches:
+            if not batch.future.done():
+                batch.future.set_exception(failure)
+
     def _committed(self, batches: list[_Batch], result: CommitResult | JournalFailed) -> None:
         if isinstance(result, JournalFailed):
-            self.failed = result
-            for batch in batches:
-                if not batch.future.done():
-                    batch.future.set_exception(result)
+            self._fail(batches, result)
             return
         for batch in batches:
             for callback in batch.after:
@@ -206,6 +248,20 @@ class Journal:
 
     # ------------------------------------------------------------------------------ the writer thread
     def _run(self) -> None:
+        try:
+            self._write_forever()
+        except BaseException as exc:  # never die silently: whoever waits must hear that nothing is written
+            log.critical("the journal writer stopped", exc_info=True)
+            failure = JournalFailed(f"writer stopped: {type(exc).__name__}: {exc}"[:200])
+            self._stopped_by = failure
+            with self._cond:
+                batches, self._queue = self._queue, []
+            loop = self._loop
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(self._fail, batches, failure)
+            raise
+
+    def _write_forever(self) -> None:
         while True:
             with self._cond:
                 while not self._queue and not self._stopping:
@@ -229,27 +285,59 @@ class Journal:
     def _write_with_retries(self, batches: list[_Batch]) -> CommitResult | JournalFailed:
         ops = _merge(op for batch in batches for op in batch.ops)
         dbapi: Any = self.db.dialect.dbapi
+        retrying = False
         for attempt in itertools.count():
-            conn = self._connection()
+            conn = None
             try:
+                conn = self._connection()
+                if retrying and self._already_committed(conn, ops):
+                    # The link dropped during COMMIT, after the database had committed: do not write twice.
+                    log.warning("journal transaction found committed after a lost connection")
+                    return CommitResult()
                 result = self._write(conn, ops)
                 conn.commit()
                 return result
             except dbapi.IntegrityError as exc:
                 # Retrying cannot help: the in-memory state and the ledger disagree about a key.
-                self._rollback(conn)
+                if conn is not None:
+                    self._rollback(conn)
                 log.critical("journal transaction violates a constraint; the desk stops writing: %s", exc)
                 return JournalFailed(str(exc)[:200])
-            except (dbapi.OperationalError, dbapi.InterfaceError):  # down, locked or unreachable: wait
-                self._rollback(conn, invalidate=True)
+            except (dbapi.OperationalError, dbapi.InterfaceError, sa_exc.OperationalError, sa_exc.InterfaceError):
+                # Down, locked or unreachable (also while connecting again): wait and try again.
+                retrying = True
+                if conn is not None:
+                    self._rollback(conn, invalidate=True)
                 pause = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
                 log.exception("journal transaction failed (attempt %d); retrying in %.2fs", attempt + 1, pause)
                 time.sleep(pause)
             except Exception as exc:  # a value the database cannot take: a defect, never retried
-                self._rollback(conn)
+                if conn is not None:
+                    self._rollback(conn)
                 log.critical("journal transaction failed; the desk stops writing", exc_info=True)
                 return JournalFailed(f"{type(exc).__name__}: {exc}"[:200])
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _already_committed(self, conn: Any, ops: Sequence[Op]) -> bool:
+        """Whether the batch's rows are there already: the first row of any op with ids the desk assigned
+        (a refused order's row is missing, its events are not)."""
+        found = False
+        cursor = conn.cursor()
+        try:
+            for op in ops:
+                if op.marker is None or not op.rows:
+                    continue
+                table, column = op.marker
+                cursor.execute(
+                    f"SELECT 1 FROM {table.name} WHERE {column} = {self.codec.placeholder}", (op.rows[0][0],)
+                )
+                if cursor.fetchone() is not None:
+                    found = True
+                    break
+        finally:
+            cursor.close()
+        conn.rollback()
+        return found
 
     def _connection(self) -> Any:
         # The writer keeps one connection of the pool for its life and runs the statements on its
@@ -283,6 +371,8 @@ class Journal:
                 if conflicts and op.owner is not None:
                     owner = op.owner
                     rows = [r for r in rows if r[owner] not in conflicts]
+                if op.strip_owner:
+                    rows = [r[:-1] for r in rows]
                 if not rows:
                     continue
                 cursor.executemany(op.sql, rows)
@@ -295,13 +385,16 @@ class Journal:
         return CommitResult(frozenset(conflicts))
 
     def _missing(self, cursor: Any, key: tuple[Table, str], rows: list[tuple[Any, ...]]) -> set[int]:
-        """Ids (the first column of each row) that the insert did not store."""
+        """Ids (the first column of each row) whose row the insert did not store. A row counts as ours only
+        if it is the whole row we wrote the first columns of (id and the columns after it up to the
+        account and client id), so a row someone else inserted under the same id is not taken for it."""
         table, column = key
         ids = [r[0] for r in rows]
         marks = ", ".join([self.codec.placeholder] * len(ids))
-        cursor.execute(f"SELECT {column} FROM {table.name} WHERE {column} IN ({marks})", ids)
-        found = {row[0] for row in cursor.fetchall()}
-        return {i for i in ids if i not in found}
+        names = [c.name for c in table.columns][:4]  # id, account_id, client_order_id, ref
+        cursor.execute(f"SELECT {', '.join(names)} FROM {table.name} WHERE {column} IN ({marks})", ids)
+        found = {tuple(row) for row in cursor.fetchall()}
+        return {r[0] for r in rows if tuple(r[:4]) not in found}
 
 
 def _merge(ops: Any) -> list[Op]:
@@ -309,9 +402,14 @@ def _merge(ops: Any) -> list[Op]:
     merged: list[Op] = []
     for op in ops:
         last = merged[-1] if merged else None
-        if last is not None and last.sql == op.sql and last.owner == op.owner and last.conflicts_on == op.conflicts_on:
-            if last.rows is not op.rows:
-                last.rows = [*last.rows, *op.rows]
+        if (
+            last is not None
+            and last.sql == op.sql
+            and last.owner == op.owner
+            and last.conflicts_on == op.conflicts_on
+            and last.strip_owner == op.strip_owner
+        ):
+            last.rows = [*last.rows, *op.rows]
             continue
-        merged.append(Op(op.sql, op.rows, op.owner, op.conflicts_on))
+        merged.append(Op(op.sql, op.rows, op.owner, op.conflicts_on, op.strip_owner, op.marker))
     return merged

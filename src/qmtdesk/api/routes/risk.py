@@ -48,8 +48,8 @@ def rules(principal: Reader, risk: RiskDep) -> dict[str, Any]:
 
 
 @router.put("/rules/{rule}", summary="Change a risk rule (admin)")
-def put_rule(rule: str, body: RuleBody, principal: Admin, risk: RiskDep, request: Request) -> dict[str, Any]:
-    view = risk.update_rule(
+async def put_rule(rule: str, body: RuleBody, principal: Admin, risk: RiskDep, request: Request) -> dict[str, Any]:
+    view = await risk.update_rule(
         rule,
         enabled=body.enabled,
         params=body.params,

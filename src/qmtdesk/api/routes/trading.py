@@ -139,7 +139,7 @@ async def account(principal: Reader, desk: DeskDep) -> dict[str, Any]:
         last = quote.last_price if quote else p.avg_price
         floating += (last - p.avg_price) * p.volume
     now = desk.clock.now()
-    base = desk.day_start_asset(desk.calendar.trading_day_of(now.date()))
+    base = await asyncio.to_thread(desk.day_start_asset, desk.calendar.trading_day_of(now.date()))
     if base is None:
         base = desk.settings.paper_cash if desk.paper else None
     today = report.total_asset - base if base is not None else None

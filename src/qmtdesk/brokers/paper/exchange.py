@@ -204,10 +204,15 @@ class PaperExchange:
         )
 
     def reset(self, cash: Decimal) -> None:
-        """Start a brand-new paper account with ``cash`` (drops orders, fills and positions)."""
+        """Start a brand-new paper account with ``cash`` (drops orders, fills and positions).
+
+        Order and trade numbers carry on: a counter never hands out the same id twice, and the desk
+        applies a fill once by its id."""
+        next_order_id, next_trade_id = self.next_order_id, self.next_trade_id
         if self.store:
             self.store.reset(self.account_id)
         self._fresh(cash)
+        self.next_order_id, self.next_trade_id = next_order_id, next_trade_id
         now = self.clock.now()
         self.sync(now)
 

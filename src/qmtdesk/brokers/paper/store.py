@@ -482,8 +482,8 @@ class JournalPaperStore(SqlPaperStore):
                 if gone:
                     ops.append(Op(self._delete_positions, [(account_id, code) for code in gone]))
             if changes.market:
-                rows = _market_rows(account_id, exchange, changes.market)
-                if rows:
-                    ops.append(Op(self._market.upsert, [self._market.values(r) for r in rows]))
+                market = _market_rows(account_id, exchange, changes.market)
+                if market:
+                    ops.append(Op(self._market.upsert, [self._market.values(r) for r in market]))
         self._pending, self._resets = {}, []
         return ops, None

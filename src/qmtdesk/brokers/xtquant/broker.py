@@ -244,9 +244,9 @@ class XtQuantBroker:
         self._set_state(ConnectionState.DISCONNECTED, "disconnected on request")
 
     async def close(self) -> None:
-        """Disconnect and release the SDK thread."""
+        """Disconnect and release the SDK thread (waited for off the loop)."""
         await self.disconnect()
-        self._executor.shutdown(wait=True)
+        await asyncio.to_thread(self._executor.shutdown, True)
 
     def _schedule_reconnect(self) -> None:
         if self._reconnect_task is None or self._reconnect_task.done():
