@@ -80,7 +80,21 @@ REGULATORY_FEE: tuple[RateRow, ...] = (
 )
 
 
+#: Rates already looked up, by (id of the table, kind, side, board, day): a handful a day, asked per fill.
+_RATES: dict[tuple[int, Kind, Side, Board, date], Decimal] = {}
+
+
 def _rate(table: tuple[RateRow, ...], kind: Kind, side: Side, board: Board, day: date) -> Decimal:
+    key = (id(table), kind, side, board, day)  # the tables are module constants: their ids are stable
+    rate = _RATES.get(key)
+    if rate is None:
+        if len(_RATES) > 100_000:
+            _RATES.clear()
+        rate = _RATES[key] = _find_rate(table, kind, side, board, day)
+    return rate
+
+
+def _find_rate(table: tuple[RateRow, ...], kind: Kind, side: Side, board: Board, day: date) -> Decimal:
     for row in table:
         if (
             kind in row.kinds

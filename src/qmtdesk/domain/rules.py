@@ -335,13 +335,14 @@ class CageBook:
 
     def buy_base(self) -> Decimal:
         """Best ask, else best bid, else last trade, else previous close."""
-        return next(p for p in (self.best_ask, self.best_bid, self.last_trade, self.prev_close) if p)
+        return self.best_ask or self.best_bid or self.last_trade or self.prev_close
 
     def sell_base(self) -> Decimal:
         """Best bid, else best ask, else last trade, else previous close."""
-        return next(p for p in (self.best_bid, self.best_ask, self.last_trade, self.prev_close) if p)
+        return self.best_bid or self.best_ask or self.last_trade or self.prev_close
 
 
+@lru_cache(maxsize=4096)  # the same book is checked for every order until the next snapshot
 def cage_bounds(row: CageRow, book: CageBook, tick: Decimal) -> tuple[Decimal, Decimal]:
     """(highest valid buy price, lowest valid sell price) before the daily limit is applied."""
     buy_base, sell_base = book.buy_base(), book.sell_base()
