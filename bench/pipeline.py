@@ -159,6 +159,7 @@ async def run_one(
     budget: float | None = None,
 ) -> dict[str, Any]:
     """One fresh desk, ``warmup`` untimed orders, then ``n`` timed orders."""
+    from qmtdesk import gctune
     from qmtdesk.desk import Desk
     from qmtdesk.domain.clock import SimulatedClock
 
@@ -170,6 +171,9 @@ async def run_one(
         with C.fresh_database(database_url, data_dir) as url:
             clock = SimulatedClock(C.clock_start(), running=False)
             desk = Desk.build(C.settings(data_dir, url), clock=clock)
+            # As `qmtdesk serve` runs: full garbage collections rare, what exists at start set aside.
+            gctune.tune()
+            desk.after_start.append(lambda: gctune.settle("start"))
             await desk.start()
             try:
                 items = workload(desk)

@@ -48,6 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate, bootstrap and serve the UI + API."""
     import uvicorn
 
+    from qmtdesk import gctune
     from qmtdesk.api.app import create_app
     from qmtdesk.desk import Desk
     from qmtdesk.logs import flush_at_signals, setup_logging
@@ -56,6 +57,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     setup_logging(settings.data_dir, settings.log_level, settings.log_json)
     flush_at_signals()
     desk = Desk.build(settings)
+    gctune.tune()
+    desk.after_start.append(lambda: gctune.settle("start"))
+    desk.jobs.idle_collection = True
     _banner(settings, desk.bootstrap_password)
     app = create_app(desk)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, ws_ping_interval=None)

@@ -10,7 +10,8 @@ import asyncio
 import contextlib
 import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -86,6 +87,8 @@ class Desk:
     jobs: DeskJobs
     bootstrap_password: str | None = None
     notifier: Any = None
+    #: Run at the end of :meth:`start` (the server settles the garbage collector there).
+    after_start: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def paper(self) -> PaperBroker | None:
@@ -248,6 +251,8 @@ class Desk:
 
             self.notifier = Notifier(self.settings.webhook_url.get_secret_value(), self.settings.webhook_format)
             self.notifier.subscribe(self.bus)
+        for hook in self.after_start:
+            hook()
 
     async def stop(self) -> None:
         """Stop the background work, the broker and the engine; commit what is left; release the database."""

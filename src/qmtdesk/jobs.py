@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from qmtdesk import gctune
 from qmtdesk.brokers.base import AccountReport, Broker, ConnectionReport, ConnectionState
 from qmtdesk.domain.calendar import TradingCalendar
 from qmtdesk.domain.clock import SHANGHAI, Clock
@@ -43,6 +44,8 @@ BASELINE_NOTES = ("baseline", "reset")
 LIVE_PHASES = frozenset(
     {Phase.OPENING_AUCTION, Phase.OPENING_AUCTION_NO_CANCEL, Phase.CONTINUOUS, Phase.CLOSING_AUCTION}
 )
+#: Phases in which nobody waits for an order: the time for a full garbage collection.
+IDLE_PHASES = frozenset({Phase.AFTER_HOURS, Phase.CLOSED})
 ACCOUNT_REFRESH_SECONDS = 15
 #: Fills within this long share one account/positions push.
 ACCOUNT_COALESCE_SECONDS = 0.25
@@ -98,6 +101,9 @@ class DeskJobs:
         self._started = False
         self._account_dirty: asyncio.Event | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        #: Run a full garbage collection once a day while the market is closed (the server sets this).
+        self.idle_collection = False
+        self._collected_on: date | None = None
         engine.connection_listeners.append(self._on_connection)
         engine.followups.append(self._request_reconcile)
 
@@ -186,8 +192,13 @@ class DeskJobs:
         while True:
             await asyncio.sleep(SNAPSHOT_SECONDS)
             try:
-                if self.calendar.phase(self.clock.now()) in (Phase.CONTINUOUS, Phase.CLOSING_AUCTION):
+                now = self.clock.now()
+                phase = self.calendar.phase(now)
+                if phase in (Phase.CONTINUOUS, Phase.CLOSING_AUCTION):
                     await self.snapshot_equity(note="intraday")
+                elif self.idle_collection and phase in IDLE_PHASES and self._collected_on != now.date():
+                    self._collected_on = now.date()
+                    gctune.settle("market closed")
             except Exception:
                 log.exception("equity snapshot failed")
 

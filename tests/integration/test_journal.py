@@ -547,3 +547,39 @@ def test_batches_sealed_while_a_failing_transaction_runs_are_not_committed_after
             assert published == []
 
     run(database_url, scenario)
+
+
+def test_sqlite_commits_reach_the_database_file_without_a_commit_running_the_checkpoint(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer never checkpoints (a commit that copies the WAL stalls every order waiting for it);
+    the checkpointer thread copies committed rows into the database file beside it."""
+    import sqlite3
+
+    from qmtdesk.store import journal as journal_module
+
+    monkeypatch.setattr(journal_module, "CHECKPOINT_SECONDS", 0.05)
+    path = tmp_path / "desk.db"
+
+    def rows_in_file() -> int:
+        # immutable=1 reads the database file alone, ignoring the WAL beside it.
+        with contextlib.closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as conn:
+            try:
+                return int(conn.execute("SELECT count(*) FROM orders").fetchone()[0])
+            except sqlite3.OperationalError:  # the migration itself is still in the WAL
+                return 0
+
+    async def scenario(engine: Engine) -> None:
+        async with running_journal(engine) as journal:
+            ledger = Ledger(journal, "ACC", EventBus())
+            await ledger.created(make_order(journal.next_id("orders"), "c-1"), T0)
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000  # others keep theirs
+            assert journal._conn.cursor().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+            for _ in range(200):
+                if rows_in_file() == 1:
+                    break
+                await asyncio.sleep(0.02)
+            assert rows_in_file() == 1
+
+    run(f"sqlite:///{path}", scenario)

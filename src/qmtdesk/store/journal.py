@@ -34,6 +34,8 @@ from qmtdesk.store.sql import Codec
 
 log = logging.getLogger(__name__)
 
+#: How often the SQLite WAL is copied into the database (when something was committed since).
+CHECKPOINT_SECONDS = 1.0
 #: Pause between two attempts at a transaction that failed (the database is down or locked).
 RETRY_SECONDS = (0.05, 0.2, 1.0, 2.0, 5.0)
 
@@ -109,6 +111,8 @@ class Journal:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._conn: Any = None  # the writer's connection (the writer thread only)
+        self._checkpointer: threading.Thread | None = None
+        self._wake_checkpointer = threading.Event()
         self._stopped_by: JournalFailed | None = None  # the writer's own record of a failure
         self._before_seal: list[Callable[[], None]] = []
         self._ids: dict[str, itertools.count[int]] = {}
@@ -137,8 +141,33 @@ class Journal:
         self._loop = loop or asyncio.get_running_loop()
         if self._thread is None:
             self._stopping = False
+            self._wake_checkpointer.clear()
             self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
             self._thread.start()
+            if self.codec.sqlite:
+                self._checkpointer = threading.Thread(
+                    target=self._checkpoint_forever, name="journal-checkpoint", daemon=True
+                )
+                self._checkpointer.start()
+
+    def _checkpoint_forever(self) -> None:
+        """SQLite: copy the WAL into the database every second there were commits, beside the writer
+        (a passive checkpoint never blocks it), so the WAL stays small without stalling a commit."""
+        done = 0
+        while not self._wake_checkpointer.wait(CHECKPOINT_SECONDS):
+            if self.transactions == done:
+                continue
+            done = self.transactions
+            try:
+                conn = self.db.raw_connection()
+                try:
+                    cursor = conn.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cursor.close()
+                finally:
+                    conn.close()
+            except Exception:
+                log.warning("WAL checkpoint failed; the next one retries", exc_info=True)
 
     async def stop(self) -> None:
         """Commit everything touched so far, then stop the writer."""
@@ -150,6 +179,10 @@ class Journal:
         thread, self._thread = self._thread, None
         if thread is not None:
             await asyncio.to_thread(thread.join)
+        checkpointer, self._checkpointer = self._checkpointer, None
+        self._wake_checkpointer.set()
+        if checkpointer is not None:
+            await asyncio.to_thread(checkpointer.join)
         if self.db.dialect.name == "postgresql" and self._seeded and self.failed is None:
             await asyncio.to_thread(self._advance_sequences)
 
@@ -343,7 +376,14 @@ class Journal:
         # The writer keeps one connection of the pool for its life and runs the statements on its
         # DBAPI cursor: SQLAlchemy's per-statement execution machinery cost more than the SQL itself.
         if self._conn is None:
-            self._conn = self.db.raw_connection()
+            conn = self.db.raw_connection()
+            if self.codec.sqlite:
+                # Checkpoints (copying the WAL into the database, with an fsync) are the checkpointer
+                # thread's job, not the commit's: a commit that runs one stalls every order waiting for it.
+                cursor = conn.cursor()
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
+                cursor.close()
+            self._conn = conn
         return self._conn
 
     def _rollback(self, conn: Any, *, invalidate: bool = False) -> None:
