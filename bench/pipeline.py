@@ -1,12 +1,13 @@
 """Orders per second through the FULL desk path, in process (issue 7.1).
 
-Every order goes ``OrderService.submit`` (normalise, idempotency lookup on ``client_order_id``, persist
-``pending_new`` + its first event) → the single-consumer engine (A-share validation, the risk engine with
-its default rules, cash freeze, ``submitted``) → the paper broker thread (paper counter + matching, paper
-state saved) → the broker's reports back through the engine (``accepted``, the fill, ``filled``; orders,
-order events and trades persisted, events published on the bus). ``submit`` returns once the broker's
-immediate reports are applied, so an order counts as done when it is filled *and* persisted — the bench
-checks that every order came back ``filled`` and counts orders, fills and events in the database.
+Every order goes ``OrderService.submit`` → ``Engine.place`` on the event loop: normalise, the
+``client_order_id`` index in memory, A-share validation and the risk engine with its default rules,
+the cash reservation, ``submitted`` → one group commit of the journal (the order row, its events and
+audit row, with every other order that arrived meanwhile) → the paper exchange on the same loop
+(matching, fees, the paper account) → its reports applied at once (``accepted``, the fill, ``filled``)
+and committed by the next group commit, events published on the bus after it. ``submit`` returns once
+that commit is done, so an order counts as done when it is filled *and* durable — the bench checks
+that every order came back ``filled`` and counts orders, fills and events in the database.
 
 The desk is built exactly as ``qmtdesk serve`` builds it (``Desk.build`` + ``await desk.start()``: strategy
 runtime, equity snapshots, account stream included), bypassing only HTTP, with the server's INFO file
