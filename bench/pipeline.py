@@ -269,6 +269,15 @@ def comparison(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list
     return rows
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median orders/s (the lower middle one for an even count), every run's figure beside it."""
+    ordered = sorted(runs, key=lambda r: r["orders_per_second"])
+    row = dict(ordered[(len(ordered) - 1) // 2])
+    row["runs_orders_per_second"] = [r["orders_per_second"] for r in runs]
+    row["runs_p50_ms"] = [r["p50_ms"] for r in runs]
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, nargs="+", default=[1_000, 10_000, 50_000])
@@ -289,6 +298,9 @@ def main() -> None:
     )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "OFF"])
     parser.add_argument("--with-vnpy", action="store_true", help="also run bench/vnpy_baseline.py and compare")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per row (with vnpy interleaved); the median is kept"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
@@ -298,28 +310,45 @@ def main() -> None:
     name = "pipeline" + ("" if backend == "sqlite" else f"_{backend}")
     results: list[dict[str, Any]] = []
     payload: dict[str, Any] = {"meta": info, "results": results}
-    for mode in modes:
-        for n in args.orders:
-            r = asyncio.run(
-                run_one(n, mode, args.database_url, args.concurrency, args.warmup, args.log_level, args.budget_seconds)
-            )
-            results.append(r)
-            C.write_json(name, payload, args.out)  # after every run: a long series keeps what it measured
-            print(
-                f"# {mode} {n}: {r['orders_per_second']} orders/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
-                f"{r['statuses']}",
-                file=sys.stderr,
-                flush=True,
-            )
-    print(C.table(results, COLUMNS))
+    theirs: list[dict[str, Any]] = []
+    every_run: list[dict[str, Any]] = []
     if args.with_vnpy:
         import vnpy_baseline
 
-        theirs = vnpy_baseline.run_baseline(args.orders, modes, args.concurrency)
-        payload["vnpy"] = theirs
+        payload["vnpy"] = {"results": theirs}
+    # Each (mode, orders) runs qmtdesk then vnpy, --repeat times, so both see the same moment of a noisy
+    # machine; the row kept is the median run by orders/s, with every run's orders/s beside it.
+    for mode in modes:
+        for n in args.orders:
+            mine: list[dict[str, Any]] = []
+            peer: list[dict[str, Any]] = []
+            for _ in range(args.repeat):
+                r = asyncio.run(
+                    run_one(
+                        n, mode, args.database_url, args.concurrency, args.warmup, args.log_level, args.budget_seconds
+                    )
+                )
+                mine.append(r)
+                every_run.append(r)
+                print(
+                    f"# {mode} {n}: {r['orders_per_second']} orders/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
+                    f"{r['statuses']}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                if args.with_vnpy:
+                    v = vnpy_baseline.run_baseline([n], [mode], args.concurrency)["results"][0]
+                    peer.append(v)
+                    print(f"#   vnpy: {v['orders_per_second']} orders/s, p50 {v['p50_ms']} ms", file=sys.stderr)
+            results.append(_median_run(mine))
+            if peer:
+                theirs.append(_median_run(peer))
+            C.write_json(name, payload, args.out)  # after every row: a long series keeps what it measured
+    print(C.table(results, COLUMNS))
+    if args.with_vnpy:
         print()
-        print(C.table(theirs["results"], COLUMNS))
-        rows = comparison(results, theirs["results"])
+        print(C.table(theirs, COLUMNS))
+        rows = comparison(results, theirs)
         payload["comparison"] = rows
         print()
         print(
@@ -343,7 +372,7 @@ def main() -> None:
         )
     path = C.write_json(name, payload, args.out)
     print(f"\nJSON: {path}", file=sys.stderr)
-    bad = [r for r in results if not r["all_filled_and_persisted"]]
+    bad = [r for r in every_run if not r["all_filled_and_persisted"]]
     if bad:
         print(f"WARNING: {len(bad)} run(s) did not fill and persist every order", file=sys.stderr)
         sys.exit(1)
