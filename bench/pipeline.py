@@ -20,10 +20,15 @@ ask (fixed book, 10,000 shares per level per snapshot, so every order fills).
 Modes: ``concurrent`` keeps ``--concurrency`` submissions in flight (throughput; latency is per order
 from ``submit`` call to its return); ``serial`` sends one order at a time.
 
+Each run starts a fresh interpreter (as the vnpy baseline's do), so its RSS is its own. With
+``--with-vnpy`` the vnpy run of the same (mode, orders) follows each qmtdesk run, ``--repeat`` times; a
+row keeps the median run by orders/s and lists every run's orders/s and p50.
+
     .venv/bin/python bench/pipeline.py                                     # 1k/10k/50k, SQLite
     .venv/bin/python bench/pipeline.py --orders 1000 --serial              # + serial mode
     .venv/bin/python bench/pipeline.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/pipeline.py --with-vnpy --orders 1000 10000 --serial   # + vnpy baseline and ratios
+    .venv/bin/python bench/pipeline.py --with-vnpy --orders 1000 10000 50000 --serial --repeat 3
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import json
 import logging
+import subprocess
 import sys
 import tempfile
 import time
@@ -269,6 +276,22 @@ def comparison(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list
     return rows
 
 
+def run_in_fresh_process(n: int, mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    """One run in a new interpreter (as vnpy's runs are): its RSS is that run's alone, no heap left by others."""
+    with tempfile.TemporaryDirectory(prefix="qmtdesk-bench-run-") as tmp:
+        out = Path(tmp) / "run.json"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--one-run", str(out), "--mode", mode, "--orders", str(n)]
+        cmd += ["--concurrency", str(args.concurrency), "--warmup", str(args.warmup), "--log-level", args.log_level]
+        cmd += ["--budget-seconds", str(args.budget_seconds)]
+        if args.database_url:
+            cmd += ["--database-url", args.database_url]
+        done = subprocess.run(cmd, check=False)
+        if done.returncode != 0 or not out.exists():
+            raise RuntimeError(f"bench run {mode} {n} failed ({done.returncode})")
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result
+
+
 def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The run with the median orders/s (the lower middle one for an even count), every run's figure beside it."""
     ordered = sorted(runs, key=lambda r: r["orders_per_second"])
@@ -302,7 +325,23 @@ def main() -> None:
         "--repeat", type=int, default=1, help="runs per row (with vnpy interleaved); the median is kept"
     )
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--one-run", type=Path, default=None, help=argparse.SUPPRESS)  # inner: one run → JSON file
+    parser.add_argument("--mode", default="concurrent", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one_run is not None:
+        one = asyncio.run(
+            run_one(
+                args.orders[0],
+                args.mode,
+                args.database_url,
+                args.concurrency,
+                args.warmup,
+                args.log_level,
+                args.budget_seconds,
+            )
+        )
+        args.one_run.write_text(json.dumps(one, default=str))
+        return
 
     modes = ["serial"] if args.serial_only else (["concurrent", "serial"] if args.serial else ["concurrent"])
     info = C.meta(provisional=True)
@@ -323,11 +362,7 @@ def main() -> None:
             mine: list[dict[str, Any]] = []
             peer: list[dict[str, Any]] = []
             for _ in range(args.repeat):
-                r = asyncio.run(
-                    run_one(
-                        n, mode, args.database_url, args.concurrency, args.warmup, args.log_level, args.budget_seconds
-                    )
-                )
+                r = run_in_fresh_process(n, mode, args)
                 mine.append(r)
                 every_run.append(r)
                 print(

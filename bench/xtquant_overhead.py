@@ -6,10 +6,11 @@ wrapper around the fake native client's ``orderStockWithSeq`` stamps the moment 
 
 * **direct** — ``XtQuantTrader.order_stock_async(...)`` called on a started, connected, subscribed trader:
   the SDK's own cost (request building, sequence, callback registration);
-* **desk** — ``OrderService.submit`` on a desk built with ``QMTDESK_BROKER=xtquant`` (``Desk.build`` +
-  ``await desk.start()``): normalisation, idempotency, ``pending_new`` persisted, the engine (A-share
-  validation on xtdata quotes, the in-flight cash reservation, the risk engine with default rules),
-  ``submitted`` persisted, the hop to the SDK thread, then the same ``order_stock_async``.
+* **desk** — ``OrderService.submit`` → ``Engine.place`` on a desk built with ``QMTDESK_BROKER=xtquant``
+  (``Desk.build`` + ``await desk.start()``): normalisation, the ``client_order_id`` index in memory, A-share
+  validation on xtdata quotes, the in-flight cash reservation, the risk engine with default rules, the
+  order's intent committed by the journal's group commit (it is durable before it is sent), the hop to
+  the SDK thread, then the same ``order_stock_async``.
 
 desk overhead = desk time − direct time (p50). Orders are sent one at a time (serial) so the figure is
 latency, not queueing; the simulated MiniQMT matches them at once (``auto_match``), so they never pile
