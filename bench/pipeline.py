@@ -257,6 +257,7 @@ def comparison(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list
         if other is None:
             continue
         ratio = mine["orders_per_second"] / other["orders_per_second"] if other["orders_per_second"] else float("nan")
+        floor = 3 if mine["backend"] == "sqlite" else 1  # issue 11: 3x vnpy on SQLite, 1x on PostgreSQL
         rows.append(
             {
                 "mode": mine["mode"],
@@ -269,8 +270,8 @@ def comparison(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list
                 "vnpy_p50": other["p50_ms"],
                 "qmtdesk_rss_mb": mine.get("rss_mb"),
                 "vnpy_rss_mb": other.get("rss_mb"),
-                "target": "ratio >= 3" if mine["mode"] == "concurrent" else "p50 <= vnpy p50",
-                "met": (ratio >= 3) if mine["mode"] == "concurrent" else (mine["p50_ms"] <= other["p50_ms"]),
+                "target": f"ratio >= {floor}" if mine["mode"] == "concurrent" else "p50 <= vnpy p50",
+                "met": (ratio >= floor) if mine["mode"] == "concurrent" else (mine["p50_ms"] <= other["p50_ms"]),
             }
         )
     return rows

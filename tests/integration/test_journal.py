@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import json
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -581,5 +582,45 @@ def test_sqlite_commits_reach_the_database_file_without_a_commit_running_the_che
                     break
                 await asyncio.sleep(0.02)
             assert rows_in_file() == 1
+
+    run(f"sqlite:///{path}", scenario)
+
+
+def _wal_length(path: Any) -> int:
+    """Frames in the SQLite WAL since it last started over (not the file's size: a WAL that starts
+    over keeps its file and writes it again from the beginning)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        for _ in range(500):
+            frames = int(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
+            if frames >= 0:  # -1: another checkpoint (the checkpointer's) was running
+                return frames
+            time.sleep(0.01)
+    raise AssertionError("the WAL could not be checkpointed")
+
+
+def test_sqlite_wal_starts_over_while_commits_never_pause(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A passive checkpoint never reaches the end of a WAL that commits keep extending, and SQLite
+    starts a WAL over only after one that did: without a restart, the WAL of a busy desk grows for
+    ever (every read slower, the disk filling). The checkpointer restarts a long one."""
+    from qmtdesk.store import journal as journal_module
+
+    monkeypatch.setattr(journal_module, "CHECKPOINT_SECONDS", 0.02)
+    monkeypatch.setattr(journal_module, "RESTART_FRAMES", 32)
+    path = tmp_path / "desk.db"
+
+    async def scenario(engine: Engine) -> None:
+        async with running_journal(engine) as journal:
+            ledger = Ledger(journal, "ACC", EventBus())
+            commits = 0
+            loop = asyncio.get_running_loop()
+            until = loop.time() + 1.5
+            while loop.time() < until:  # back to back: the writer never waits long for the next commit
+                await ledger.created(make_order(journal.next_id("orders"), f"c-{commits}"), T0)
+                commits += 1
+            assert commits > 200
+            # Each commit appended at least one frame: a WAL never started over holds them all.
+            assert _wal_length(path) < commits / 4
 
     run(f"sqlite:///{path}", scenario)

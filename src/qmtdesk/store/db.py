@@ -16,14 +16,21 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'qmtdesk.db').resolve()}"
 
 
+#: How long an SQLite connection waits for a lock before giving up (ms).
+BUSY_TIMEOUT_MS = 10_000
+#: What a WAL file keeps of its size when it starts over (bytes): a burst's WAL is cut back to this.
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the single writer; NORMAL sync is durable across process crashes
     # (the OS keeps the WAL) and only risks the last transactions on power loss.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
