@@ -11,15 +11,17 @@ transaction per order).
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
+import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as C
 from qmtdesk.brokers.paper.exchange import PaperExchange
 from qmtdesk.brokers.paper.store import SqlPaperStore
 from qmtdesk.domain.calendar import TradingCalendar
@@ -89,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--store", nargs="+", default=["none", "sqlite"], choices=["none", "sqlite"])
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "paper_exchange.json")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     calendar = TradingCalendar.load()
     results = [run(n, s, calendar) for s in args.store for n in args.orders]
@@ -100,9 +102,7 @@ def main() -> None:
             f"| {r['store']} | {r['orders']} | {r['filled']} | {r['seconds']} | {r['orders_per_second']} "
             f"| {r['p50_ms']} | {r['p99_ms']} |"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"machine": platform.platform(), "python": platform.python_version(), "date": time.strftime("%Y-%m-%d")}
-    args.out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    C.write_json("paper_exchange", {"meta": C.meta(), "results": results}, args.out)
 
 
 if __name__ == "__main__":
