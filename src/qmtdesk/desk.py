@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
+from qmtdesk.accounts import Account, AccountRegistry
 from qmtdesk.auth.service import AuthService
 from qmtdesk.brokers.base import Broker
 from qmtdesk.brokers.paper.broker import PaperBroker
@@ -85,6 +86,8 @@ class Desk:
     signals: SignalService
     runtime: StrategyRuntime
     jobs: DeskJobs
+    #: The accounts served (one today: ``broker``, ``engine``, ``risk``… are its parts).
+    accounts: AccountRegistry
     bootstrap_password: str | None = None
     notifier: Any = None
     #: Run at the end of :meth:`start` (the server settles the garbage collector there).
@@ -209,6 +212,20 @@ class Desk:
             session_factory=session_factory,
             live_broker=not isinstance(broker, PaperBroker),
         )
+        accounts = AccountRegistry(
+            [
+                Account(
+                    broker_kind="xtquant" if settings.broker == "xtquant" else "paper",
+                    broker=broker,
+                    engine=engine,
+                    orders=orders,
+                    risk=risk,
+                    signals=signals,
+                )
+            ],
+            default_id=account_id,
+        )
+        accounts.record(session_factory, clock.now())
         desk = cls(
             settings=settings,
             db=db,
@@ -228,6 +245,7 @@ class Desk:
             signals=signals,
             runtime=runtime,
             jobs=jobs,
+            accounts=accounts,
             bootstrap_password=bootstrap_password,
         )
         quotes.add_listener(desk._publish_quote)

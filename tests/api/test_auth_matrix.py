@@ -56,6 +56,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, Any]] = {
     ("GET", "/api/v1/users"): (ADMIN, "/users", None),
     ("POST", "/api/v1/users"): (ADMIN, "/users", {}),
     ("PATCH", "/api/v1/users/{user_id}"): (ADMIN, f"/users/{NO_ID}", {}),
+    ("GET", "/api/v1/accounts"): (READ, "/accounts", None),
     ("GET", "/api/v1/trading/status"): (READ, "/trading/status", None),
     ("POST", "/api/v1/trading/disconnect"): (ADMIN, "/trading/disconnect", None),
     ("POST", "/api/v1/trading/connect"): (ADMIN, "/trading/connect", None),

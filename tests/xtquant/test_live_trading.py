@@ -23,6 +23,17 @@ def test_status_shows_the_connected_miniqmt_account(live: LiveDesk) -> None:
     assert live.http.get(f"{API}/health").json()["data"]["broker_connected"] is True
 
 
+def test_accounts_lists_the_miniqmt_account_as_the_connected_default(live: LiveDesk) -> None:
+    headers = live.login()
+    accounts = eventually(
+        lambda: (d := live.http.get(f"{API}/accounts", headers=headers).json()["data"])[0]["connected"] and d
+    )
+    [account] = accounts
+    assert (account["account_id"], account["broker"], account["name"]) == (ACCOUNT, "xtquant", "MiniQMT 账户")
+    assert account["default"] is True
+    assert account["connected"] is True
+
+
 def test_async_order_with_partial_fills_ends_filled_with_both_fills(live: LiveDesk) -> None:
     headers = live.trade_headers()
     r = live.order(headers, price="11.50", quantity=1000)

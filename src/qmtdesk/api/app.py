@@ -15,7 +15,7 @@ import qmtdesk
 from qmtdesk.api import ws
 from qmtdesk.api.errors import install_error_handlers
 from qmtdesk.api.middleware import RejectNulCharacters
-from qmtdesk.api.routes import admin, auth, market, monitor, risk, signals, trading
+from qmtdesk.api.routes import accounts, admin, auth, market, monitor, risk, signals, trading
 from qmtdesk.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def create_app(desk: Desk) -> FastAPI:
         trading.router,  # first: routes are matched in order, and orders are the busiest
         auth.router,
         auth.users,
+        accounts.router,
         market.router,
         risk.router,
         signals.router,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from qmtdesk.accounts import Account
 from qmtdesk.auth import errors as auth_errors
 from qmtdesk.auth.service import Principal
 from qmtdesk.brokers.base import Broker
@@ -122,26 +123,40 @@ Interactive = Annotated[Principal, Depends(interactive)]
 TradeGuard = Annotated[Principal, Depends(trade_guard)]
 
 
-# Narrow dependencies: a route asks for the part it uses, not the whole desk.
-async def get_orders(request: Request) -> OrderService:
-    """The order service (placing and cancelling)."""
+async def account_scope(
+    request: Request,
+    principal: PrincipalDep,  # who asks is settled first: an unknown caller learns nothing of accounts
+    account_id: Annotated[
+        str | None, Query(max_length=32, description="The account (default: the desk's default account)")
+    ] = None,
+) -> Account:
+    """The account a request is for: ``?account_id=``, else the default one (404 ``ACCOUNT_NOT_FOUND``)."""
     desk: Desk = request.app.state.desk
-    return desk.orders
+    return desk.accounts.get(account_id)
 
 
-async def get_broker(desk: DeskDep) -> Broker:
+AccountDep = Annotated[Account, Depends(account_scope)]
+
+
+# Narrow dependencies: a route asks for the part it uses, not the whole desk, of the account asked for.
+async def get_orders(account: AccountDep) -> OrderService:
+    """The account's order service (placing and cancelling)."""
+    return account.orders
+
+
+async def get_broker(account: AccountDep) -> Broker:
     """The account's broker."""
-    return desk.broker
+    return account.broker
 
 
-async def get_risk(desk: DeskDep) -> RiskEngine:
+async def get_risk(account: AccountDep) -> RiskEngine:
     """The account's risk engine."""
-    return desk.risk
+    return account.risk
 
 
-async def get_signals(desk: DeskDep) -> SignalService:
+async def get_signals(account: AccountDep) -> SignalService:
     """The account's signal service."""
-    return desk.signals
+    return account.signals
 
 
 async def get_sessions(desk: DeskDep) -> sessionmaker[Session]:

@@ -90,3 +90,12 @@ class OrderNotCancelable(DeskError):
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__("ORDER_NOT_CANCELABLE", zh, en)
+
+
+class AccountNotFound(DeskError):
+    """No account of this desk has that id."""
+
+    http_status = 404
+
+    def __init__(self, account_id: object) -> None:
+        super().__init__("ACCOUNT_NOT_FOUND", f"账户不存在：{account_id}", f"Account not found: {account_id}")

@@ -6,11 +6,11 @@ import asyncio
 import json
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from qmtdesk.api.deps import DeskDep, Operator, Reader, client_ip
+from qmtdesk.api.deps import DeskDep, Operator, Reader, account_scope, client_ip
 from qmtdesk.api.envelope import ok
 from qmtdesk.api.views import quote_view
 from qmtdesk.auth.service import Principal
@@ -23,7 +23,8 @@ from qmtdesk.store.tables.audit import record_audit
 from qmtdesk.store.tables.monitor import MonitoredStockRow
 from qmtdesk.strategies.base import describe_strategies, make_strategy, parse_sizing
 
-router = APIRouter(prefix="/monitor", tags=["monitor"])
+# Every route takes ``?account_id=`` (the default account without it; 404 for an unknown one).
+router = APIRouter(prefix="/monitor", tags=["monitor"], dependencies=[Depends(account_scope)])
 
 
 class StrategyBody(BaseModel):

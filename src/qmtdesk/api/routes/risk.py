@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from qmtdesk.api.deps import Admin, DeskDep, Operator, Orders, Reader, RiskDep, client_ip
+from qmtdesk.api.deps import Admin, DeskDep, Operator, Orders, Reader, RiskDep, account_scope, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
 from qmtdesk.api.views import ratio
 from qmtdesk.desk import Desk
@@ -22,7 +22,8 @@ from qmtdesk.oms.views import money
 from qmtdesk.risk.engine import HALTED
 from qmtdesk.store.tables.orders import AccountSnapshotRow, OrderEventRow, OrderRow, TradeRow
 
-router = APIRouter(prefix="/risk", tags=["risk"])
+# Every route takes ``?account_id=`` (the default account without it; 404 for an unknown one).
+router = APIRouter(prefix="/risk", tags=["risk"], dependencies=[Depends(account_scope)])
 
 
 class RuleBody(BaseModel):

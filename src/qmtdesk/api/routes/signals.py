@@ -9,14 +9,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from qmtdesk.api.deps import DeskDep, Reader, Signals, TradeGuard, client_ip
+from qmtdesk.api.deps import DeskDep, Reader, Signals, TradeGuard, account_scope, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
 from qmtdesk.api.errors import lang_of
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.sizing import SignalAction, SizingMethod, check_sizing
 from qmtdesk.strategies.signals import MAX_SIGNAL_ID, SignalRequest
 
-router = APIRouter(tags=["signals"])
+# Every route takes ``?account_id=`` (the default account without it; 404 for an unknown one).
+router = APIRouter(tags=["signals"], dependencies=[Depends(account_scope)])
 
 _BIG = Decimal("1e12")
 

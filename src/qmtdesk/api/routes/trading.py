@@ -13,7 +13,18 @@ from pydantic import BaseModel, Field, StrictInt, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qmtdesk.api.deps import Admin, DeskDep, Orders, Reader, TradeGuard, audit_note, client_ip
+from qmtdesk.accounts import Account
+from qmtdesk.api.deps import (
+    AccountDep,
+    Admin,
+    DeskDep,
+    Orders,
+    Reader,
+    TradeGuard,
+    account_scope,
+    audit_note,
+    client_ip,
+)
 from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response, page_params, paged
 from qmtdesk.api.views import account_view, position_view
 from qmtdesk.brokers.base import ConnectionState
@@ -29,7 +40,8 @@ from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
 from qmtdesk.store.tables.orders import AccountSnapshotRow, OrderEventRow, OrderRow, TradeRow
 
-router = APIRouter(prefix="/trading", tags=["trading"])
+# Every route takes ``?account_id=`` (the default account without it; 404 for an unknown one).
+router = APIRouter(prefix="/trading", tags=["trading"], dependencies=[Depends(account_scope)])
 
 
 class OrderBody(BaseModel):
@@ -43,6 +55,7 @@ class OrderBody(BaseModel):
     client_order_id: str | None = Field(None, min_length=1, max_length=64)
     strategy_name: str = Field("", max_length=64)
     remark: str = Field("", max_length=255)
+    account_id: str | None = Field(None, max_length=32, description="the account (default: the default one)")
 
     @field_validator("price")
     @classmethod
@@ -65,6 +78,7 @@ class OrderBody(BaseModel):
 class CancelAllBody(BaseModel):
     stock_code: str | None = Field(None, max_length=32)
     side: Side | None = None
+    account_id: str | None = Field(None, max_length=32)
 
 
 async def _audit(
@@ -83,25 +97,25 @@ async def _audit(
 
 
 @router.get("/status", summary="Broker link, trading day and market phase")
-def status(principal: Reader, desk: DeskDep) -> dict[str, Any]:
+def status(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     now = desk.clock.now()
-    state = desk.broker.state
+    state = account.broker.state
     return ok(
         {
-            "broker": desk.broker.name,
+            "broker": account.broker.name,
             "connected": state is ConnectionState.CONNECTED,
             "state": state.value,
-            "account_id": desk.broker.account_id,
-            "account_type": desk.broker.account_type,
+            "account_id": account.broker.account_id,
+            "account_type": account.broker.account_type,
             "trading_day": desk.calendar.trading_day_of(now.date()).isoformat(),
             "is_trading_day": desk.calendar.is_trading_day(now.date()),
             "market_phase": API_PHASE[desk.calendar.phase(now)],
             "phase_detail": desk.calendar.phase(now).value,
             "server_time": now.isoformat(),
-            "halted": desk.risk.halted,
-            "trading_state": desk.risk.state,
-            "message": desk.broker.last_error,
-            "session_id": desk.broker.session_id,
+            "halted": account.risk.halted,
+            "trading_state": account.risk.state,
+            "message": account.broker.last_error,
+            "session_id": account.broker.session_id,
             "quotes": desk.market.source,
             "fees": {
                 "commission_rate": str(desk.fees.commission_rate),
@@ -112,27 +126,27 @@ def status(principal: Reader, desk: DeskDep) -> dict[str, Any]:
 
 
 @router.post("/connect", summary="Connect the broker (admin)")
-async def connect(principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
-    await desk.broker.connect()
+async def connect(principal: Admin, desk: DeskDep, account: AccountDep, request: Request) -> dict[str, Any]:
+    await account.broker.connect()
     result = await desk.reconcile("connect")
-    await _audit(desk, principal.username, "broker.connect", desk.broker.name, result or {}, client_ip(request))
-    return ok({"state": desk.broker.state.value, "reconciliation": result})
+    await _audit(desk, principal.username, "broker.connect", account.broker.name, result or {}, client_ip(request))
+    return ok({"state": account.broker.state.value, "reconciliation": result})
 
 
 @router.post("/disconnect", summary="Disconnect the broker (admin)")
-async def disconnect(principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
-    await desk.broker.disconnect()
-    await _audit(desk, principal.username, "broker.disconnect", desk.broker.name, {}, client_ip(request))
-    return ok({"state": desk.broker.state.value})
+async def disconnect(principal: Admin, desk: DeskDep, account: AccountDep, request: Request) -> dict[str, Any]:
+    await account.broker.disconnect()
+    await _audit(desk, principal.username, "broker.disconnect", account.broker.name, {}, client_ip(request))
+    return ok({"state": account.broker.state.value})
 
 
 # ------------------------------------------------------------------------------------------ account
 
 
 @router.get("/account", summary="Cash, market value, total asset and P&L")
-async def account(principal: Reader, desk: DeskDep) -> dict[str, Any]:
-    report = await desk.broker.query_account()
-    positions = await desk.broker.query_positions()
+async def account(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
+    report = await account.broker.query_account()
+    positions = await account.broker.query_positions()
     floating = Decimal(0)
     for p in positions:
         quote = desk.market.quote(p.stock_code)
@@ -153,9 +167,9 @@ def _holding_days(desk: Desk, opened: datetime | None) -> int | None:
     return desk.calendar.trading_days_between(opened.date(), today)
 
 
-async def _positions(desk: Desk) -> list[dict[str, Any]]:
+async def _positions(desk: Desk, account: Account) -> list[dict[str, Any]]:
     out = []
-    for p in await desk.broker.query_positions():
+    for p in await account.broker.query_positions():
         quote = desk.market.quote(p.stock_code)
         instrument = desk.universe.find(p.stock_code)
         out.append(
@@ -170,14 +184,14 @@ async def _positions(desk: Desk) -> list[dict[str, Any]]:
 
 
 @router.get("/positions", summary="Holdings with sellable (T+1) volume, cost and P&L")
-async def positions(principal: Reader, desk: DeskDep) -> dict[str, Any]:
-    return ok(await _positions(desk))
+async def positions(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
+    return ok(await _positions(desk, account))
 
 
 @router.get("/positions/{stock_code}", summary="One holding")
-async def position(stock_code: str, principal: Reader, desk: DeskDep) -> dict[str, Any]:
+async def position(stock_code: str, principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     code = classify(stock_code).code
-    for view in await _positions(desk):
+    for view in await _positions(desk, account):
         if view["stock_code"] == code:
             return ok(view)
     raise DeskError("POSITION_NOT_FOUND", f"没有 {code} 的持仓", f"No position in {code}", http_status=404)
@@ -187,6 +201,8 @@ async def position(stock_code: str, principal: Reader, desk: DeskDep) -> dict[st
 
 
 async def _place(body: OrderBody, principal: TradeGuard, orders: Orders, request: Request, response: Response) -> Any:
+    if body.account_id:  # the body names the account: it wins over the query
+        orders = request.app.state.desk.accounts.get(body.account_id).orders
     source = "ui" if request.headers.get("x-client", "").lower() == "ui" else "api"
     payload = OrderPayload(
         stock_code=body.stock_code,
@@ -259,6 +275,7 @@ def _code_filter(raw: str | None) -> str | None:
 def list_orders(
     principal: Reader,
     desk: DeskDep,
+    account: AccountDep,
     page: Annotated[Page, Depends(page_params)],
     status: str | None = Query(None, description="comma list of statuses, or open / finished"),
     stock_code: str | None = Query(None, max_length=32),
@@ -270,7 +287,7 @@ def list_orders(
     statuses = _status_filter(status)
     code = _code_filter(stock_code)
     with desk.session_factory() as session:
-        query = select(OrderRow).where(OrderRow.account_id == desk.broker.account_id)
+        query = select(OrderRow).where(OrderRow.account_id == account.broker.account_id)
         if statuses:
             query = query.where(OrderRow.status.in_(statuses))
         if code:
@@ -288,9 +305,9 @@ def list_orders(
         return paged([order_view(r) for r in rows], total, page)
 
 
-def _order_or_404(session: Session, desk: Desk, order_id: int) -> OrderRow:
+def _order_or_404(session: Session, account: Account, order_id: int) -> OrderRow:
     row = session.get(OrderRow, order_id)
-    if row is None or row.account_id != desk.broker.account_id:
+    if row is None or row.account_id != account.broker.account_id:
         raise OrderNotFound(order_id)
     return row
 
@@ -319,11 +336,11 @@ def _with_events(session: Session, row: OrderRow) -> dict[str, Any]:
 
 
 @router.get("/orders/by-client-id/{client_order_id}", summary="An order by its client_order_id")
-def order_by_client_id(client_order_id: str, principal: Reader, desk: DeskDep) -> dict[str, Any]:
+def order_by_client_id(client_order_id: str, principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     with desk.session_factory() as session:
         row = session.scalar(
             select(OrderRow).where(
-                OrderRow.account_id == desk.broker.account_id, OrderRow.client_order_id == client_order_id
+                OrderRow.account_id == account.broker.account_id, OrderRow.client_order_id == client_order_id
             )
         )
         if row is None:
@@ -332,9 +349,9 @@ def order_by_client_id(client_order_id: str, principal: Reader, desk: DeskDep) -
 
 
 @router.get("/orders/{order_id}", summary="One order with its event timeline")
-def get_order(order_id: IdPath, principal: Reader, desk: DeskDep) -> dict[str, Any]:
+def get_order(order_id: IdPath, principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     with desk.session_factory() as session:
-        return ok(_with_events(session, _order_or_404(session, desk, order_id)))
+        return ok(_with_events(session, _order_or_404(session, account, order_id)))
 
 
 @router.post("/orders/cancel-all", summary="Cancel every open order (optionally of one code or side)")
@@ -342,6 +359,8 @@ async def cancel_all(
     principal: TradeGuard, orders: Orders, request: Request, body: CancelAllBody | None = None
 ) -> dict[str, Any]:
     body = body or CancelAllBody()
+    if body.account_id:  # the body names the account: it wins over the query
+        orders = request.app.state.desk.accounts.get(body.account_id).orders
     detail = {"side": body.side.value if body.side else None}
     result = await orders.cancel_all(body.stock_code, body.side, audit=audit_note(principal, request, detail))
     return ok(result)
@@ -358,6 +377,7 @@ async def cancel(order_id: IdPath, principal: TradeGuard, orders: Orders, reques
 
 def _list_trades(
     desk: Desk,
+    account: Account,
     page: Page,
     stock_code: str | None,
     order_id: int | None,
@@ -366,7 +386,7 @@ def _list_trades(
 ) -> dict[str, Any]:
     code = _code_filter(stock_code)
     with desk.session_factory() as session:
-        query = select(TradeRow).where(TradeRow.account_id == desk.broker.account_id)
+        query = select(TradeRow).where(TradeRow.account_id == account.broker.account_id)
         if code:
             query = query.where(TradeRow.stock_code == code)
         if order_id is not None:
@@ -385,25 +405,27 @@ def _list_trades(
 def trades(
     principal: Reader,
     desk: DeskDep,
+    account: AccountDep,
     page: Annotated[Page, Depends(page_params)],
     stock_code: str | None = Query(None, max_length=32),
     order_id: IdQuery = None,
     trading_day: date | None = None,
     side: Side | None = None,
 ) -> dict[str, Any]:
-    return _list_trades(desk, page, stock_code, order_id, trading_day, side)
+    return _list_trades(desk, account, page, stock_code, order_id, trading_day, side)
 
 
 @router.get("/equity", summary="The equity curve")
 def equity(
     principal: Reader,
     desk: DeskDep,
+    account: AccountDep,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
     limit: int = Query(2000, ge=1, le=20000),
 ) -> dict[str, Any]:
     with desk.session_factory() as session:
-        query = select(AccountSnapshotRow).where(AccountSnapshotRow.account_id == desk.broker.account_id)
+        query = select(AccountSnapshotRow).where(AccountSnapshotRow.account_id == account.broker.account_id)
         if from_ is not None:
             query = query.where(AccountSnapshotRow.time >= _aware(from_))
         if to is not None:

@@ -1,0 +1,125 @@
+"""The accounts one desk serves, and the parts that trade each of them.
+
+Each account has its own broker, engine, risk engine and signal service; routes and streams find
+them by ``account_id`` (a query parameter, or a field of the request body), and a request that names
+none gets the default account, so a client written for a one-account desk keeps working. The
+``accounts`` table remembers each account's display name and kind of broker; what trades it is built
+from the settings at start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from qmtdesk.brokers.base import Broker, ConnectionState
+from qmtdesk.domain.errors import AccountNotFound
+from qmtdesk.oms.engine import Engine
+from qmtdesk.oms.service import OrderService
+from qmtdesk.risk.engine import RiskEngine
+from qmtdesk.store.db import unit_of_work
+from qmtdesk.store.tables.accounts import AccountRow
+from qmtdesk.strategies.signals import SignalService
+
+#: The name an account gets until an admin renames it, by kind of broker.
+DEFAULT_NAMES = {"paper": "模拟账户", "xtquant": "MiniQMT 账户", "gateway": "远程网关账户"}
+
+
+@dataclass
+class Account:
+    """One trading account and the parts that trade it."""
+
+    broker_kind: str
+    broker: Broker
+    engine: Engine
+    orders: OrderService
+    risk: RiskEngine
+    signals: SignalService
+    name: str = ""
+    enabled: bool = True
+
+    @property
+    def account_id(self) -> str:
+        """The id the ledger keys this account's orders, rules and state by."""
+        return self.engine.account_id
+
+    def view(self, *, default: bool) -> dict[str, Any]:
+        """What ``GET /accounts`` shows of it: identity, link and trading state."""
+        state = self.broker.state
+        return {
+            "account_id": self.account_id,
+            "name": self.name,
+            "broker": self.broker_kind,
+            "account_type": self.broker.account_type,
+            "enabled": self.enabled,
+            "default": default,
+            "state": state.value,
+            "connected": state is ConnectionState.CONNECTED,
+            "message": self.broker.last_error,
+            "halted": self.risk.halted,
+            "trading_state": self.risk.state,
+        }
+
+
+class AccountRegistry:
+    """The desk's accounts by id, with the one a request that names none is for."""
+
+    def __init__(self, accounts: list[Account], default_id: str) -> None:
+        self._accounts = {a.account_id: a for a in accounts}
+        if default_id not in self._accounts:
+            raise ValueError(f"the default account {default_id!r} is not among the accounts")
+        self.default_id = default_id
+
+    @property
+    def default(self) -> Account:
+        """The account of requests that name none."""
+        return self._accounts[self.default_id]
+
+    def get(self, account_id: str | None) -> Account:
+        """The account named (the default when ``None`` or empty); ``ACCOUNT_NOT_FOUND`` (404) otherwise."""
+        if not account_id:
+            return self.default
+        account = self._accounts.get(account_id)
+        if account is None:
+            raise AccountNotFound(account_id)
+        return account
+
+    def all(self) -> list[Account]:
+        """Every account, the default first, then by id."""
+        rest = sorted((a for a in self._accounts.values() if a.account_id != self.default_id), key=_by_id)
+        return [self.default, *rest]
+
+    def views(self) -> list[dict[str, Any]]:
+        """Every account as ``GET /accounts`` shows it."""
+        return [a.view(default=a.account_id == self.default_id) for a in self.all()]
+
+    def record(self, session_factory: sessionmaker[Session], now: datetime) -> None:
+        """Store each account the first time the desk serves it; take back the name stored for it."""
+        with unit_of_work(session_factory) as session:
+            for account in self._accounts.values():
+                row = session.get(AccountRow, account.account_id)
+                if row is None:
+                    account.name = account.name or DEFAULT_NAMES.get(account.broker_kind, account.account_id)
+                    session.add(
+                        AccountRow(
+                            account_id=account.account_id,
+                            name=account.name,
+                            broker=account.broker_kind,
+                            enabled=account.enabled,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                else:
+                    account.name = row.name
+                    account.enabled = row.enabled
+                    if row.broker != account.broker_kind:  # the same id now traded through another broker
+                        row.broker = account.broker_kind
+                        row.updated_at = now
+
+
+def _by_id(account: Account) -> str:
+    return account.account_id
