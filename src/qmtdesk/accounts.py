@@ -96,6 +96,26 @@ class AccountRegistry:
         """Every account as ``GET /accounts`` shows it."""
         return [a.view(default=a.account_id == self.default_id) for a in self.all()]
 
+    def rename(self, session: Session, account_id: str, name: str, now: datetime) -> Account:
+        """Give an account a new display name, in the caller's transaction (in memory once it commits)."""
+        account = self._accounts.get(account_id)  # by its id only: an empty one names no account here
+        if account is None:
+            raise AccountNotFound(account_id)
+        row = session.get(AccountRow, account.account_id)
+        if row is None:  # recorded at start; a database swapped under a running desk gets it back
+            row = AccountRow(
+                account_id=account.account_id,
+                name=name,
+                broker=account.broker_kind,
+                enabled=account.enabled,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+        row.name = name
+        row.updated_at = now
+        return account
+
     def record(self, session_factory: sessionmaker[Session], now: datetime) -> None:
         """Store each account the first time the desk serves it; take back the name stored for it."""
         with unit_of_work(session_factory) as session:

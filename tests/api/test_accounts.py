@@ -89,3 +89,29 @@ def test_an_accounts_stored_name_survives_a_restart(tmp_path: Path, database_url
         assert [a["name"] for a in r.json()["data"]] == ["练习账户"]
     with desk.session_factory() as session:
         assert session.scalars(select(AccountRow.account_id)).all() == ["PAPER"]
+
+
+def test_an_admin_renames_an_account_and_the_change_is_audited(desk_client: DeskClient) -> None:
+    auth = desk_client.login()
+    r = desk_client.http.patch(f"{API}/admin/accounts/PAPER", json={"name": "  练习账户 "}, headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["name"] == "练习账户"
+    assert [a["name"] for a in desk_client.http.get(f"{API}/accounts", headers=auth).json()["data"]] == ["练习账户"]
+    with desk_client.desk.session_factory() as session:
+        assert session.get(AccountRow, "PAPER").name == "练习账户"  # type: ignore[union-attr]
+    audit = desk_client.http.get(f"{API}/audit", params={"action": "account.rename"}, headers=auth).json()["data"]
+    [row] = audit["items"]
+    assert row["target"] == "PAPER"
+    assert row["detail"] == {"from": "模拟账户", "to": "练习账户"}
+
+
+def test_renaming_refuses_a_blank_name_and_an_unknown_account(desk_client: DeskClient) -> None:
+    auth = desk_client.login()
+    blank = desk_client.http.patch(f"{API}/admin/accounts/PAPER", json={"name": "   "}, headers=auth)
+    assert blank.status_code == 422
+    assert blank.json()["error"] == "VALIDATION_ERROR"
+    unknown = desk_client.http.patch(f"{API}/admin/accounts/NOPE", json={"name": "x"}, headers=auth)
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == "ACCOUNT_NOT_FOUND"
+    names = [a["name"] for a in desk_client.http.get(f"{API}/accounts", headers=auth).json()["data"]]
+    assert names == ["模拟账户"]

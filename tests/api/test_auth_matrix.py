@@ -57,6 +57,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, Any]] = {
     ("POST", "/api/v1/users"): (ADMIN, "/users", {}),
     ("PATCH", "/api/v1/users/{user_id}"): (ADMIN, f"/users/{NO_ID}", {}),
     ("GET", "/api/v1/accounts"): (READ, "/accounts", None),
+    ("PATCH", "/api/v1/admin/accounts/{account_id}"): (ADMIN, "/admin/accounts/PAPER", {"name": "模拟账户"}),
     ("GET", "/api/v1/trading/status"): (READ, "/trading/status", None),
     ("POST", "/api/v1/trading/disconnect"): (ADMIN, "/trading/disconnect", None),
     ("POST", "/api/v1/trading/connect"): (ADMIN, "/trading/connect", None),

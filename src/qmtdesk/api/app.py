@@ -64,6 +64,7 @@ def create_app(desk: Desk) -> FastAPI:
         auth.router,
         auth.users,
         accounts.router,
+        accounts.admin,
         market.router,
         risk.router,
         signals.router,
