@@ -235,3 +235,31 @@ def test_account_and_positions_are_not_built_while_nobody_subscribed_to_them(
         assert r.status_code == 201, r.text
         assert _next_on(ws, "account")["stream"] == "account"
         assert built
+
+
+def test_a_subscription_for_an_unknown_account_is_refused_with_ACCOUNT_NOT_FOUND(desk_client: DeskClient) -> None:
+    auth = desk_client.login()
+    with desk_client.http.websocket_connect(WS) as ws:
+        authenticate(ws, bearer(auth))
+        ws.send_json({"action": "subscribe", "streams": ["orders"], "account_id": "NOPE"})
+        refused = receive(ws)
+        assert (refused["type"], refused["error"]) == ("error", "ACCOUNT_NOT_FOUND")
+        ws.send_json({"action": "subscribe", "streams": ["orders"], "account_id": 7})
+        assert receive(ws)["error"] == "VALIDATION_ERROR"
+        _, ack = subscribe(ws, ["trades"])  # nothing of the refused subscriptions was kept
+        assert ack["streams"] == ["trades"]
+        assert ack["account_id"] == "PAPER"
+
+
+def test_a_subscription_naming_the_default_account_gets_its_orders(desk_client: DeskClient) -> None:
+    headers = desk_client.trade_headers()
+    with desk_client.http.websocket_connect(WS) as ws:
+        authenticate(ws, bearer(headers))
+        ws.send_json({"action": "subscribe", "streams": ["orders"], "account_id": "PAPER"})
+        ack = receive(ws)
+        assert (ack["type"], ack["account_id"], ack["streams"]) == ("subscribed", "PAPER", ["orders"])
+        placed = desk_client.order(headers)
+        assert placed.status_code == 201, placed.text
+        message = receive(ws)
+        assert message["stream"] == "orders"
+        assert message["data"]["account_id"] == "PAPER"

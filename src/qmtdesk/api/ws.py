@@ -40,6 +40,8 @@ class Connection:
         self.quote_codes: set[str] = set()
         self.last_seq = 0
         self.lock = asyncio.Lock()
+        #: The account the streams are for (``account_id`` of the subscription; the default without it).
+        self.account_id = desk.accounts.default_id
 
     def wants(self, event: Published) -> bool:
         if event.stream.startswith("quotes:"):
@@ -86,6 +88,7 @@ class Connection:
             await self.ws.send_json(
                 {
                     "type": "subscribed",
+                    "account_id": self.account_id,
                     "streams": sorted(self.streams) + [f"quotes:{c}" for c in sorted(self.quote_codes)],
                     "replayed": replayed,
                     "unknown": unknown,
@@ -207,6 +210,16 @@ async def stream(ws: WebSocket) -> None:
                 async with conn.lock:
                     await ws.send_json({"type": "pong"})
             elif action == "subscribe":
+                account_id = message.get("account_id")
+                if account_id is not None and not isinstance(account_id, str):
+                    invalid = {"type": "error", "error": "VALIDATION_ERROR", "message": "account_id 必须是字符串"}
+                    await ws.send_json(invalid)
+                    continue
+                try:
+                    conn.account_id = desk.accounts.get(account_id).account_id
+                except DeskError as refused:  # an account this desk does not serve: nothing is subscribed
+                    await ws.send_json({"type": "error", "error": refused.code, "message": refused.message_zh})
+                    continue
                 streams = message.get("streams")
                 await conn.subscribe(streams if isinstance(streams, list) else [], message.get("since_seq"))
             elif action == "unsubscribe":
