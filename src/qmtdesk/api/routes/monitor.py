@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from qmtdesk.api.deps import DeskDep, Operator, Reader, account_scope, client_ip
+from qmtdesk.api.deps import AccountDep, DeskDep, Operator, Reader, account_scope, client_ip
 from qmtdesk.api.envelope import ok
 from qmtdesk.api.views import quote_view
 from qmtdesk.auth.service import Principal
@@ -109,18 +109,20 @@ def strategies(principal: Reader) -> dict[str, Any]:
 
 
 @router.get("/stocks", summary="The watchlist with live quotes and strategy status")
-def list_stocks(principal: Reader, desk: DeskDep) -> dict[str, Any]:
+def list_stocks(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     with desk.session_factory() as session:
         rows = session.scalars(
             select(MonitoredStockRow)
-            .where(MonitoredStockRow.account_id == desk.broker.account_id)
+            .where(MonitoredStockRow.account_id == account.broker.account_id)
             .order_by(MonitoredStockRow.id)
         )
         return ok([_view(desk, r) for r in rows])
 
 
 @router.post("/stocks", status_code=201, summary="Watch a stock (optionally with a strategy)")
-async def add_stock(body: WatchBody, principal: Operator, desk: DeskDep, request: Request) -> dict[str, Any]:
+async def add_stock(
+    body: WatchBody, principal: Operator, desk: DeskDep, account: AccountDep, request: Request
+) -> dict[str, Any]:
     if body.auto_trade:
         _require_trade_token(desk, principal, request)
     code = desk.market.instrument(classify(body.stock_code).code).code
@@ -131,7 +133,7 @@ async def add_stock(body: WatchBody, principal: Operator, desk: DeskDep, request
         with unit_of_work(desk.session_factory) as session:
             exists = session.scalar(
                 select(MonitoredStockRow).where(
-                    MonitoredStockRow.account_id == desk.broker.account_id, MonitoredStockRow.stock_code == code
+                    MonitoredStockRow.account_id == account.broker.account_id, MonitoredStockRow.stock_code == code
                 )
             )
             if exists is not None:
@@ -139,7 +141,7 @@ async def add_stock(body: WatchBody, principal: Operator, desk: DeskDep, request
                     "MONITOR_EXISTS", f"{code} 已在监测列表中", f"{code} is already watched", http_status=409
                 )
             row = MonitoredStockRow(
-                account_id=desk.broker.account_id,
+                account_id=account.broker.account_id,
                 stock_code=code,
                 enabled=body.enabled,
                 auto_trade=body.auto_trade,
@@ -171,7 +173,7 @@ async def add_stock(body: WatchBody, principal: Operator, desk: DeskDep, request
 
 @router.put("/stocks/{stock_code}", summary="Change a watched stock (switches, strategy, sizing)")
 async def update_stock(
-    stock_code: str, body: WatchPatch, principal: Operator, desk: DeskDep, request: Request
+    stock_code: str, body: WatchPatch, principal: Operator, desk: DeskDep, account: AccountDep, request: Request
 ) -> dict[str, Any]:
     code = classify(stock_code).code
     if body.auto_trade:
@@ -183,7 +185,7 @@ async def update_stock(
         with unit_of_work(desk.session_factory) as session:
             row = session.scalar(
                 select(MonitoredStockRow).where(
-                    MonitoredStockRow.account_id == desk.broker.account_id, MonitoredStockRow.stock_code == code
+                    MonitoredStockRow.account_id == account.broker.account_id, MonitoredStockRow.stock_code == code
                 )
             )
             if row is None:
@@ -218,14 +220,16 @@ async def update_stock(
 
 
 @router.delete("/stocks/{stock_code}", summary="Stop watching a stock")
-async def delete_stock(stock_code: str, principal: Operator, desk: DeskDep, request: Request) -> dict[str, Any]:
+async def delete_stock(
+    stock_code: str, principal: Operator, desk: DeskDep, account: AccountDep, request: Request
+) -> dict[str, Any]:
     code = classify(stock_code).code
 
     def delete() -> None:
         with unit_of_work(desk.session_factory) as session:
             row = session.scalar(
                 select(MonitoredStockRow).where(
-                    MonitoredStockRow.account_id == desk.broker.account_id, MonitoredStockRow.stock_code == code
+                    MonitoredStockRow.account_id == account.broker.account_id, MonitoredStockRow.stock_code == code
                 )
             )
             if row is None:

@@ -12,7 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from qmtdesk.api.deps import Admin, DeskDep, Operator, Orders, Reader, RiskDep, account_scope, client_ip
+from qmtdesk.accounts import Account
+from qmtdesk.api.deps import AccountDep, Admin, DeskDep, Operator, Orders, Reader, RiskDep, account_scope, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
 from qmtdesk.api.views import ratio
 from qmtdesk.desk import Desk
@@ -101,14 +102,14 @@ def _drawdowns(points: list[Decimal]) -> tuple[Decimal, Decimal]:
 
 
 @router.get("/metrics", summary="Exposure, P&L, drawdown, turnover and order counts")
-async def metrics(principal: Reader, desk: DeskDep) -> dict[str, Any]:
-    return ok(await compute_metrics(desk))
+async def metrics(principal: Reader, desk: DeskDep, scope: AccountDep) -> dict[str, Any]:
+    return ok(await compute_metrics(desk, scope))
 
 
-async def compute_metrics(desk: Desk) -> dict[str, Any]:
+async def compute_metrics(desk: Desk, scope: Account) -> dict[str, Any]:
     """Risk metrics of the account now."""
-    account = await desk.broker.query_account()
-    positions = await desk.broker.query_positions()
+    account = await scope.broker.query_account()
+    positions = await scope.broker.query_positions()
     now = desk.clock.now()
     day = desk.calendar.trading_day_of(now.date())
     total = account.total_asset
@@ -117,7 +118,7 @@ async def compute_metrics(desk: Desk) -> dict[str, Any]:
         quote = desk.market.quote(p.stock_code)
         values[p.stock_code] = (quote.last_price if quote else p.avg_price) * p.volume
     largest_code = max(values, key=lambda c: values[c]) if values else None
-    account_id = desk.broker.account_id
+    account_id = scope.broker.account_id
     base, curve, turnover, orders_today, cancels_today, denied_today, active = await asyncio.to_thread(
         _ledger_figures, desk, account_id, day
     )
@@ -127,8 +128,8 @@ async def compute_metrics(desk: Desk) -> dict[str, Any]:
     return {
         "time": now.isoformat(),
         "trading_day": day.isoformat(),
-        "trading_state": desk.risk.state,
-        "halted": desk.risk.halted,
+        "trading_state": scope.risk.state,
+        "halted": scope.risk.halted,
         "total_asset": money(total),
         "cash": money(account.cash + account.frozen_cash),
         "cash_ratio": ratio((account.cash + account.frozen_cash) / total) if total else None,

@@ -9,9 +9,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from qmtdesk.api.deps import DeskDep, Reader, Signals, TradeGuard, account_scope, client_ip
+from qmtdesk.accounts import Account
+from qmtdesk.api.deps import AccountDep, DeskDep, Reader, Signals, TradeGuard, account_scope, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
 from qmtdesk.api.errors import lang_of
+from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.sizing import SignalAction, SizingMethod, check_sizing
 from qmtdesk.strategies.signals import MAX_SIGNAL_ID, SignalRequest
@@ -85,9 +87,11 @@ class SignalBody(BaseModel):
         )
 
 
-async def _execute(body: SignalBody, principal: TradeGuard, desk: DeskDep, request: Request, response: Response) -> Any:
+async def _execute(
+    body: SignalBody, principal: TradeGuard, desk: Desk, account: Account, request: Request, response: Response
+) -> Any:
     source = "ui" if request.headers.get("x-client", "").lower() == "ui" else "api"
-    result = await desk.signals.execute(
+    result = await account.signals.execute(
         body.to_request(), source=source, user_id=principal.user_id, lang=lang_of(request)
     )
     if result["decision"] == "duplicate":
@@ -104,7 +108,7 @@ async def _execute(body: SignalBody, principal: TradeGuard, desk: DeskDep, reque
         "quantity": result.get("quantity"),
     }
     # Through the journal, as the order's own rows: no database round trip on the event loop.
-    desk.engine.ledger.audit(
+    account.engine.ledger.audit(
         principal.username, "signal.execute", body.signal_id, detail, client_ip(request), desk.clock.now()
     )
     await desk.journal.flush()
@@ -122,16 +126,16 @@ _EXECUTE_DOC = (
 
 @router.post("/trading/execute", status_code=201, summary="Execute a trading signal", description=_EXECUTE_DOC)
 async def execute_signal(
-    body: SignalBody, principal: TradeGuard, desk: DeskDep, request: Request, response: Response
+    body: SignalBody, principal: TradeGuard, desk: DeskDep, account: AccountDep, request: Request, response: Response
 ) -> Any:
-    return await _execute(body, principal, desk, request, response)
+    return await _execute(body, principal, desk, account, request, response)
 
 
 @router.post("/signals", status_code=201, summary="Execute a trading signal (alias of /trading/execute)")
 async def post_signal(
-    body: SignalBody, principal: TradeGuard, desk: DeskDep, request: Request, response: Response
+    body: SignalBody, principal: TradeGuard, desk: DeskDep, account: AccountDep, request: Request, response: Response
 ) -> Any:
-    return await _execute(body, principal, desk, request, response)
+    return await _execute(body, principal, desk, account, request, response)
 
 
 @router.get("/signals", summary="Signals and their decisions, newest first")
