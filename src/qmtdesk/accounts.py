@@ -103,14 +103,7 @@ class AccountRegistry:
             raise AccountNotFound(account_id)
         row = session.get(AccountRow, account.account_id)
         if row is None:  # recorded at start; a database swapped under a running desk gets it back
-            row = AccountRow(
-                account_id=account.account_id,
-                name=name,
-                broker=account.broker_kind,
-                enabled=account.enabled,
-                created_at=now,
-                updated_at=now,
-            )
+            row = _new_row(account, now)
             session.add(row)
         row.name = name
         row.updated_at = now
@@ -123,22 +116,24 @@ class AccountRegistry:
                 row = session.get(AccountRow, account.account_id)
                 if row is None:
                     account.name = account.name or DEFAULT_NAMES.get(account.broker_kind, account.account_id)
-                    session.add(
-                        AccountRow(
-                            account_id=account.account_id,
-                            name=account.name,
-                            broker=account.broker_kind,
-                            enabled=account.enabled,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
+                    session.add(_new_row(account, now))
                 else:
                     account.name = row.name
                     account.enabled = row.enabled
                     if row.broker != account.broker_kind:  # the same id now traded through another broker
                         row.broker = account.broker_kind
                         row.updated_at = now
+
+
+def _new_row(account: Account, now: datetime) -> AccountRow:
+    return AccountRow(
+        account_id=account.account_id,
+        name=account.name,
+        broker=account.broker_kind,
+        enabled=account.enabled,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _by_id(account: Account) -> str:

@@ -117,6 +117,15 @@ def migrated(url: str) -> Engine:
     return engine
 
 
+def publishing_ledger(journal: Journal) -> tuple[Ledger, list[Published]]:
+    """A ledger of account ``ACC`` whose bus appends every ``orders`` message it publishes to a list."""
+    bus = EventBus()
+    bus.watch(["orders"])
+    published: list[Published] = []
+    bus.subscribe(published.append)
+    return Ledger(journal, "ACC", bus), published
+
+
 def run(url: str, scenario: Callable[[Engine], Coroutine[Any, Any, None]]) -> None:
     """Run ``scenario`` on a migrated database in a loop of its own."""
     engine = migrated(url)
@@ -395,11 +404,7 @@ def test_an_order_whose_client_order_id_is_taken_is_refused_and_never_published(
         old_row = columns_of(stored_row(engine, OrderRow, older.id), ORDERS)
 
         async with running_journal(engine) as journal:
-            bus = EventBus()
-            bus.watch(["orders"])
-            published: list[Published] = []
-            bus.subscribe(published.append)
-            ledger = Ledger(journal, "ACC", bus)
+            ledger, published = publishing_ledger(journal)
 
             retry = make_order(journal.next_id("orders"), "dup")
             assert retry.id != older.id
@@ -447,11 +452,7 @@ def test_an_order_whose_client_order_id_is_taken_is_refused_and_never_published(
 def test_a_constraint_the_desk_does_not_expect_stops_the_journal(database_url: str) -> None:  # noqa: F811
     async def scenario(engine: Engine) -> None:
         async with running_journal(engine) as journal:
-            bus = EventBus()
-            bus.watch(["orders"])
-            published: list[Published] = []
-            bus.subscribe(published.append)
-            ledger = Ledger(journal, "ACC", bus)
+            ledger, published = publishing_ledger(journal)
             order = make_order(journal.next_id("orders"), "k-1")
             await ledger.created(order, T0)
             [created] = event_rows(engine, order.id)
@@ -510,11 +511,7 @@ def test_batches_sealed_while_a_failing_transaction_runs_are_not_committed_after
     async def scenario(engine: Engine) -> None:
         gated = GatedEngine(engine)
         async with running_journal(gated) as journal:  # type: ignore[arg-type]
-            bus = EventBus()
-            bus.watch(["orders"])
-            published: list[Published] = []
-            bus.subscribe(published.append)
-            ledger = Ledger(journal, "ACC", bus)
+            ledger, published = publishing_ledger(journal)
             order = make_order(journal.next_id("orders"), "h-1")
             await ledger.created(order, T0)
             [created] = event_rows(engine, order.id)

@@ -35,6 +35,7 @@ from qmtdesk.domain.instruments import classify
 from qmtdesk.domain.orders import OPEN, TERMINAL, OrderStatus
 from qmtdesk.domain.rules import API_PHASE, PriceType
 from qmtdesk.oms.commands import OrderPayload
+from qmtdesk.oms.service import OrderService
 from qmtdesk.oms.views import fold_orders, iso, money, order_view, trade_view
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
@@ -200,9 +201,13 @@ async def position(stock_code: str, principal: Reader, desk: DeskDep, account: A
 # ------------------------------------------------------------------------------------------ orders
 
 
+def _named_in_body(account_id: str | None, orders: OrderService, request: Request) -> OrderService:
+    """The order service of the account a request body names (it wins over the query's), else ``orders``."""
+    return request.app.state.desk.accounts.get(account_id).orders if account_id else orders
+
+
 async def _place(body: OrderBody, principal: TradeGuard, orders: Orders, request: Request, response: Response) -> Any:
-    if body.account_id:  # the body names the account: it wins over the query
-        orders = request.app.state.desk.accounts.get(body.account_id).orders
+    orders = _named_in_body(body.account_id, orders, request)
     source = "ui" if request.headers.get("x-client", "").lower() == "ui" else "api"
     payload = OrderPayload(
         stock_code=body.stock_code,
@@ -359,8 +364,7 @@ async def cancel_all(
     principal: TradeGuard, orders: Orders, request: Request, body: CancelAllBody | None = None
 ) -> dict[str, Any]:
     body = body or CancelAllBody()
-    if body.account_id:  # the body names the account: it wins over the query
-        orders = request.app.state.desk.accounts.get(body.account_id).orders
+    orders = _named_in_body(body.account_id, orders, request)
     detail = {"side": body.side.value if body.side else None}
     result = await orders.cancel_all(body.stock_code, body.side, audit=audit_note(principal, request, detail))
     return ok(result)
