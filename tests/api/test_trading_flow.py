@@ -142,3 +142,18 @@ def test_status_and_health(desk_client: DeskClient) -> None:
     assert status["broker"] == "paper" and status["trading_day"] == "2026-11-25"
     health = desk_client.http.get(f"{API}/health").json()["data"]
     assert health == {"status": "ok", "version": health["version"], "broker": "paper", "broker_connected": True}
+
+
+def test_an_order_denied_for_its_tick_keeps_the_price_the_client_sent(desk_client: DeskClient) -> None:
+    headers = desk_client.trade_headers()
+    r = desk_client.order(headers, price="11.555", client_order_id="off-tick")
+    assert r.status_code == 422 and r.json()["error"] == "PRICE_TICK"
+    assert r.json()["data"]["order"]["price"] == "11.555"
+    stored = desk_client.http.get(f"{API}/trading/orders", headers=headers).json()["data"]["items"]
+    assert [o["price"] for o in stored] == ["11.555"]
+    order_id = stored[0]["order_id"]
+    detail = desk_client.http.get(f"{API}/trading/orders/{order_id}", headers=headers).json()["data"]
+    assert detail["price"] == "11.555" and detail["status"] == "denied"
+    # A price on the tick still shows the tick's two decimals.
+    on_tick = desk_client.order(headers, price="11.6", client_order_id="on-tick").json()["data"]["order"]
+    assert on_tick["price"] == "11.60"

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from qmtdesk.api.validation import describe
 from qmtdesk.domain.errors import DeskError
 
 log = logging.getLogger(__name__)
@@ -58,17 +59,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [
-            {
-                "field": ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")),
-                "location": str(err.get("loc", ("",))[0]),
-                "message": err.get("msg", ""),
-                "type": err.get("type", ""),
-            }
-            for err in exc.errors()
-        ]
-        names = ", ".join(f["field"] or f["location"] for f in fields)
-        message = f"请求参数有误：{names}" if lang_of(request) == "zh" else f"Invalid request: {names}"
+        message, fields = describe(exc.errors(), lang_of(request))
         return JSONResponse(error_body(422, "VALIDATION_ERROR", message, {"fields": fields}), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -99,3 +99,20 @@ class AccountNotFound(DeskError):
 
     def __init__(self, account_id: object) -> None:
         super().__init__("ACCOUNT_NOT_FOUND", f"账户不存在：{account_id}", f"Account not found: {account_id}")
+
+
+class InvalidValue(ValueError):
+    """A request value a validator refuses, explained in zh-CN and English.
+
+    Raised inside pydantic validators: the API's one validation handler shows the message in the
+    client's language beside the field's name (``str()`` is the English text, for logs).
+    """
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+    def message(self, lang: str = "zh") -> str:
+        """The message in the requested language."""
+        return self.message_en if lang.startswith("en") else self.message_zh

@@ -40,6 +40,23 @@ class OrderStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+#: What a Chinese-speaking trader calls each status (the UI's labels; messages use them too).
+STATUS_LABELS_ZH: dict[OrderStatus, str] = {
+    OrderStatus.PENDING_NEW: "待发送",
+    OrderStatus.SUBMITTED: "已提交",
+    OrderStatus.ACCEPTED: "已报",
+    OrderStatus.PARTIALLY_FILLED: "部成",
+    OrderStatus.PENDING_CANCEL: "待撤",
+    OrderStatus.FILLED: "已成",
+    OrderStatus.CANCELED: "已撤",
+    OrderStatus.PARTIALLY_CANCELED: "部撤",
+    OrderStatus.REJECTED: "废单",
+    OrderStatus.DENIED: "已拒绝",
+    OrderStatus.EXPIRED: "已过期",
+    OrderStatus.UNKNOWN: "状态未知",
+}
+
+
 TERMINAL = frozenset(
     {
         OrderStatus.FILLED,

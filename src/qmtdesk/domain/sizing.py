@@ -24,6 +24,7 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from qmtdesk.domain.errors import InvalidValue
 from qmtdesk.domain.fees import ZERO, FeeSchedule, Side, to_fen
 from qmtdesk.domain.instruments import Instrument
 from qmtdesk.domain.rules import (
@@ -109,7 +110,7 @@ _ONE = Decimal(1)
 
 
 def check_sizing(action: SignalAction, method: SizingMethod | None, value: Decimal | None) -> None:
-    """Raise ``ValueError`` (with an English message) when the sizing cannot be applied to the action.
+    """Raise :class:`InvalidValue` (a ``ValueError`` in zh-CN and English) when the sizing does not fit the action.
 
     ``close`` takes any (ignored) sizing; a ``sell`` without sizing sells everything sellable; a
     ``buy`` needs one. ``quantity`` is a positive whole number, ``amount`` positive, ``equity_pct``
@@ -119,23 +120,35 @@ def check_sizing(action: SignalAction, method: SizingMethod | None, value: Decim
         return
     if method is None:
         if action is SignalAction.BUY:
-            raise ValueError("a buy signal needs a sizing {method, value}")
+            raise InvalidValue(
+                "买入信号须给出 sizing（method 与 value）",
+                "a buy signal needs a sizing {method, value}",
+            )
         return
     if value is None or not value.is_finite():
-        raise ValueError("sizing.value must be a finite number")
+        raise InvalidValue("sizing.value 须为有限的数字", "sizing.value must be a finite number")
     if method is SizingMethod.QUANTITY:
         if value <= 0 or value != value.to_integral_value():
-            raise ValueError("sizing.value of quantity must be a positive whole number of shares")
+            raise InvalidValue(
+                "quantity 方式的 sizing.value 须为正整数股数",
+                "sizing.value of quantity must be a positive whole number of shares",
+            )
     elif method is SizingMethod.AMOUNT:
         if value <= 0:
-            raise ValueError("sizing.value of amount must be positive")
+            raise InvalidValue("amount 方式的 sizing.value 须大于 0", "sizing.value of amount must be positive")
     elif method is SizingMethod.TARGET_PCT:
         if not ZERO <= value <= _ONE:
-            raise ValueError("sizing.value of target_pct must be a fraction in [0, 1]")
+            raise InvalidValue(
+                "target_pct 方式的 sizing.value 须为 0 到 1 之间的小数",
+                "sizing.value of target_pct must be a fraction in [0, 1]",
+            )
     elif not ZERO < value <= _ONE:
-        raise ValueError(f"sizing.value of {method.value} must be a fraction in (0, 1]")
+        raise InvalidValue(
+            f"{method.value} 方式的 sizing.value 须大于 0 且不超过 1（如 0.1 表示 10%）",
+            f"sizing.value of {method.value} must be a fraction in (0, 1]",
+        )
     if method is SizingMethod.POSITION_PCT and action is SignalAction.BUY:
-        raise ValueError("position_pct sizes sells only")
+        raise InvalidValue("position_pct 只能用于卖出", "position_pct sizes sells only")
 
 
 def _pct(value: Decimal) -> str:
@@ -231,7 +244,7 @@ def size_order(
     ``ValueError`` for a sizing :func:`check_sizing` refuses or a price that is not positive.
     """
     if not price.is_finite() or price <= 0:
-        raise ValueError("price must be positive")
+        raise InvalidValue("价格须大于 0", "price must be positive")
     check_sizing(action, method, value)
     sizer = _Sizer(instrument, price, cash_available, position, fees, day, open_buy - open_sell)
     if action is SignalAction.CLOSE:

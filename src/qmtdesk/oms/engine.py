@@ -66,7 +66,7 @@ from qmtdesk.domain.order_events import (
 from qmtdesk.domain.order_events import (
     OrderDenied as OrderDeniedEvent,
 )
-from qmtdesk.domain.orders import CANCELABLE, TERMINAL, Order, OrderStatus
+from qmtdesk.domain.orders import CANCELABLE, STATUS_LABELS_ZH, TERMINAL, Order, OrderStatus
 from qmtdesk.oms.book import OrderBook, order_from_row
 from qmtdesk.oms.bus import Event, EventBus
 from qmtdesk.oms.commands import (
@@ -474,7 +474,7 @@ class Engine:
         status = order.status
         if status in TERMINAL:
             raise OrderNotCancelable(
-                f"委托已是终态（{status.value}），不能撤单",
+                f"委托已是终态（{STATUS_LABELS_ZH[status]}），不能撤单",
                 f"The order is final ({status.value}); it cannot be cancelled",
             )
         if status is OrderStatus.PENDING_CANCEL:

@@ -43,12 +43,18 @@ def price_places(stock_code: str) -> Decimal:
 
 
 def price(value: Decimal | None, stock_code: str) -> str | None:
-    """A price with the instrument's tick decimals."""
+    """A price with the instrument's tick decimals, or with all of its own when it has more.
+
+    A price off the tick (refused with ``PRICE_TICK``) is shown as the client sent it, never
+    rounded onto a tick it did not name."""
     if value is None:
         return None
     if not isinstance(value, Decimal):
         value = Decimal(value)
-    return str(value.quantize(price_places(stock_code), rounding=ROUND_HALF_UP))
+    shown = value.quantize(price_places(stock_code), rounding=ROUND_HALF_UP)
+    if shown != value:
+        return f"{value.normalize():f}"
+    return str(shown)
 
 
 def avg_price(value: Decimal | None) -> str | None:

@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from qmtdesk.domain.errors import DeskError
+from qmtdesk.domain.errors import DeskError, InvalidValue
 from qmtdesk.domain.sizing import SignalAction, SizingMethod, check_sizing
 from qmtdesk.market.quotes import Quote
 
@@ -199,8 +199,8 @@ def parse_sizing(strategy: str, param: str, value: Any, action: str = "buy") -> 
         raise StrategyError.invalid_param(strategy, param, "value 应为数字", "value must be a number")
     try:
         check_sizing(SignalAction(action), SizingMethod(method), number)
-    except ValueError as exc:
-        raise StrategyError.invalid_param(strategy, param, f"规模不可用（{exc}）", str(exc)) from None
+    except InvalidValue as exc:
+        raise StrategyError.invalid_param(strategy, param, f"规模不可用（{exc.message_zh}）", str(exc)) from None
     if method == "quantity":
         return {"method": method, "value": int(number)}
     return {"method": method, "value": str(number)}

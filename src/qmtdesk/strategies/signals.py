@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qmtdesk.brokers.base import Broker
 from qmtdesk.domain.calendar import TradingCalendar
 from qmtdesk.domain.clock import SHANGHAI, Clock
-from qmtdesk.domain.errors import DeskError, OrderDenied
+from qmtdesk.domain.errors import DeskError, InvalidValue, OrderDenied
 from qmtdesk.domain.fees import ZERO, FeeSchedule, Side
 from qmtdesk.domain.instruments import Instrument, classify
 from qmtdesk.domain.rules import PriceType, price_tick
@@ -94,7 +94,7 @@ def invalid_signal(zh: str, en: str, field_name: str) -> DeskError:
         zh,
         en,
         http_status=422,
-        data={"fields": [{"field": field_name, "message": en}]},
+        data={"fields": [{"field": field_name, "message": zh, "message_en": en}]},
     )
 
 
@@ -269,8 +269,8 @@ class SignalService:
             )
         try:
             check_sizing(request.action, request.sizing_method, request.sizing_value)
-        except ValueError as exc:
-            raise invalid_signal(f"信号的 sizing 无效：{exc}", f"Invalid sizing: {exc}", "sizing") from None
+        except InvalidValue as exc:
+            raise invalid_signal(f"信号的 sizing 无效：{exc.message_zh}", f"Invalid sizing: {exc}", "sizing") from None
         if request.price is not None and (not request.price.is_finite() or request.price <= 0):
             raise invalid_signal("信号价格必须大于 0", "The signal price must be above 0", "price")
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from qmtdesk.api.deps import Admin, DeskDep, Reader, client_ip
 from qmtdesk.api.envelope import ok
+from qmtdesk.domain.errors import InvalidValue
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
 
@@ -28,7 +29,7 @@ class AccountPatch(BaseModel):
     def _not_blank(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("name must not be blank")
+            raise InvalidValue("名称不能为空白", "name must not be blank")
         return value
 
 

@@ -16,7 +16,7 @@ from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.config import MINIQMT_KEYS, ensure_config_editable, miniqmt_config_sources
 from qmtdesk.desk import Desk
 from qmtdesk.domain.clock import SHANGHAI
-from qmtdesk.domain.errors import DeskError
+from qmtdesk.domain.errors import DeskError, InvalidValue
 from qmtdesk.domain.rules import API_PHASE
 from qmtdesk.oms.views import iso, money
 from qmtdesk.store.db import unit_of_work
@@ -95,7 +95,7 @@ class AdvanceBody(BaseModel):
     @model_validator(mode="after")
     def _one_way(self) -> AdvanceBody:
         if self.to is None and self.days is None and self.at is None:
-            raise ValueError("give `to`, or `days` (and optionally `at`)")
+            raise InvalidValue("请给出 to，或 days（可再加 at）", "give `to`, or `days` (and optionally `at`)")
         return self
 
 

@@ -7,14 +7,14 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from qmtdesk.accounts import Account
 from qmtdesk.api.deps import AccountDep, DeskDep, Reader, Signals, TradeGuard, account_scope, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
 from qmtdesk.api.errors import lang_of
 from qmtdesk.desk import Desk
-from qmtdesk.domain.errors import DeskError
+from qmtdesk.domain.errors import DeskError, InvalidValue
 from qmtdesk.domain.sizing import SignalAction, SizingMethod, check_sizing
 from qmtdesk.strategies.signals import MAX_SIGNAL_ID, SignalRequest
 
@@ -26,7 +26,7 @@ _BIG = Decimal("1e12")
 
 def _finite(value: Decimal | None, name: str) -> Decimal | None:
     if value is not None and (not value.is_finite() or abs(value) >= _BIG):
-        raise ValueError(f"{name} must be a finite number below 1e12")
+        raise InvalidValue(f"{name} 须为小于 1e12 的有限数字", f"{name} must be a finite number below 1e12")
     return value
 
 
@@ -56,7 +56,9 @@ class SignalBody(BaseModel):
     price: Decimal | None = Field(
         None, gt=0, description="limit price; default: best ask for buys, best bid for sells (inside the price cage)"
     )
-    sizing: SizingBody | None = Field(None, description="required for buys; a sell without it sells all sellable")
+    sizing: SizingBody | None = Field(
+        None, validate_default=True, description="required for buys; a sell without it sells all sellable"
+    )
     expires_at: datetime | None = Field(None, description="after this moment the signal is `expired` (no order)")
     reason: str = Field("", max_length=1000)
 
@@ -65,11 +67,13 @@ class SignalBody(BaseModel):
     def _decimals_finite(cls, value: Decimal | None) -> Decimal | None:
         return _finite(value, "number")
 
-    @model_validator(mode="after")
-    def _sizing_fits_action(self) -> SignalBody:
-        sizing = self.sizing
-        check_sizing(self.action, sizing.method if sizing else None, sizing.value if sizing else None)
-        return self
+    @field_validator("sizing")
+    @classmethod
+    def _sizing_fits_action(cls, sizing: SizingBody | None, info: ValidationInfo) -> SizingBody | None:
+        action = info.data.get("action")
+        if action is not None:  # an invalid action is reported on its own field
+            check_sizing(action, sizing.method if sizing else None, sizing.value if sizing else None)
+        return sizing
 
     def to_request(self) -> SignalRequest:
         """The service's view of the body."""

@@ -29,7 +29,7 @@ from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response,
 from qmtdesk.api.views import account_view, position_view
 from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.desk import Desk
-from qmtdesk.domain.errors import DeskError, OrderNotFound
+from qmtdesk.domain.errors import DeskError, InvalidValue, OrderNotFound
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import classify
 from qmtdesk.domain.orders import OPEN, TERMINAL, OrderStatus
@@ -43,6 +43,10 @@ from qmtdesk.store.tables.orders import AccountSnapshotRow, OrderEventRow, Order
 
 # Every route takes ``?account_id=`` (the default account without it; 404 for an unknown one).
 router = APIRouter(prefix="/trading", tags=["trading"], dependencies=[Depends(account_scope)])
+
+
+#: Decimals the ledger keeps for a price (NUMERIC(20, 4)); A-share ticks need at most three.
+PRICE_MAX_PLACES = 4
 
 
 class OrderBody(BaseModel):
@@ -62,9 +66,15 @@ class OrderBody(BaseModel):
     @classmethod
     def _finite(cls, value: Decimal | None) -> Decimal | None:
         if value is not None and not value.is_finite():
-            raise ValueError("price must be a finite number")
+            raise InvalidValue("价格须为有限的数字", "price must be a finite number")
         if value is not None and abs(value) >= Decimal("1e9"):
-            raise ValueError("price is out of range")
+            raise InvalidValue("价格超出范围", "price is out of range")
+        exponent = value.normalize().as_tuple().exponent if value is not None else 0
+        if isinstance(exponent, int) and -exponent > PRICE_MAX_PLACES:
+            # The ledger keeps four decimals: a longer price could not be stored as it was sent.
+            raise InvalidValue(
+                f"价格最多 {PRICE_MAX_PLACES} 位小数", f"price has more than {PRICE_MAX_PLACES} decimal places"
+            )
         return value
 
     @field_validator("quantity")
@@ -72,7 +82,7 @@ class OrderBody(BaseModel):
     def _sane_quantity(cls, value: int) -> int:
         # The order is stored before the rules see it (QUANTITY_TOO_LARGE): it must fit the INTEGER column.
         if abs(value) > MAX_ID:
-            raise ValueError("quantity is out of range")
+            raise InvalidValue("数量超出范围", "quantity is out of range")
         return value
 
 

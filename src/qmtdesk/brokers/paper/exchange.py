@@ -29,7 +29,7 @@ from qmtdesk.domain.clock import SHANGHAI, Clock
 from qmtdesk.domain.errors import OrderDenied, OrderNotCancelable, OrderNotFound
 from qmtdesk.domain.fees import ZERO, FeeSchedule, Side
 from qmtdesk.domain.instruments import Instrument
-from qmtdesk.domain.orders import OrderStatus
+from qmtdesk.domain.orders import STATUS_LABELS_ZH, OrderStatus
 from qmtdesk.domain.portfolio import Cash, Portfolio, Position
 from qmtdesk.domain.rules import (
     PHASE_RULES,
@@ -693,7 +693,7 @@ class PaperExchange:
             raise OrderNotFound(str(order_id))
         if not order.is_open:
             raise OrderNotCancelable(
-                f"委托已是终态（{order.status_msg or order.status.value}），不能撤单",
+                f"委托已是终态（{STATUS_LABELS_ZH[order.status]}），不能撤单",
                 f"The order is already final ({order.status.value})",
             )
         if order.cancel_pending:
