@@ -34,7 +34,13 @@ def _banner(settings: Settings, generated_password: str | None) -> None:
         print("")
         print("  首次启动已创建管理员账户 / first start created the admin user:")
         print(f"    username: {settings.admin_username}")
-        print(f"    password: {generated_password}   (只显示这一次 / shown only once; change it after login)")
+        print(f"    password: {generated_password}   (只显示这一次 / shown only once)")
+        print("  下一步 / next steps:")
+        print("    1. 登录后先修改这个密码（其他操作在此之前都会被拒绝）/ sign in and change it first")
+        print("       POST /api/v1/auth/password {old_password, new_password}")
+        print("    2. 设置交易密码（下单、撤单要用）/ set a trading password (orders and cancels need it)")
+        print("       界面 设置 → 交易密码 / POST /api/v1/auth/trading-password {password, new_trading_password}")
+        print(f"       or: qmtdesk user trading-passwd {settings.admin_username}")
         print("")
     if not is_loopback(settings.host):
         print(

@@ -622,3 +622,48 @@ def test_serve_on_all_interfaces_warns_and_keeps_the_generated_password_out_of_t
     log_text = (data_dir / "logs" / "qmtdesk.log").read_text(encoding="utf-8")
     assert log_text and generated not in log_text
     assert stat.S_IMODE((data_dir / "secret_key").stat().st_mode) == 0o600
+
+
+def test_a_user_who_must_change_the_password_can_do_nothing_else_over_the_api(desk_client: DeskClient) -> None:
+    http, admin_headers = desk_client.http, desk_client.login()
+    created = http.post(
+        f"{API}/users", json={"username": "newbie", "password": "initial-pass-1"}, headers=admin_headers
+    ).json()["data"]
+    r = http.patch(f"{API}/users/{created['id']}", json={"must_change_password": True}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    login = http.post(f"{API}/auth/login", json={"username": "newbie", "password": "initial-pass-1"}).json()["data"]
+    assert login["user"]["must_change_password"] is True
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+
+    refused = [
+        http.post(
+            f"{API}/auth/trading-password",
+            json={"password": "initial-pass-1", "new_trading_password": "135790"},
+            headers=headers,
+        ),
+        http.post(f"{API}/auth/trade-unlock", json={"trading_password": "135790"}, headers=headers),
+        http.get(f"{API}/trading/account", headers=headers),
+        http.post(f"{API}/auth/api-tokens", json={"name": "script"}, headers=headers),
+        desk_client.order(headers),
+    ]
+    for r in refused:
+        assert r.status_code == 403 and r.json()["error"] == "PASSWORD_CHANGE_REQUIRED", r.text
+    with http.websocket_connect(WS) as ws:
+        ws.send_json({"action": "auth", "token": login["access_token"]})
+        assert receive(ws)["error"] == "PASSWORD_CHANGE_REQUIRED"
+    assert http.get(f"{API}/auth/me", headers=headers).status_code == 200
+
+    changed = http.post(
+        f"{API}/auth/password",
+        json={"old_password": "initial-pass-1", "new_password": "my-own-pass-2"},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    fresh = {"Authorization": f"Bearer {changed.json()['data']['access_token']}"}
+    assert http.get(f"{API}/trading/account", headers=fresh).status_code == 200
+    r = http.post(
+        f"{API}/auth/trading-password",
+        json={"password": "my-own-pass-2", "new_trading_password": "135790"},
+        headers=fresh,
+    )
+    assert r.status_code == 200, r.text

@@ -50,6 +50,10 @@ trade_token_scheme = APIKeyHeader(
 )
 
 
+#: What a user who must replace their password may still do: say who they are, and change it.
+PASSWORD_CHANGE_PATHS = frozenset({"/api/v1/auth/me", "/api/v1/auth/password"})
+
+
 async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> Principal:
@@ -61,6 +65,8 @@ async def current_principal(
     principal = desk.auth.authenticate_cached(bearer)
     if principal is None:
         principal = await run_in_threadpool(desk.auth.authenticate, bearer)
+    if principal.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise auth_errors.password_change_required()
     return principal
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
+from qmtdesk.auth import errors as auth_errors
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.instruments import classify
@@ -161,6 +162,8 @@ async def _authenticate(ws: WebSocket, desk: Desk) -> bool:
     try:
         principal = await run_in_threadpool(desk.auth.authenticate, first["token"])
         principal.require_scope("read")
+        if principal.must_change_password:
+            raise auth_errors.password_change_required()
     except DeskError as refused:
         await ws.send_json({"type": "error", "error": refused.code, "message": refused.message_zh})
         await ws.close(CLOSE_UNAUTHORIZED, refused.code)

@@ -75,6 +75,16 @@ def forbidden(message_zh: str = "没有权限执行此操作", message_en: str =
     return DeskError("FORBIDDEN", message_zh, message_en, http_status=403)
 
 
+def password_change_required() -> DeskError:
+    """The user must replace an initial or reset password before anything else."""
+    return DeskError(
+        "PASSWORD_CHANGE_REQUIRED",
+        "请先修改初始密码（POST /api/v1/auth/password），之后才能进行其他操作",
+        "Change your initial password first (POST /api/v1/auth/password)",
+        http_status=403,
+    )
+
+
 def trade_locked(reason: str) -> DeskError:
     """No valid trade token for an order-placing request."""
     return DeskError(
