@@ -114,8 +114,6 @@ class Desk:
         journal.seed_ids(OrderRow.__table__, "id")  # type: ignore[arg-type]
         journal.seed_ids(OrderEventRow.__table__, "seq")  # type: ignore[arg-type]
         journal.seed_ids(TradeRow.__table__, "id")  # type: ignore[arg-type]
-        auth = AuthService.from_settings(session_factory, settings)
-        bootstrap_password = auth.bootstrap_admin(settings)
         calendar = TradingCalendar.load(settings.data_dir / "holidays.csv")
         fees = FeeSchedule(commission_rate=settings.commission_rate, commission_min=settings.commission_min)
         universe = Universe(load_universe(settings.paper_universe))
@@ -153,6 +151,9 @@ class Desk:
             broker = PaperBroker(exchange, tick_seconds=settings.paper_tick_seconds)
             quotes = paper_market
         market = MarketService(universe, quotes)
+        # Token lifetimes run on the wall clock; audit and user rows carry the desk's (maybe simulated) time.
+        auth = AuthService.from_settings(session_factory, settings, record_clock=clock.now)
+        bootstrap_password = auth.bootstrap_admin(settings)
         account_id = broker.account_id
         risk = RiskEngine(
             session_factory=session_factory,

@@ -650,6 +650,32 @@ def test_audit_newest_first_and_paginated(desk_client: DeskClient) -> None:
     assert first["total"] == second["total"] == page["total"]
 
 
+def test_every_audit_row_and_user_row_carries_the_desks_clock_and_the_trail_is_ordered_by_it(
+    desk_client: DeskClient,
+) -> None:
+    # The paper desk runs on a simulated clock at 2026-11-25 10:00, far from the wall clock: a row
+    # stamped with wall time would sort apart from the others.
+    http = desk_client.http
+    admin = desk_client.trade_headers()
+    order = ok(desk_client.order(admin, price="11.40"), 201)["order"]
+    ok(http.post(f"{API}/trading/orders/{order['order_id']}/cancel", headers=admin))
+    ok(http.post(f"{API}/risk/halt", json={"reason": "lunch"}, headers=admin))
+    ok(http.post(f"{API}/risk/resume", headers=admin))
+    ok(http.patch(f"{API}/admin/accounts/PAPER", json={"name": "练习账户"}, headers=admin))
+    user = ok(http.post(f"{API}/users", json={"username": "trader1", "password": "trader-pass-1"}, headers=admin), 201)
+    ok(http.post(f"{API}/monitor/stocks", json={"stock_code": "600000.SH"}, headers=admin), 201)
+    items = ok(http.get(f"{API}/audit?page_size=200", headers=admin))["items"]
+    actions = {i["action"] for i in items}
+    assert {"auth.login", "auth.trade_unlock", "order.submit", "order.cancel", "risk.halt", "risk.resume"} <= actions
+    assert {"account.rename", "user.create", "monitor.add"} <= actions
+    days = {i["time"][:10] for i in items}
+    assert days == {"2026-11-25"}, [(i["action"], i["time"]) for i in items]
+    times = [shanghai_time(i["time"]) for i in items]
+    assert times == sorted(times, reverse=True)
+    assert items[0]["action"] == "monitor.add"
+    assert user["created_at"].startswith("2026-11-25"), user
+
+
 def test_health_needs_no_auth_and_unknown_paths_are_404(desk_client: DeskClient) -> None:
     http = desk_client.http
     data = ok(http.get(f"{API}/health"))

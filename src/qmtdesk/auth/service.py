@@ -222,7 +222,9 @@ def _token_info(row: ApiToken) -> ApiTokenInfo:
 class AuthService:
     """Authentication and user administration over one database.
 
-    ``clock`` returns aware datetimes; it decides token expiry and lockout windows.
+    ``clock`` returns aware datetimes; it decides token expiry and lockout windows (and API token
+    rows, whose expiry it judges). ``record_clock`` — the desk's clock, simulated on a paper desk —
+    stamps what users read in order with everything else: audit rows and user rows.
     """
 
     def __init__(
@@ -234,12 +236,14 @@ class AuthService:
         access_token_ttl: int = 28800,
         trade_token_ttl: int = 900,
         lockout_policy: LockoutPolicy = DEFAULT_POLICY,
+        record_clock: Clock | None = None,
     ) -> None:
         if not secret_key:
             raise ValueError("the signing key must not be empty")
         self._factory = session_factory
         self._secret = secret_key
         self._clock = clock
+        self._record_clock = record_clock or clock
         # user id -> (monotonic time read, the principal of an access JWT of that user, its session version)
         self._sessions: dict[int, tuple[float, Principal, int]] = {}
         # user id -> how many times its cached state was dropped (a read that overlapped a drop is not kept)
@@ -252,7 +256,11 @@ class AuthService:
 
     @classmethod
     def from_settings(
-        cls, session_factory: sessionmaker[Session], settings: Settings, clock: Clock = utc_now
+        cls,
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+        clock: Clock = utc_now,
+        record_clock: Clock | None = None,
     ) -> AuthService:
         """A service with the key from :func:`resolve_secret_key` and the TTLs of ``settings``."""
         return cls(
@@ -261,12 +269,20 @@ class AuthService:
             clock,
             access_token_ttl=settings.access_token_ttl,
             trade_token_ttl=settings.trade_token_ttl,
+            record_clock=record_clock,
         )
 
     # -- helpers ---------------------------------------------------------------------------------
 
     def _now(self) -> datetime:
         now = self._clock()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError("the auth clock must return aware datetimes")
+        return now.astimezone(UTC)
+
+    def _stamp(self) -> datetime:
+        """The time written on audit and user rows: the desk's clock."""
+        now = self._record_clock()
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError("the auth clock must return aware datetimes")
         return now.astimezone(UTC)
@@ -312,7 +328,7 @@ class AuthService:
         """Count a wrong password, audit it, commit both, and return the refusal to raise."""
         until = lockout.record_failure(session, kind, username, now, self.lockout_policy)
         detail = {"kind": kind} | ({"locked_until": until.isoformat()} if until else {})
-        record_audit(session, username, action, target or username, detail, ip, at=now)
+        record_audit(session, username, action, target or username, detail, ip, at=self._stamp())
         session.commit()
         return errors.locked(kind, until, now) if until is not None else refusal
 
@@ -325,7 +341,7 @@ class AuthService:
         (for the CLI to print once) and must be changed at first login. ``QMTDESK_ADMIN_TRADING_PASSWORD``
         sets the trading password. Returns None when nothing was generated (or nothing created).
         """
-        now = self._now()
+        now = self._stamp()
         username = validate_username(settings.admin_username)
         generated: str | None = None
         # The operator chose these in the environment: a weak choice is warned about, not fatal,
@@ -397,7 +413,7 @@ class AuthService:
             lockout.clear(session, "login", key)
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            record_audit(session, user.username, "auth.login", user.username, {}, ip, at=now)
+            record_audit(session, user.username, "auth.login", user.username, {}, ip, at=self._stamp())
             token, expires_in = self._access_token(user, now)
             return LoginResult(token, expires_in, _user_info(user))
 
@@ -573,9 +589,9 @@ class AuthService:
             user.must_change_password = False
             user.session_version += 1
             user.trade_token_version += 1
-            user.updated_at = now
+            user.updated_at = self._stamp()
             lockout.clear(session, "login", user.username)
-            record_audit(session, user.username, "auth.password_change", user.username, {}, ip, at=now)
+            record_audit(session, user.username, "auth.password_change", user.username, {}, ip, at=self._stamp())
             token, expires_in = self._access_token(user, now)
             return LoginResult(token, expires_in, _user_info(user))
 
@@ -600,10 +616,12 @@ class AuthService:
                     reason="same_as_login",
                 )
             first_time = user.trading_password_hash is None
-            self._store_trading_password(session, user, new_trading_password, now)
+            self._store_trading_password(session, user, new_trading_password, self._stamp())
             lockout.clear(session, "login", user.username)
             detail = {"first_time": first_time}
-            record_audit(session, user.username, "auth.trading_password_set", user.username, detail, ip, at=now)
+            record_audit(
+                session, user.username, "auth.trading_password_set", user.username, detail, ip, at=self._stamp()
+            )
             return _user_info(user)
 
     @staticmethod
@@ -617,7 +635,7 @@ class AuthService:
         self, user_id: int, new_trading_password: str, *, actor: str | None = None, ip: str | None = None
     ) -> UserInfo:
         """Set a user's trading password without the login password (admin and CLI use)."""
-        now = self._now()
+        now = self._stamp()
         with unit_of_work(self._factory) as session:
             user = self._user_or_404(session, user_id)
             check_password_policy(new_trading_password, field="new_trading_password", label_zh="交易密码")
@@ -646,7 +664,7 @@ class AuthService:
             if "trade" not in ROLE_SCOPES[user.role]:
                 raise errors.forbidden("当前角色没有交易权限", "Your role may not trade")
             self._confirm_trading_password(session, user, trading_password, now, "auth.trade_unlock_failed", ip)
-            record_audit(session, user.username, "auth.trade_unlock", user.username, {}, ip, at=now)
+            record_audit(session, user.username, "auth.trade_unlock", user.username, {}, ip, at=self._stamp())
             token, expires_in = jwt_tokens.issue_trade_token(
                 user.id,
                 user.role,
@@ -679,7 +697,7 @@ class AuthService:
 
     def trade_lock(self, user_id: int, *, ip: str | None = None) -> None:
         """Revoke every trade token of the user (bumps the trade-token version)."""
-        now = self._now()
+        now = self._stamp()
         with unit_of_work(self._factory) as session:
             user = self._active_user(session, user_id)
             user.trade_token_version += 1
@@ -785,7 +803,9 @@ class AuthService:
                 "prefix": new.prefix,
                 "expires_at": expires_at.isoformat() if expires_at else None,
             }
-            record_audit(session, user.username, "api_token.create", f"api_token:{row.id}", detail, ip, at=now)
+            record_audit(
+                session, user.username, "api_token.create", f"api_token:{row.id}", detail, ip, at=self._stamp()
+            )
             return CreatedApiToken(new.secret, _token_info(row))
 
     def list_api_tokens(self, user_id: int, *, include_revoked: bool = False) -> list[ApiTokenInfo]:
@@ -814,7 +834,9 @@ class AuthService:
                 row.revoked_at = now
                 detail = {"id": row.id, "name": row.name, "owner_id": row.user_id}
                 actor_name = actor.username if actor else None
-                record_audit(session, actor_name, "api_token.revoke", f"api_token:{row.id}", detail, ip, at=now)
+                record_audit(
+                    session, actor_name, "api_token.revoke", f"api_token:{row.id}", detail, ip, at=self._stamp()
+                )
             return _token_info(row)
 
     # -- user administration ---------------------------------------------------------------------
@@ -831,7 +853,7 @@ class AuthService:
         ip: str | None = None,
     ) -> UserInfo:
         """Create a user (admin or CLI). ``409 USERNAME_TAKEN``, ``422 VALIDATION_ERROR``."""
-        now = self._now()
+        now = self._stamp()
         name = validate_username(username)
         validate_role(role)
         check_password_policy(password, field="password")
@@ -884,7 +906,7 @@ class AuthService:
         A new password or a deactivation signs the user out everywhere (access and trade tokens).
         ``409 LAST_ADMIN`` when the change would leave no active administrator.
         """
-        now = self._now()
+        now = self._stamp()
         if role is not None:
             validate_role(role)
         if password is not None:

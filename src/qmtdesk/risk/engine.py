@@ -233,7 +233,7 @@ class RiskEngine:
                     row = RiskRuleRow(account_id=self.account_id, rule=rule, scope=scope)
                     session.add(row)
                 row.enabled, row.params, row.updated_at, row.updated_by = new_enabled, json.dumps(cleaned), now, actor
-                record_audit(session, actor, "risk.rule_change", rule, detail, ip)
+                record_audit(session, actor, "risk.rule_change", rule, detail, ip, at=now)
                 self._event(
                     session,
                     "rule_change",
@@ -265,7 +265,7 @@ class RiskEngine:
                 row = RiskStateRow(account_id=self.account_id)
                 session.add(row)
             row.state, row.reason, row.updated_at, row.updated_by = state, reason[:500], now, actor
-            record_audit(session, actor, f"risk.{kind}", self.account_id, {"reason": reason}, ip)
+            record_audit(session, actor, f"risk.{kind}", self.account_id, {"reason": reason}, ip, at=now)
             self._event(session, kind, now, message=reason or kind)
         self._state, self._reason = state, reason
         log.warning("trading state -> %s by %s: %s", state, actor, reason)

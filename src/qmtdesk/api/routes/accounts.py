@@ -52,6 +52,7 @@ def patch_account(
             account.account_id,
             {"from": before, "to": body.name},
             client_ip(request),
+            at=desk.clock.now(),
         )
     account.name = body.name  # committed
     return ok(account.view(default=account.account_id == desk.accounts.default_id))

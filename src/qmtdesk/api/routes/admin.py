@@ -59,7 +59,15 @@ def put_miniqmt(body: MiniQmtBody, principal: Admin, desk: DeskDep, request: Req
             values[key] = str(value)
     with unit_of_work(desk.session_factory) as session:
         write_app_config(session, values, desk.clock.now())
-        record_audit(session, principal.username, "config.miniqmt", None, {"keys": sorted(values)}, client_ip(request))
+        record_audit(
+            session,
+            principal.username,
+            "config.miniqmt",
+            None,
+            {"keys": sorted(values)},
+            client_ip(request),
+            at=desk.clock.now(),
+        )
         stored = read_app_config(session)
     return ok(miniqmt_config_sources(desk.settings, stored))
 

@@ -162,6 +162,7 @@ async def add_stock(
                 code,
                 {"auto_trade": body.auto_trade, "strategy": strategy_type},
                 client_ip(request),
+                at=now,
             )
             session.flush()
             return _view(desk, row)
@@ -209,7 +210,13 @@ async def update_stock(
                 row.strategy_name = body.strategy_name
             row.updated_at = now
             record_audit(
-                session, principal.username, "monitor.update", code, {"fields": sorted(changed)}, client_ip(request)
+                session,
+                principal.username,
+                "monitor.update",
+                code,
+                {"fields": sorted(changed)},
+                client_ip(request),
+                at=desk.clock.now(),
             )
             session.flush()
             return _view(desk, row)
@@ -235,7 +242,9 @@ async def delete_stock(
             if row is None:
                 raise _not_watched(code)
             session.delete(row)
-            record_audit(session, principal.username, "monitor.delete", code, {}, client_ip(request))
+            record_audit(
+                session, principal.username, "monitor.delete", code, {}, client_ip(request), at=desk.clock.now()
+            )
 
     await asyncio.to_thread(delete)
     await _reload(desk)

@@ -99,7 +99,7 @@ async def _audit(
 
     def write() -> None:
         with unit_of_work(desk.session_factory) as session:
-            record_audit(session, actor, action, target, detail, ip)
+            record_audit(session, actor, action, target, detail, ip, at=desk.clock.now())
 
     await asyncio.to_thread(write)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, event, func, select
@@ -75,17 +75,17 @@ def record_audit(
     detail: Mapping[str, Any] | None = None,
     ip: str | None = None,
     *,
-    at: datetime | None = None,
+    at: datetime,
 ) -> AuditLog:
     """Add an audit row to ``session`` (committed with the caller's transaction).
 
     ``actor`` is a username (``system`` when None), ``action`` a dotted verb such as ``auth.login``
     or ``order.submit``. ``detail`` is stored as JSON after secret-looking keys are redacted;
-    callers must still never pass passwords or tokens as values. ``at`` should come from the
-    caller's injected clock; it defaults to the current UTC time.
-    """
+    callers must still never pass passwords or tokens as values. ``at`` comes from the desk's clock
+    (simulated on a paper desk), the one every order and user row is stamped with: the trail is read
+    newest first by it."""
     row = AuditLog(
-        time=at if at is not None else datetime.now(UTC),
+        time=at,
         actor=(actor or "system")[:64],
         action=action[:64],
         target=None if target is None else str(target)[:128],
@@ -106,5 +106,6 @@ def list_audit(
         query = query.where(AuditLog.action.startswith(action_prefix, autoescape=True))
         count = count.where(AuditLog.action.startswith(action_prefix, autoescape=True))
     page, page_size = max(page, 1), min(max(page_size, 1), 200)
-    rows = session.scalars(query.order_by(AuditLog.id.desc()).offset((page - 1) * page_size).limit(page_size))
+    newest_first = query.order_by(AuditLog.time.desc(), AuditLog.id.desc())
+    rows = session.scalars(newest_first.offset((page - 1) * page_size).limit(page_size))
     return list(rows), int(session.scalar(count) or 0)
