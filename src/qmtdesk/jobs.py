@@ -247,20 +247,19 @@ class DeskJobs:
 
     async def publish_account(self) -> None:
         """Publish the ``account`` and ``positions`` stream messages as they stand now."""
-        from qmtdesk.api.views import account_view, position_view
+        from qmtdesk.api.views import account_view, floating_profit, position_view
 
         now = self.clock.now()
         account = await self.broker.query_account()
         positions = await self.broker.query_positions()
-        views, floating = [], Decimal(0)
+        views = []
         for p in positions:
             quote = self.market.quote(p.stock_code)
             last = quote.last_price if quote else p.avg_price
-            floating += (last - p.avg_price) * p.volume
             instrument = self.universe.find(p.stock_code)
             days = self.calendar.trading_days_between(p.opened_on.date(), now.date()) if p.opened_on else None
             views.append(position_view(p, instrument.name if instrument else "", last, days))
         base = await asyncio.to_thread(self.day_start_asset, self.calendar.trading_day_of(now.date()))
-        today = account.total_asset - base if base is not None else None
-        self.bus.publish(Event("account", account_view(account, floating, today), now))
+        floating = floating_profit(positions, self.market.last_price)
+        self.bus.publish(Event("account", account_view(account, floating, base), now))
         self.bus.publish(Event("positions", {"items": views}, now))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any
 
 from tests.api.conftest import API, DeskClient
 
@@ -157,3 +159,37 @@ def test_an_order_denied_for_its_tick_keeps_the_price_the_client_sent(desk_clien
     # A price on the tick still shows the tick's two decimals.
     on_tick = desk_client.order(headers, price="11.6", client_order_id="on-tick").json()["data"]["order"]
     assert on_tick["price"] == "11.60"
+
+
+def test_account_pnl_counts_realised_and_floating_with_fees_today_and_since_start(desk_client: DeskClient) -> None:
+    headers = desk_client.trade_headers()
+    start = Decimal("1000000")
+
+    def account() -> dict[str, Any]:
+        return dict(desk_client.http.get(f"{API}/trading/account", headers=headers).json()["data"])
+
+    assert desk_client.order(headers, price="11.60").json()["data"]["order"]["fees"] == "5.01"
+    [position] = desk_client.http.get(f"{API}/trading/positions", headers=headers).json()["data"]
+    # The position's cost is what the buy paid, fees included: 1,151.00 + 5.01.
+    assert position["avg_price"] == "11.5601" and position["market_value"] == "1150.00"
+    assert position["profit"] == "-6.01"
+    held = account()
+    assert held["floating_profit"] == "-6.01" and held["realized_profit"] == "0.00"
+    assert held["total_profit"] == "-6.01" == str(Decimal(held["total_asset"]) - start)
+    assert held["today_profit"] == "-6.01" and held["today_realized_profit"] == "0.00"
+    assert held["today_floating_profit"] == "-6.01"
+
+    desk_client.advance(headers, days=1, at="09:31")
+    day_start = Decimal(account()["total_asset"])
+    sold = desk_client.order(headers, side="sell", price="11.49").json()["data"]["order"]
+    assert sold["status"] == "filled"
+    flat = account()
+    loss = Decimal(flat["total_asset"]) - start
+    assert loss < 0
+    # A losing round trip: the loss is realised, with the fees of both sides in it.
+    assert Decimal(flat["realized_profit"]) == loss == Decimal(flat["total_profit"])
+    assert loss == Decimal("1149.00") - Decimal("1156.01") - Decimal(sold["fees"])
+    assert flat["floating_profit"] == "0.00"
+    assert Decimal(flat["today_profit"]) == Decimal(flat["total_asset"]) - day_start
+    assert Decimal(flat["today_realized_profit"]) == loss
+    assert Decimal(flat["today_floating_profit"]) == Decimal(flat["today_profit"]) - loss

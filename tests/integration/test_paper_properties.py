@@ -45,13 +45,12 @@ def _check_invariants(ex: PaperExchange, initial: Decimal) -> None:
         open_sells = sum(o.remaining for o in orders if o.is_open and o.side is Side.SELL and o.stock_code == code)
         assert position.frozen_volume == open_sells
         assert 0 <= position.can_use_volume <= position.volume
-    # Conservation: cash + holdings at cost + fees paid = starting cash + what sales realised over cost.
-    realised_over_cost = sum(
-        (t.amount - (t.amount - t.fees.total - t.realized_pnl) for t in ex.all_trades if t.side is Side.SELL),
-        Decimal(0),
-    )
+    # Conservation: cash + holdings at cost (buy fees are part of the cost) = starting cash + the
+    # realised P&L of every sale (net of its fees and of the fees of the shares it sold).
+    realised = sum((t.realized_pnl for t in ex.all_trades if t.side is Side.SELL), Decimal(0))
     holdings_at_cost = sum((p.cost for p in ex.portfolio.positions.values()), Decimal(0))
-    assert cash.balance + holdings_at_cost + ex.portfolio.fees_paid == initial + realised_over_cost
+    assert cash.balance + holdings_at_cost == initial + realised
+    assert ex.portfolio.fees_paid == sum((t.fees.total for t in ex.all_trades), Decimal(0))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

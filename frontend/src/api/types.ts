@@ -102,8 +102,14 @@ export interface Account {
   market_value: Dec
   total_asset: Dec
   withdrawable: Dec
+  /** realised + floating since the account started, fees included */
   total_profit: Dec
-  today_profit: Dec
+  /** null when the broker reports no realised P&L (MiniQMT) */
+  realized_profit?: Dec | null
+  floating_profit?: Dec
+  today_profit: Dec | null
+  today_realized_profit?: Dec | null
+  today_floating_profit?: Dec | null
   updated_at: string
 }
 

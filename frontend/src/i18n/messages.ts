@@ -178,6 +178,8 @@ export const messages = {
   'dash.marketValue': ['持仓市值', 'Market value'],
   'dash.holdings': ['{n} 只持仓', '{n} holdings'],
   'dash.floatingPnl': ['浮动盈亏', 'Floating P&L'],
+  'dash.totalPnl': ['累计盈亏', 'Total P&L'],
+  'dash.realizedPnl': ['已实现', 'Realised'],
   'dash.todayPnl': ['当日盈亏', "Today's P&L"],
   'dash.equity': ['资产曲线', 'Equity curve'],
   'dash.noEquity': ['暂无资产曲线数据', 'No equity history yet'],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -66,8 +67,27 @@ def instrument_view(i: Instrument, day: date) -> dict[str, Any]:
     }
 
 
-def account_view(a: AccountReport, total_profit: Decimal, today_profit: Decimal | None) -> dict[str, Any]:
-    """The account object of API.md."""
+def position_cost(p: PositionReport) -> Decimal:
+    """What a holding cost, buy fees included when the broker says (else its average price × volume)."""
+    return p.cost if p.cost is not None else p.avg_price * p.volume
+
+
+def floating_profit(positions: Iterable[PositionReport], last_price: Callable[[str], Decimal | None]) -> Decimal:
+    """Unrealised P&L of the holdings at their last prices, net of what they cost (fees included)."""
+    total = Decimal(0)
+    for p in positions:
+        last = last_price(p.stock_code)
+        total += (last if last is not None else p.avg_price) * p.volume - position_cost(p)
+    return total
+
+
+def account_view(a: AccountReport, floating: Decimal, day_start_asset: Decimal | None) -> dict[str, Any]:
+    """The account object of API.md, with P&L since the start and today, realised and floating.
+
+    ``total_profit`` = realised + floating, fees included. A broker that reports no realised P&L
+    (MiniQMT) leaves ``realized_profit`` null and ``total_profit`` floating only."""
+    realized, today_realized = a.realized_profit, a.today_realized_profit
+    today = a.total_asset - day_start_asset if day_start_asset is not None else None
     return {
         "account_id": a.account_id,
         "account_type": a.account_type,
@@ -76,17 +96,23 @@ def account_view(a: AccountReport, total_profit: Decimal, today_profit: Decimal 
         "market_value": money(a.market_value),
         "total_asset": money(a.total_asset),
         "withdrawable": money(a.withdrawable),
-        "total_profit": money(total_profit),
-        "today_profit": money(today_profit),
+        "total_profit": money(floating + (realized or 0)),
+        "realized_profit": money(realized),
+        "floating_profit": money(floating),
+        "today_profit": money(today),
+        "today_realized_profit": money(today_realized),
+        "today_floating_profit": money(today - today_realized)
+        if today is not None and today_realized is not None
+        else None,
         "updated_at": iso(a.time),
     }
 
 
 def position_view(p: PositionReport, name: str, last: Decimal | None, holding_days: int | None) -> dict[str, Any]:
-    """The position object of API.md; P&L against the average price."""
+    """The position object of API.md; P&L against what the holding cost, buy fees included."""
     last_price = last if last is not None else p.avg_price
     market_value = last_price * p.volume
-    cost = p.avg_price * p.volume
+    cost = position_cost(p)
     profit = market_value - cost
     return {
         "stock_code": p.stock_code,

@@ -98,6 +98,8 @@ class PositionReport:
     yesterday_volume: int
     avg_price: Decimal
     opened_on: datetime | None = None
+    #: What the holding cost, buy fees included; None when the broker gives only ``avg_price``.
+    cost: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,10 @@ class AccountReport:
     total_asset: Decimal
     withdrawable: Decimal
     time: datetime
+    #: P&L of every sale since the account started, and of today's, fees included; None when the
+    #: broker does not report them (MiniQMT's XtAsset has no such field).
+    realized_profit: Decimal | None = None
+    today_realized_profit: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,8 @@ PRICE_PLACES = Decimal("0.0001")
 
 @dataclass
 class Position:
-    """One holding. ``cost`` is the traded value of the shares held (fees are kept apart)."""
+    """One holding. ``cost`` is what the shares held cost, buy fees included (a broker's 持仓成本),
+    so the average price is the break-even 成本价 and the P&L of a round trip counts both sides' fees."""
 
     stock_code: str
     volume: int = 0
@@ -57,17 +58,18 @@ class Position:
         self.frozen_volume -= quantity
         self.can_use_volume += quantity
 
-    def apply_buy(self, quantity: int, amount: Decimal, day: date, t0: bool) -> None:
-        """Add bought shares; they are sellable today only for T+0 products."""
+    def apply_buy(self, quantity: int, cost: Decimal, day: date, t0: bool) -> None:
+        """Add bought shares at ``cost`` (traded value plus fees); sellable today only for T+0 products."""
         if self.volume == 0:
             self.opened_on = day
         self.volume += quantity
-        self.cost += amount
+        self.cost += cost
         if t0:
             self.can_use_volume += quantity
 
     def apply_sell(self, quantity: int, amount: Decimal, fees: Fees) -> Decimal:
-        """Remove sold shares (already frozen) and return the realised P&L of the fill."""
+        """Remove sold shares (already frozen) and return the realised P&L of the fill, net of the fees
+        of both the buys (in the cost) and this sale."""
         cost_out = self.cost if quantity >= self.volume else self.cost * quantity / self.volume
         cost_out = cost_out.quantize(PRICE_PLACES)
         self.volume -= quantity

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from qmtdesk.domain.errors import UnknownInstrument
 from qmtdesk.domain.instruments import Instrument, classify
 from qmtdesk.market.quotes import Quote, QuoteProvider
@@ -31,6 +33,11 @@ class MarketService:
     def quote(self, code: str) -> Quote | None:
         """The latest snapshot of a normalised code."""
         return self.quotes.quote(code)
+
+    def last_price(self, code: str) -> Decimal | None:
+        """The last price of a normalised code, None without a quote."""
+        quote = self.quotes.quote(code)
+        return quote.last_price if quote is not None else None
 
     def quote_for(self, raw_code: str) -> Quote:
         """The snapshot of a code in any spelling; UNKNOWN_INSTRUMENT when there is none."""

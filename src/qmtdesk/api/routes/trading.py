@@ -26,7 +26,7 @@ from qmtdesk.api.deps import (
     client_ip,
 )
 from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response, page_params, paged
-from qmtdesk.api.views import account_view, position_view
+from qmtdesk.api.views import account_view, floating_profit, position_view
 from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError, InvalidValue, OrderNotFound
@@ -158,17 +158,12 @@ async def disconnect(principal: Admin, desk: DeskDep, account: AccountDep, reque
 async def account(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     report = await account.broker.query_account()
     positions = await account.broker.query_positions()
-    floating = Decimal(0)
-    for p in positions:
-        quote = desk.market.quote(p.stock_code)
-        last = quote.last_price if quote else p.avg_price
-        floating += (last - p.avg_price) * p.volume
+    floating = floating_profit(positions, desk.market.last_price)
     now = desk.clock.now()
     base = await asyncio.to_thread(desk.day_start_asset, desk.calendar.trading_day_of(now.date()))
     if base is None:
         base = desk.settings.paper_cash if desk.paper else None
-    today = report.total_asset - base if base is not None else None
-    return ok(account_view(report, floating, today))
+    return ok(account_view(report, floating, base))
 
 
 def _holding_days(desk: Desk, opened: datetime | None) -> int | None:

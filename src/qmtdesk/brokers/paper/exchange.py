@@ -622,7 +622,7 @@ class PaperExchange:
             from_frozen = min(order.frozen_cash, cost)
             cash.pay_from_frozen(cost, from_frozen)
             order.frozen_cash -= from_frozen
-            position.apply_buy(quantity, amount, trade.trading_day, is_t0(instrument))
+            position.apply_buy(quantity, cost, trade.trading_day, is_t0(instrument))
         else:
             trade.realized_pnl = position.apply_sell(quantity, amount, fees)
             cash.receive_sale(amount - fees.total)
@@ -781,6 +781,8 @@ class PaperExchange:
         """Cash and totals now."""
         cash = self.portfolio.cash
         mv = self.market_value()
+        held_cost = sum((p.cost for p in self.portfolio.positions.values()), ZERO)
+        day = self.current_day
         return AccountReport(
             account_id=self.account_id,
             account_type="STOCK",
@@ -790,6 +792,9 @@ class PaperExchange:
             total_asset=cash.available + cash.frozen + mv,
             withdrawable=cash.withdrawable,
             time=self.clock.now(),
+            # Cash plus what the holdings cost, against the starting cash: every sale's P&L net of fees.
+            realized_profit=cash.balance + held_cost - self.initial_cash,
+            today_realized_profit=sum((t.realized_pnl for t in self.trades if t.trading_day == day), ZERO),
         )
 
     # ================================================================= bookkeeping
@@ -817,4 +822,5 @@ def _position_report(pos: Position) -> PositionReport:
         yesterday_volume=pos.yesterday_volume,
         avg_price=pos.avg_price,
         opened_on=opened,
+        cost=pos.cost,
     )
