@@ -64,6 +64,7 @@ from tests.api.conftest import API, BACKENDS, PG_URL, DeskClient, make_settings 
 MAX_EXAMPLES = int(os.environ.get("QMTDESK_FUZZ_EXAMPLES", "25"))
 RANDOM = os.environ.get("QMTDESK_FUZZ_RANDOM", "") not in ("", "0", "false")
 METHODS = ("get", "post", "put", "patch", "delete")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
 #: A 5xx that is an answer, not a crash: the broker link is down.
 SERVICE_UNAVAILABLE = {503: "BROKER_UNAVAILABLE"}
@@ -164,6 +165,9 @@ def envelope(ctx: Any, response: Any, case: Any) -> None:
     assert body["code"] == status, f"{status}: code {body['code']!r} differs from the HTTP status"
     assert isinstance(body["error"], str) and UPPER_SNAKE.match(body["error"]), f"{status}: error {body['error']!r}"
     assert isinstance(body["message"], str) and body["message"], f"{status}: empty message: {body!r}"
+    # The default language is zh-CN: every refusal reads as Chinese, never as pydantic's English.
+    message = body["message"]
+    assert CJK.search(message) and "Value error" not in message, f"{status}: not a Chinese message: {message!r}"
 
 
 def no_server_error(ctx: Any, response: Any, case: Any) -> None:
