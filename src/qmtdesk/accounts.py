@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qmtdesk.brokers.base import Broker, ConnectionState
 from qmtdesk.domain.errors import AccountNotFound
+from qmtdesk.jobs import DeskJobs
 from qmtdesk.oms.engine import Engine
 from qmtdesk.oms.service import OrderService
 from qmtdesk.risk.engine import RiskEngine
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.accounts import AccountRow
+from qmtdesk.strategies.runtime import StrategyRuntime
 from qmtdesk.strategies.signals import SignalService
 
 #: The name an account gets until an admin renames it, by kind of broker.
@@ -38,6 +40,8 @@ class Account:
     orders: OrderService
     risk: RiskEngine
     signals: SignalService
+    runtime: StrategyRuntime
+    jobs: DeskJobs
     name: str = ""
     enabled: bool = True
 
@@ -85,6 +89,25 @@ class AccountRegistry:
         account = self._accounts.get(account_id)
         if account is None:
             raise AccountNotFound(account_id)
+        return account
+
+    def __contains__(self, account_id: object) -> bool:
+        return account_id in self._accounts
+
+    def add(self, account: Account) -> None:
+        """Serve one more account (its parts already built)."""
+        if account.account_id in self._accounts:
+            raise ValueError(f"account {account.account_id!r} is already served")
+        self._accounts[account.account_id] = account
+
+    def remove(self, account_id: str) -> Account:
+        """Stop serving an account (never the default); the caller stops its parts."""
+        account = self._accounts.get(account_id)
+        if account is None:
+            raise AccountNotFound(account_id)
+        if account_id == self.default_id:
+            raise ValueError("the default account cannot be removed")
+        del self._accounts[account_id]
         return account
 
     def all(self) -> list[Account]:

@@ -18,23 +18,25 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qmtdesk.accounts import Account, AccountRegistry
+from qmtdesk.assembly import DeskParts
 from qmtdesk.auth.service import AuthService
 from qmtdesk.brokers.base import Broker
 from qmtdesk.brokers.paper.broker import PaperBroker
-from qmtdesk.brokers.paper.exchange import PaperExchange
-from qmtdesk.brokers.paper.store import JournalPaperStore
 from qmtdesk.brokers.xtquant.broker import XtQuantBroker, XtQuantConfig
 from qmtdesk.config import Settings, with_db_config
 from qmtdesk.domain.calendar import TradingCalendar
 from qmtdesk.domain.clock import Clock, SimulatedClock, SystemClock
+from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.fees import FeeSchedule
-from qmtdesk.jobs import DeskJobs, day_start_asset
+from qmtdesk.jobs import DeskJobs
 from qmtdesk.market.paper_market import PaperMarket
 from qmtdesk.market.quotes import Quote
 from qmtdesk.market.service import MarketService
+from qmtdesk.market.shared import SharedPaperMarket
 from qmtdesk.market.simulator import SimulatedMarket
 from qmtdesk.market.universe import Universe, load_universe
 from qmtdesk.market.xtdata import XtDataMarket
@@ -46,6 +48,7 @@ from qmtdesk.risk.engine import RiskEngine
 from qmtdesk.store.db import make_engine, make_session_factory, unit_of_work
 from qmtdesk.store.journal import Journal
 from qmtdesk.store.migrate import upgrade
+from qmtdesk.store.tables.accounts import AccountRow
 from qmtdesk.store.tables.app_config import read_app_config, write_app_config
 from qmtdesk.store.tables.orders import OrderEventRow, OrderRow, TradeRow
 from qmtdesk.strategies.runtime import StrategyRuntime
@@ -88,6 +91,8 @@ class Desk:
     jobs: DeskJobs
     #: The accounts served (one today: ``broker``, ``engine``, ``risk``… are its parts).
     accounts: AccountRegistry
+    #: The parts the accounts share, and the builder of new accounts' own parts.
+    parts: DeskParts
     bootstrap_password: str | None = None
     notifier: Any = None
     #: Run at the end of :meth:`start` (the server settles the garbage collector there).
@@ -119,6 +124,7 @@ class Desk:
         universe = Universe(load_universe(settings.paper_universe))
         bus = EventBus()
         broker: Broker
+        shared_market: SharedPaperMarket | None = None
         if settings.broker == "xtquant":
             clock = clock or SystemClock()
             broker = XtQuantBroker(lambda: _miniqmt_config(settings, session_factory), clock)
@@ -134,98 +140,33 @@ class Desk:
                 paper_market = SimulatedMarket(
                     universe, calendar, volatility=settings.paper_volatility, seed=settings.paper_seed
                 )
-            exchange = PaperExchange(
-                market=paper_market,
-                calendar=calendar,
-                clock=clock,
-                fees=fees,
-                account_id=PAPER_ACCOUNT_ID,
-                initial_cash=settings.paper_cash,
-                store=JournalPaperStore(session_factory, journal),
-                # Simulated quotes take a snapshot per tick; live ones are xtdata's own snapshots.
-                snapshot_seconds=0.0 if settings.quotes == "xtdata" else settings.paper_tick_seconds,
-            )
-            if isinstance(clock, SimulatedClock) and exchange.cursor is not None and exchange.cursor > clock.now():
-                # A simulated clock resumes where the paper exchange stopped; it never runs backwards.
-                clock.set(exchange.cursor)
-            broker = PaperBroker(exchange, tick_seconds=settings.paper_tick_seconds)
+            shared_market = SharedPaperMarket(paper_market)
             quotes = paper_market
         market = MarketService(universe, quotes)
+        parts = DeskParts(
+            settings=settings,
+            session_factory=session_factory,
+            journal=journal,
+            bus=bus,
+            market=market,
+            quotes=quotes,
+            universe=universe,
+            calendar=calendar,
+            clock=clock,
+            fees=fees,
+            ref_prefix=_ref_prefix(session_factory, clock),
+            paper_market=shared_market,
+        )
+        if settings.broker == "xtquant":
+            first = parts.account("xtquant", broker)
+        else:
+            first = parts.paper_account(PAPER_ACCOUNT_ID, settings.paper_cash)
+        # Extra paper accounts an admin added live on beside the first; the first one names the desk.
+        extra = [parts.paper_account(row.account_id, settings.paper_cash) for row in _extra_paper_rows(parts, first)]
         # Token lifetimes run on the wall clock; audit and user rows carry the desk's (maybe simulated) time.
         auth = AuthService.from_settings(session_factory, settings, record_clock=clock.now)
         bootstrap_password = auth.bootstrap_admin(settings)
-        account_id = broker.account_id
-        risk = RiskEngine(
-            session_factory=session_factory,
-            account_id=account_id,
-            clock=clock,
-            bus=bus,
-            account_view=broker.account_view,
-            positions_view=broker.positions_view,
-            quote=market.quote,
-            trading_day=lambda now: calendar.trading_day_of(now.date()),
-            day_start_asset=lambda day: day_start_asset(session_factory, account_id, day),
-        )
-        engine = Engine(
-            account_id=account_id,
-            session_factory=session_factory,
-            journal=journal,
-            broker=broker,
-            market=market,
-            calendar=calendar,
-            clock=clock,
-            fees=fees,
-            bus=bus,
-            risk=risk,
-            ref_prefix=_ref_prefix(session_factory, clock),
-        )
-        orders = OrderService(engine)
-        signals = SignalService(
-            orders=orders,
-            engine=engine,
-            broker=broker,
-            market=market,
-            calendar=calendar,
-            fees=fees,
-            bus=bus,
-            clock=clock,
-            session_factory=session_factory,
-        )
-        runtime = StrategyRuntime(
-            signals=signals,
-            quotes=quotes,
-            broker=broker,
-            universe=universe,
-            calendar=calendar,
-            clock=clock,
-            bus=bus,
-            session_factory=session_factory,
-        )
-        jobs = DeskJobs(
-            engine=engine,
-            broker=broker,
-            risk=risk,
-            bus=bus,
-            market=market,
-            universe=universe,
-            calendar=calendar,
-            clock=clock,
-            session_factory=session_factory,
-            live_broker=not isinstance(broker, PaperBroker),
-        )
-        accounts = AccountRegistry(
-            [
-                Account(
-                    broker_kind="xtquant" if settings.broker == "xtquant" else "paper",
-                    broker=broker,
-                    engine=engine,
-                    orders=orders,
-                    risk=risk,
-                    signals=signals,
-                )
-            ],
-            default_id=account_id,
-        )
+        accounts = AccountRegistry([first, *extra], default_id=first.account_id)
         accounts.record(session_factory, clock.now())
         desk = cls(
             settings=settings,
@@ -237,21 +178,20 @@ class Desk:
             clock=clock,
             universe=universe,
             market=market,
-            broker=broker,
+            broker=first.broker,
             bus=bus,
-            risk=risk,
-            engine=engine,
-            orders=orders,
+            risk=first.risk,
+            engine=first.engine,
+            orders=first.orders,
             fees=fees,
-            signals=signals,
-            runtime=runtime,
-            jobs=jobs,
+            signals=first.signals,
+            runtime=first.runtime,
+            jobs=first.jobs,
             accounts=accounts,
+            parts=parts,
             bootstrap_password=bootstrap_password,
         )
         quotes.add_listener(desk._publish_quote)
-        if isinstance(broker, PaperBroker):
-            broker.close_hooks.append(jobs.record_close)
         return desk
 
     # ------------------------------------------------------------------------------ run
@@ -259,12 +199,8 @@ class Desk:
         """Start the journal and the engine, connect the broker, reconcile, begin the background work."""
         self._loop = asyncio.get_running_loop()
         self.journal.start(self._loop)
-        self.risk.bind_loop(self._loop)
-        await asyncio.to_thread(self.engine.load)
-        await self.engine.start()
-        await self.broker.connect()
-        await self.jobs.start()
-        await self.runtime.start()
+        for account in self.accounts.all():
+            await self.start_account(account)
         if self.settings.webhook_url is not None:
             from qmtdesk.notify import Notifier
 
@@ -275,15 +211,102 @@ class Desk:
 
     async def stop(self) -> None:
         """Stop the background work, the broker and the engine; commit what is left; release the database."""
-        await self.runtime.stop()
+        accounts = self.accounts.all()
+        for account in accounts:
+            await account.runtime.stop()
         if self.notifier is not None:
             await self.notifier.close()
-        await self.jobs.stop()
-        await self.broker.close()
-        self.market.quotes.close()  # after the broker: a paper exchange on live quotes has stopped polling
-        await self.engine.stop()
+        for account in accounts:
+            await account.jobs.stop()
+            await account.broker.close()
+        self.market.quotes.close()  # after the brokers: a paper exchange on live quotes has stopped polling
+        for account in accounts:
+            await account.engine.stop()
         await self.journal.stop()
         self.db.dispose()
+
+    async def start_account(self, account: Account) -> None:
+        """Load an account's open orders, start its engine, connect its broker, begin its jobs and strategies."""
+        loop = asyncio.get_running_loop()
+        account.risk.bind_loop(loop)
+        await asyncio.to_thread(account.engine.load)
+        await account.engine.start()
+        await account.broker.connect()
+        await account.jobs.start()
+        await account.runtime.start()
+
+    async def stop_account(self, account: Account) -> None:
+        """Stop one account's strategies, jobs, broker and engine (what it committed stays in the ledger)."""
+        await account.runtime.stop()
+        await account.jobs.stop()
+        await account.broker.close()
+        await account.engine.stop()
+
+    async def add_paper_account(self, account_id: str, name: str, cash: Decimal) -> Account:
+        """Build, record and start one more paper account on the desk's market (admins, live).
+
+        ``409 PAPER_ONLY`` on a desk without the paper market, ``409 ACCOUNT_EXISTS`` for an id the
+        desk serves or has recorded for another broker. An id removed before resumes its books."""
+        if self.parts.paper_market is None:
+            raise DeskError(
+                "PAPER_ONLY", "只有模拟盘可以添加模拟账户", "Paper accounts need a paper desk", http_status=409
+            )
+        if account_id in self.accounts:
+            raise _account_exists(account_id)
+        with self.session_factory() as session:
+            row = session.get(AccountRow, account_id)
+            if row is not None and row.broker != "paper":
+                raise _account_exists(account_id)
+        account = await asyncio.to_thread(self.parts.paper_account, account_id, cash, name)
+        self.accounts.add(account)
+        await asyncio.to_thread(self.accounts.record, self.session_factory, self.clock.now())
+        account.name = name  # the admin's name wins over one stored when the id was served before
+        await asyncio.to_thread(self._store_name, account)
+        await self.start_account(account)
+        return account
+
+    async def remove_account(self, account_id: str) -> Account:
+        """Stop serving an account: never the default one, nor one with open orders (cancel them first).
+
+        Its orders, fills and paper books stay in the ledger; adding the id again takes them back."""
+        account = self.accounts.get(account_id)
+        if account.account_id == self.accounts.default_id:
+            raise DeskError(
+                "ACCOUNT_IS_DEFAULT",
+                "默认账户不能删除",
+                "The default account cannot be removed",
+                http_status=409,
+            )
+        open_orders = sum(1 for _ in account.engine.book.open_orders())
+        if open_orders:
+            raise DeskError(
+                "ACCOUNT_HAS_OPEN_ORDERS",
+                f"账户还有 {open_orders} 笔未完成委托，请先撤单",
+                f"The account has {open_orders} open orders; cancel them first",
+                http_status=409,
+                data={"open_orders": open_orders},
+            )
+        self.accounts.remove(account.account_id)
+        await self.stop_account(account)
+        await asyncio.to_thread(self._forget, account)
+        return account
+
+    def _store_name(self, account: Account) -> None:
+        with unit_of_work(self.session_factory) as session:
+            row = session.get(AccountRow, account.account_id)
+            if row is not None:
+                row.name = account.name
+                row.updated_at = self.clock.now()
+
+    def _forget(self, account: Account) -> None:
+        with unit_of_work(self.session_factory) as session:
+            row = session.get(AccountRow, account.account_id)
+            if row is not None:
+                session.delete(row)
+
+    def paper_accounts(self) -> list[Account]:
+        """The accounts traded on the paper exchange."""
+        return [a for a in self.accounts.all() if isinstance(a.broker, PaperBroker)]
 
     # ------------------------------------------------------------------------------ helpers for routes
     async def reconcile(self, why: str) -> dict[str, int] | None:
@@ -338,3 +361,21 @@ def _ref_prefix(session_factory: sessionmaker[Session], clock: Clock) -> str:
             prefix = new_ref_prefix()
             write_app_config(session, {REF_PREFIX_KEY: prefix}, clock.now())
         return prefix
+
+
+def _extra_paper_rows(parts: DeskParts, first: Account) -> list[AccountRow]:
+    """The paper accounts an admin added, other than the desk's first account (paper desks only)."""
+    if parts.paper_market is None:
+        return []
+    with parts.session_factory() as session:
+        rows = session.scalars(select(AccountRow).where(AccountRow.broker == "paper").order_by(AccountRow.account_id))
+        return [row for row in rows if row.account_id != first.account_id]
+
+
+def _account_exists(account_id: str) -> DeskError:
+    return DeskError(
+        "ACCOUNT_EXISTS",
+        f"账户 {account_id} 已存在",
+        f"Account {account_id} already exists",
+        http_status=409,
+    )

@@ -261,5 +261,5 @@ class DeskJobs:
             views.append(position_view(p, instrument.name if instrument else "", last, days))
         base = await asyncio.to_thread(self.day_start_asset, self.calendar.trading_day_of(now.date()))
         floating = floating_profit(positions, self.market.last_price)
-        self.bus.publish(Event("account", account_view(account, floating, base), now))
-        self.bus.publish(Event("positions", {"items": views}, now))
+        self.bus.publish(Event("account", account_view(account, floating, base), now, account_id=self.account_id))
+        self.bus.publish(Event("positions", {"items": views}, now, account_id=self.account_id))

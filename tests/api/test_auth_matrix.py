@@ -58,6 +58,9 @@ ROUTES: dict[tuple[str, str], tuple[str, str, Any]] = {
     ("PATCH", "/api/v1/users/{user_id}"): (ADMIN, f"/users/{NO_ID}", {}),
     ("GET", "/api/v1/accounts"): (READ, "/accounts", None),
     ("PATCH", "/api/v1/admin/accounts/{account_id}"): (ADMIN, "/admin/accounts/PAPER", {"name": "模拟账户"}),
+    ("POST", "/api/v1/admin/accounts"): (ADMIN, "/admin/accounts", {"account_id": "M2", "broker": "paper"}),
+    # The default account is never removed: an allowed caller gets the 409 refusal, not a 403.
+    ("DELETE", "/api/v1/admin/accounts/{account_id}"): (ADMIN, "/admin/accounts/PAPER", None),
     ("GET", "/api/v1/trading/status"): (READ, "/trading/status", None),
     ("POST", "/api/v1/trading/disconnect"): (ADMIN, "/trading/disconnect", None),
     ("POST", "/api/v1/trading/connect"): (ADMIN, "/trading/connect", None),

@@ -47,7 +47,9 @@ class Connection:
     def wants(self, event: Published) -> bool:
         if event.stream.startswith("quotes:"):
             return event.stream[7:] in self.quote_codes
-        return event.stream in self.streams
+        account_id = event.account_id
+        # A change of another account is not this client's (an untagged event is every account's).
+        return event.stream in self.streams and (account_id is None or account_id == self.account_id)
 
     async def send_event(self, event: Published) -> None:
         async with self.lock:
@@ -112,7 +114,7 @@ class Connection:
                 session.scalars(
                     select(OrderEventRow)
                     .where(
-                        OrderEventRow.account_id == self.desk.broker.account_id,
+                        OrderEventRow.account_id == self.account_id,
                         OrderEventRow.seq > since_seq,
                         OrderEventRow.stream.in_(streams),
                     )

@@ -39,6 +39,11 @@ class Published(Protocol):
     @property
     def data(self) -> dict[str, Any]: ...
 
+    @property
+    def account_id(self) -> str | None:
+        """The account the change is of; None for what every account shares (quotes)."""
+        ...
+
     def message(self) -> dict[str, Any]: ...
 
 
@@ -50,6 +55,8 @@ class Event:
     data: dict[str, Any]
     time: datetime
     seq: int | None = None
+    #: The account the change is of (None: shared by every account, as quotes are).
+    account_id: str | None = None
 
     def message(self) -> dict[str, Any]:
         """The WebSocket message of API.md."""
@@ -67,6 +74,11 @@ class OrderUpdate:
     _view: dict[str, Any] | None = None
 
     stream: ClassVar[str] = "orders"
+
+    @property
+    def account_id(self) -> str:
+        """The order's account."""
+        return self.order.account_id
 
     @property
     def data(self) -> dict[str, Any]:
@@ -92,6 +104,11 @@ class TradeUpdate:
     _view: dict[str, Any] | None = None
 
     stream: ClassVar[str] = "trades"
+
+    @property
+    def account_id(self) -> str:
+        """The fill's account."""
+        return self.trade.account_id
 
     @property
     def data(self) -> dict[str, Any]:

@@ -650,6 +650,7 @@ class Engine:
                         "message": report.message,
                     },
                     now,
+                    account_id=self.account_id,
                 )
             )
             for listener in self.connection_listeners:

@@ -269,7 +269,9 @@ class Ledger:
             )
         )
         if publish is not None:
-            self._published.append((order_id, Event("risk", {**publish, "time": time.isoformat()}, time)))
+            self._published.append(
+                (order_id, Event("risk", {**publish, "time": time.isoformat()}, time, account_id=self.account_id))
+            )
         return self.touch()
 
     def snapshot(self, time: datetime, total_asset: Any, cash: Any, market_value: Any, note: str) -> Any:

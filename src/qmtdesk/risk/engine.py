@@ -440,7 +440,7 @@ class RiskEngine:
         self._loop = loop
 
     def _publish(self, data: dict[str, Any], now: datetime) -> None:
-        event = Event("risk", {**data, "time": now.isoformat()}, now)
+        event = Event("risk", {**data, "time": now.isoformat()}, now, account_id=self.account_id)
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:

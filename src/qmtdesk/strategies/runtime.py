@@ -180,6 +180,7 @@ class StrategyRuntime:
                         "message": f"策略 {running.strategy_name} 出错，已停用：{exc}",
                     },
                     now,
+                    account_id=self.account_id,
                 )
             )
             return []
@@ -207,7 +208,7 @@ class StrategyRuntime:
                 "price": str(intent.price) if intent.price is not None else str(quote.last_price),
                 "created_at": now.isoformat(),
             }
-            self.bus.publish(Event("signals", advisory, now))
+            self.bus.publish(Event("signals", advisory, now, account_id=self.account_id))
             return advisory
         request = SignalRequest(
             signal_id=signal_id,
@@ -233,7 +234,7 @@ class StrategyRuntime:
                 "source": "strategy",
                 "created_at": now.isoformat(),
             }
-            self.bus.publish(Event("signals", refusal, now))
+            self.bus.publish(Event("signals", refusal, now, account_id=self.account_id))
             return refusal
 
     # ------------------------------------------------------------------------------ persistence

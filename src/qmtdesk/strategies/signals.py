@@ -431,7 +431,7 @@ class SignalService:
         return answer
 
     def _publish(self, view: dict[str, Any]) -> None:
-        self.bus.publish(Event(STREAM, view, self.clock.now()))
+        self.bus.publish(Event(STREAM, view, self.clock.now(), account_id=self.account_id))
 
     # ------------------------------------------------------------------------------ database (worker threads)
     def _find(self, signal_id: str) -> SignalRow | None:

@@ -1,14 +1,18 @@
-"""The accounts this desk serves: ``GET /accounts``; admins rename them."""
+"""The accounts this desk serves: ``GET /accounts``; admins add, rename and remove them."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field, field_validator
 
+from qmtdesk.accounts import DEFAULT_NAMES
 from qmtdesk.api.deps import Admin, DeskDep, Reader, client_ip
 from qmtdesk.api.envelope import ok
+from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import InvalidValue
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
@@ -56,3 +60,43 @@ def patch_account(
         )
     account.name = body.name  # committed
     return ok(account.view(default=account.account_id == desk.accounts.default_id))
+
+
+class NewAccountBody(BaseModel):
+    """An account to add. Paper accounts today; remote MiniQMT gateways are being built."""
+
+    account_id: str = Field(
+        min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$", description="letters, digits, _ . -"
+    )
+    broker: Literal["paper"] = Field(description="`paper`: a practice account on the desk's paper market")
+    name: str | None = Field(None, max_length=64, description="the display name (default: 模拟账户 <id>)")
+    cash: Decimal = Field(Decimal(1_000_000), gt=0, le=Decimal("1e13"), description="starting cash (paper)")
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise InvalidValue("名称不能为空白", "name must not be blank")
+        return value.strip() if value is not None else None
+
+
+@admin.post("", status_code=201, summary="Add an account (admin): a paper account, started at once")
+async def add_account(body: NewAccountBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
+    name = body.name or f"{DEFAULT_NAMES['paper']} {body.account_id}"
+    account = await desk.add_paper_account(body.account_id, name, body.cash)
+    detail = {"broker": body.broker, "cash": str(body.cash), "name": name}
+    await asyncio.to_thread(_audit, desk, principal.username, "account.create", account.account_id, detail, request)
+    return ok(account.view(default=False))
+
+
+@admin.delete("/{account_id}", summary="Stop serving an account (admin; not the default, none with open orders)")
+async def remove_account(account_id: AccountPath, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
+    account = await desk.remove_account(account_id)
+    detail = {"broker": account.broker_kind}
+    await asyncio.to_thread(_audit, desk, principal.username, "account.remove", account.account_id, detail, request)
+    return ok({"account_id": account.account_id, "removed": True})
+
+
+def _audit(desk: Desk, actor: str, action: str, target: str, detail: dict[str, Any], request: Request) -> None:
+    with unit_of_work(desk.session_factory) as session:
+        record_audit(session, actor, action, target, detail, client_ip(request), at=desk.clock.now())

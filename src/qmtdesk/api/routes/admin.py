@@ -10,9 +10,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
 
 import qmtdesk
-from qmtdesk.api.deps import Admin, DeskDep, Reader, client_ip
+from qmtdesk.accounts import Account
+from qmtdesk.api.deps import AccountDep, Admin, DeskDep, Reader, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
 from qmtdesk.brokers.base import ConnectionState
+from qmtdesk.brokers.paper.broker import PaperBroker, advance_paper_clock
 from qmtdesk.config import MINIQMT_KEYS, ensure_config_editable, miniqmt_config_sources
 from qmtdesk.desk import Desk
 from qmtdesk.domain.clock import SHANGHAI
@@ -75,11 +77,22 @@ def put_miniqmt(body: MiniQmtBody, principal: Admin, desk: DeskDep, request: Req
 # ------------------------------------------------------------------------------------------ paper
 
 
-def _paper_only(desk: Desk) -> Any:
-    broker = desk.paper
-    if broker is None:
+def _paper_only(desk: Desk) -> list[Account]:
+    """The desk's paper accounts; ``409 PAPER_ONLY`` on a desk without any."""
+    accounts = desk.paper_accounts()
+    if not accounts:
         raise DeskError("PAPER_ONLY", "仅纸面交易模式可用", "Only available with the paper broker", http_status=409)
-    return broker
+    return accounts
+
+
+def _brokers(accounts: list[Account]) -> list[PaperBroker]:
+    return [a.broker for a in accounts if isinstance(a.broker, PaperBroker)]
+
+
+async def _settle(accounts: list[Account]) -> None:
+    # What the exchanges did on the way (fills, closes, expiries) reaches each engine and the ledger.
+    for account in accounts:
+        account.engine.drain()
 
 
 def _clock_view(desk: Desk) -> dict[str, Any]:
@@ -115,7 +128,7 @@ def get_clock(principal: Admin, desk: DeskDep) -> dict[str, Any]:
 
 @paper.post("/clock/advance", summary="Move the simulated clock forward, running closes and day rolls")
 async def advance_clock(body: AdvanceBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
-    broker = _paper_only(desk)
+    accounts = _paper_only(desk)
     now = desk.clock.now()
     if body.to is not None:
         target = body.to if body.to.tzinfo else body.to.replace(tzinfo=SHANGHAI)
@@ -135,8 +148,8 @@ async def advance_clock(body: AdvanceBody, principal: Admin, desk: DeskDep, requ
         )
     if target - now > timedelta(days=3660):
         raise DeskError("VALIDATION_ERROR", "一次最多拨动十年", "At most ten years at once", http_status=422)
-    await broker.advance_clock(target)
-    desk.engine.drain()
+    await advance_paper_clock([b.exchange for b in _brokers(accounts)], target)
+    await _settle(accounts)
     desk.engine.ledger.audit(
         principal.username,
         "paper.clock_advance",
@@ -156,10 +169,12 @@ class PriceBody(BaseModel):
 
 @paper.post("/price", summary="Move a simulated price now (practice scenarios; clamped to the daily limits)")
 async def set_price(body: PriceBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
-    broker = _paper_only(desk)
+    accounts = _paper_only(desk)
     code = desk.market.instrument(body.stock_code).code
-    quote = await broker.set_price(code, body.price)
-    desk.engine.drain()
+    # Every paper account trades on this market: each matches its resting orders at the new price.
+    quotes = [await broker.set_price(code, body.price) for broker in _brokers(accounts)]
+    quote = quotes[0]
+    await _settle(accounts)
     desk.engine.ledger.audit(
         principal.username, "paper.set_price", code, {"price": str(body.price)}, client_ip(request), desk.clock.now()
     )
@@ -173,21 +188,30 @@ class ResetBody(BaseModel):
     cash: Decimal = Field(Decimal(1_000_000), gt=0, le=Decimal("1e13"))
 
 
-@paper.post("/reset", summary="A fresh paper account")
-async def reset(principal: Admin, desk: DeskDep, request: Request, body: ResetBody | None = None) -> dict[str, Any]:
-    broker = _paper_only(desk)
+@paper.post("/reset", summary="A fresh paper account (?account_id= picks one of several)")
+async def reset(
+    principal: Admin, desk: DeskDep, account: AccountDep, request: Request, body: ResetBody | None = None
+) -> dict[str, Any]:
+    if account not in _paper_only(desk):
+        raise DeskError("PAPER_ONLY", "该账户不是模拟账户", "This account is not a paper account", http_status=409)
+    [broker] = _brokers([account])
     body = body or ResetBody()
-    await desk.orders.cancel_all()
+    await account.orders.cancel_all()
     await broker.reset(body.cash)
-    desk.engine.drain()
-    await desk.jobs.restart_equity_curve("reset")
-    await desk.engine.reconcile()
-    desk.engine.ledger.audit(
-        principal.username, "paper.reset", None, {"cash": str(body.cash)}, client_ip(request), desk.clock.now()
+    account.engine.drain()
+    await account.jobs.restart_equity_curve("reset")
+    await account.engine.reconcile()
+    account.engine.ledger.audit(
+        principal.username,
+        "paper.reset",
+        account.account_id,
+        {"cash": str(body.cash)},
+        client_ip(request),
+        desk.clock.now(),
     )
     await desk.journal.flush()
-    account = await broker.query_account()
-    return ok({"cash": money(account.cash), "total_asset": money(account.total_asset), **_clock_view(desk)})
+    report = await broker.query_account()
+    return ok({"cash": money(report.cash), "total_asset": money(report.total_asset), **_clock_view(desk)})
 
 
 # ------------------------------------------------------------------------------------------ audit and health

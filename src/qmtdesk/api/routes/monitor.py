@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from qmtdesk.accounts import Account
 from qmtdesk.api.deps import AccountDep, DeskDep, Operator, Reader, account_scope, client_ip
 from qmtdesk.api.envelope import ok
 from qmtdesk.api.views import quote_view
@@ -99,8 +100,8 @@ def _require_trade_token(desk: Desk, principal: Principal, request: Request) -> 
     desk.auth.check_trade_token(principal, request.headers.get("x-trade-token"))
 
 
-async def _reload(desk: Desk) -> None:
-    await asyncio.to_thread(desk.runtime.reload)
+async def _reload(account: Account) -> None:
+    await asyncio.to_thread(account.runtime.reload)
 
 
 @router.get("/strategies", summary="Built-in strategies and their parameters")
@@ -168,7 +169,7 @@ async def add_stock(
             return _view(desk, row)
 
     view = await asyncio.to_thread(add)
-    await _reload(desk)
+    await _reload(account)
     return ok(view)
 
 
@@ -222,7 +223,7 @@ async def update_stock(
             return _view(desk, row)
 
     view = await asyncio.to_thread(update)
-    await _reload(desk)
+    await _reload(account)
     return ok(view)
 
 
@@ -247,5 +248,5 @@ async def delete_stock(
             )
 
     await asyncio.to_thread(delete)
-    await _reload(desk)
+    await _reload(account)
     return ok({"deleted": code})

@@ -19,6 +19,7 @@ from qmtdesk.api.views import ratio
 from qmtdesk.desk import Desk
 from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.orders import OPEN, OrderStatus
+from qmtdesk.jobs import day_start_asset
 from qmtdesk.oms.views import money
 from qmtdesk.risk.engine import HALTED
 from qmtdesk.store.tables.orders import AccountSnapshotRow, OrderEventRow, OrderRow, TradeRow
@@ -152,7 +153,7 @@ async def compute_metrics(desk: Desk, scope: Account) -> dict[str, Any]:
 
 def _ledger_figures(desk: Desk, account_id: str, day: Any) -> tuple[Any, ...]:
     """What the metrics read from the ledger (off the event loop)."""
-    base = desk.day_start_asset(day)
+    base = day_start_asset(desk.session_factory, account_id, day)
     with desk.session_factory() as session:
         curve = [
             r.total_asset

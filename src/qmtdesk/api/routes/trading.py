@@ -28,6 +28,7 @@ from qmtdesk.api.deps import (
 from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response, page_params, paged
 from qmtdesk.api.views import account_view, floating_profit, position_view
 from qmtdesk.brokers.base import ConnectionState
+from qmtdesk.brokers.paper.broker import PaperBroker
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError, InvalidValue, OrderNotFound
 from qmtdesk.domain.fees import Side
@@ -139,7 +140,7 @@ def status(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, A
 @router.post("/connect", summary="Connect the broker (admin)")
 async def connect(principal: Admin, desk: DeskDep, account: AccountDep, request: Request) -> dict[str, Any]:
     await account.broker.connect()
-    result = await desk.reconcile("connect")
+    result = await account.jobs.reconcile("connect")
     await _audit(desk, principal.username, "broker.connect", account.broker.name, result or {}, client_ip(request))
     return ok({"state": account.broker.state.value, "reconciliation": result})
 
@@ -160,9 +161,9 @@ async def account(principal: Reader, desk: DeskDep, account: AccountDep) -> dict
     positions = await account.broker.query_positions()
     floating = floating_profit(positions, desk.market.last_price)
     now = desk.clock.now()
-    base = await asyncio.to_thread(desk.day_start_asset, desk.calendar.trading_day_of(now.date()))
-    if base is None:
-        base = desk.settings.paper_cash if desk.paper else None
+    base = await asyncio.to_thread(account.jobs.day_start_asset, desk.calendar.trading_day_of(now.date()))
+    if base is None and isinstance(account.broker, PaperBroker):
+        base = account.broker.exchange.initial_cash  # a paper account's first day starts from its cash
     return ok(account_view(report, floating, base))
 
 

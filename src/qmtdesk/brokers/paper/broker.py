@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -199,18 +199,7 @@ class PaperBroker:
     async def advance_clock(self, to: datetime) -> None:
         """Move the simulated clock to ``to`` and run everything on the way, a day at a time (the loop
         keeps serving in between)."""
-        clock: Any = self.exchange.clock
-        if not hasattr(clock, "advance_to"):
-            raise PaperClockRealtime()
-        while True:
-            now = clock.now()
-            midnight = datetime.combine(now.astimezone(SHANGHAI).date() + timedelta(days=1), time(0), SHANGHAI)
-            step = min(to, midnight)
-            # A running simulated clock may already have passed ``to`` by a hair: never move it back.
-            self.exchange.sync(clock.advance_to(step))
-            if step >= to:
-                return
-            await asyncio.sleep(0)
+        await advance_paper_clock([self.exchange], to)
 
     async def set_price(self, stock_code: str, price: Decimal) -> Any:
         """Move a simulated price now (scripted practice and tests); crossing resting orders fill."""
@@ -219,3 +208,24 @@ class PaperBroker:
     async def reset(self, cash: Decimal) -> None:
         """A fresh paper account."""
         self.exchange.reset(cash)
+
+
+async def advance_paper_clock(exchanges: Sequence[PaperExchange], to: datetime) -> None:
+    """Move the simulated clock the exchanges share to ``to``, a day at a time, every exchange in step.
+
+    Each exchange runs each day's auctions, close and day roll before the clock moves on, so paper
+    accounts on one market see the same day at the same moment (the loop keeps serving in between)."""
+    clock: Any = exchanges[0].clock
+    if not hasattr(clock, "advance_to"):
+        raise PaperClockRealtime()
+    while True:
+        now = clock.now()
+        midnight = datetime.combine(now.astimezone(SHANGHAI).date() + timedelta(days=1), time(0), SHANGHAI)
+        step = min(to, midnight)
+        # A running simulated clock may already have passed ``to`` by a hair: never move it back.
+        moment = clock.advance_to(step)
+        for exchange in exchanges:
+            exchange.sync(moment)
+        if step >= to:
+            return
+        await asyncio.sleep(0)
