@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from qmtdesk.auth.service import Principal
 from qmtdesk.brokers.base import Broker, ConnectionState
 from qmtdesk.domain.errors import AccountNotFound
 from qmtdesk.jobs import DeskJobs
@@ -110,14 +111,33 @@ class AccountRegistry:
         del self._accounts[account_id]
         return account
 
+    def for_principal(self, principal: Principal, account_id: str | None) -> Account:
+        """The account named (or the caller's default) if the caller's credentials reach it.
+
+        ``ACCOUNT_NOT_FOUND`` for one they do not reach, exactly as for an unknown id."""
+        if not account_id:
+            reachable = self.reachable(principal)
+            if not reachable:
+                raise AccountNotFound(self.default_id)
+            return reachable[0]
+        account = self.get(account_id)
+        if not principal.may_use(account.account_id):
+            raise AccountNotFound(account_id)
+        return account
+
+    def reachable(self, principal: Principal) -> list[Account]:
+        """The accounts the caller's credentials reach, the default first."""
+        return [a for a in self.all() if principal.may_use(a.account_id)]
+
     def all(self) -> list[Account]:
         """Every account, the default first, then by id."""
         rest = sorted((a for a in self._accounts.values() if a.account_id != self.default_id), key=_by_id)
         return [self.default, *rest]
 
-    def views(self) -> list[dict[str, Any]]:
-        """Every account as ``GET /accounts`` shows it."""
-        return [a.view(default=a.account_id == self.default_id) for a in self.all()]
+    def views(self, principal: Principal | None = None) -> list[dict[str, Any]]:
+        """Every account as ``GET /accounts`` shows it (those the caller's credentials reach)."""
+        accounts = self.all() if principal is None else self.reachable(principal)
+        return [a.view(default=a.account_id == self.default_id) for a in accounts]
 
     def rename(self, session: Session, account_id: str, name: str, now: datetime) -> Account:
         """Give an account a new display name, in the caller's transaction (in memory once it commits)."""

@@ -136,9 +136,12 @@ async def account_scope(
         str | None, Query(max_length=32, description="The account (default: the desk's default account)")
     ] = None,
 ) -> Account:
-    """The account a request is for: ``?account_id=``, else the default one (404 ``ACCOUNT_NOT_FOUND``)."""
+    """The account a request is for: ``?account_id=``, else the default one (404 ``ACCOUNT_NOT_FOUND``).
+
+    Credentials limited to some accounts get ``ACCOUNT_NOT_FOUND`` for the others, as for an unknown
+    id (they learn nothing of them), and without an ``account_id`` the first account they reach."""
     desk: Desk = request.app.state.desk
-    return desk.accounts.get(account_id)
+    return desk.accounts.for_principal(principal, account_id)
 
 
 AccountDep = Annotated[Account, Depends(account_scope)]

@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from qmtdesk.auth import errors as auth_errors
+from qmtdesk.auth.service import Principal
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.instruments import classify
@@ -34,15 +35,17 @@ CLOSE_UNAUTHORIZED = 4401
 class Connection:
     """One client: what it subscribed to and the last durable seq it was sent."""
 
-    def __init__(self, ws: WebSocket, desk: Desk) -> None:
+    def __init__(self, ws: WebSocket, desk: Desk, principal: Principal) -> None:
         self.ws = ws
         self.desk = desk
         self.streams: set[str] = set()
         self.quote_codes: set[str] = set()
         self.last_seq = 0
         self.lock = asyncio.Lock()
-        #: The account the streams are for (``account_id`` of the subscription; the default without it).
-        self.account_id = desk.accounts.default_id
+        #: The account the streams are for (``account_id`` of the subscription; the caller's default
+        #: without it; none at all for credentials that reach no account).
+        reachable = desk.accounts.reachable(principal)
+        self.account_id = reachable[0].account_id if reachable else ""
 
     def wants(self, event: Published) -> bool:
         if event.stream.startswith("quotes:"):
@@ -152,15 +155,15 @@ def _quote_streams(codes: Iterable[str]) -> list[str]:
     return [f"quotes:{code}" for code in codes]
 
 
-async def _authenticate(ws: WebSocket, desk: Desk) -> bool:
+async def _authenticate(ws: WebSocket, desk: Desk) -> Principal | None:
     try:
         first = await asyncio.wait_for(ws.receive_json(), AUTH_TIMEOUT)
     except (TimeoutError, ValueError, KeyError):
         await ws.close(CLOSE_UNAUTHORIZED, "auth required")
-        return False
+        return None
     if not isinstance(first, dict) or first.get("action") != "auth" or not isinstance(first.get("token"), str):
         await ws.close(CLOSE_UNAUTHORIZED, "auth required")
-        return False
+        return None
     try:
         principal = await run_in_threadpool(desk.auth.authenticate, first["token"])
         principal.require_scope("read")
@@ -169,9 +172,9 @@ async def _authenticate(ws: WebSocket, desk: Desk) -> bool:
     except DeskError as refused:
         await ws.send_json({"type": "error", "error": refused.code, "message": refused.message_zh})
         await ws.close(CLOSE_UNAUTHORIZED, refused.code)
-        return False
+        return None
     await ws.send_json({"type": "auth_ok", "user": principal.username, "role": principal.role})
-    return True
+    return principal
 
 
 @router.websocket("/ws")
@@ -180,11 +183,12 @@ async def stream(ws: WebSocket) -> None:
     desk: Desk = ws.app.state.desk
     await ws.accept()
     try:
-        if not await _authenticate(ws, desk):
+        principal = await _authenticate(ws, desk)
+        if principal is None:
             return
     except WebSocketDisconnect:
         return
-    conn = Connection(ws, desk)
+    conn = Connection(ws, desk, principal)
     queue, unsubscribe = desk.bus.queue()
 
     async def pump() -> None:
@@ -221,7 +225,7 @@ async def stream(ws: WebSocket) -> None:
                     await ws.send_json(invalid)
                     continue
                 try:
-                    conn.account_id = desk.accounts.get(account_id).account_id
+                    conn.account_id = desk.accounts.for_principal(principal, account_id).account_id
                 except DeskError as refused:  # an account this desk does not serve: nothing is subscribed
                     await ws.send_json({"type": "error", "error": refused.code, "message": refused.message_zh})
                     continue

@@ -65,6 +65,14 @@ _USERNAME_RE = re.compile(rf"^[\w.@-]{{1,{USERNAME_MAX_LENGTH}}}$")
 _TOKEN_NAME_MAX = 64
 
 
+class Unset:
+    """The type of :data:`UNSET`: an argument not given (as opposed to ``None``)."""
+
+
+#: An argument not given, where ``None`` means something (``account_ids=None``: every account).
+UNSET = Unset()
+
+
 def utc_now() -> datetime:
     """The default clock: the current time, aware, in UTC."""
     return datetime.now(UTC)
@@ -113,6 +121,12 @@ class Principal:
     must_change_password: bool = False
     #: The user's trade-token version as read when this request was authenticated (JWT callers).
     trade_token_version: int | None = field(default=None, compare=False)
+    #: The accounts these credentials reach; None: every account of the desk.
+    account_ids: frozenset[str] | None = None
+
+    def may_use(self, account_id: str) -> bool:
+        """Whether these credentials reach ``account_id``."""
+        return self.account_ids is None or account_id in self.account_ids
 
     @property
     def is_admin(self) -> bool:
@@ -142,6 +156,8 @@ class UserInfo:
     trading_password_set: bool
     created_at: datetime
     updated_at: datetime
+    #: The accounts the user may see and trade; None: every account.
+    account_ids: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +173,8 @@ class ApiTokenInfo:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    #: The accounts the token reaches (within its user's); None: all of the user's.
+    account_ids: tuple[str, ...] | None = None
 
 
 class LoginResult(NamedTuple):
@@ -202,6 +220,7 @@ def _user_info(user: User) -> UserInfo:
         trading_password_set=user.trading_password_hash is not None,
         created_at=user.created_at,
         updated_at=user.updated_at,
+        account_ids=_listed(parse_account_ids(user.account_ids)),
     )
 
 
@@ -216,7 +235,31 @@ def _token_info(row: ApiToken) -> ApiTokenInfo:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+        account_ids=_listed(parse_account_ids(row.account_ids)),
     )
+
+
+def parse_account_ids(text: str | None) -> frozenset[str] | None:
+    """Stored account ids (comma separated) as a set; None (every account) for NULL."""
+    if text is None:
+        return None
+    return frozenset(part for part in text.split(",") if part)
+
+
+def format_account_ids(ids: Iterable[str] | None) -> str | None:
+    """Account ids as stored: sorted, comma separated; None stays None (every account)."""
+    return None if ids is None else ",".join(sorted(set(ids)))
+
+
+def _listed(ids: frozenset[str] | None) -> tuple[str, ...] | None:
+    return None if ids is None else tuple(sorted(ids))
+
+
+def _within(user_ids: frozenset[str] | None, token_ids: frozenset[str] | None) -> frozenset[str] | None:
+    """What a token reaches: its own accounts, never beyond its user's."""
+    if token_ids is None:
+        return user_ids
+    return token_ids if user_ids is None else token_ids & user_ids
 
 
 class AuthService:
@@ -467,6 +510,7 @@ class AuthService:
                     via="jwt",
                     must_change_password=user.must_change_password,
                     trade_token_version=user.trade_token_version,
+                    account_ids=parse_account_ids(user.account_ids),
                 ),
                 user.session_version,
             )
@@ -535,6 +579,7 @@ class AuthService:
                 via="api_token",
                 token_id=row.id,
                 must_change_password=user.must_change_password,
+                account_ids=_within(parse_account_ids(user.account_ids), parse_account_ids(row.account_ids)),
             )
 
     def get_user(self, user_id: int) -> UserInfo:
@@ -751,12 +796,14 @@ class AuthService:
         expires_at: datetime | None = None,
         trading_password: str | None = None,
         *,
+        account_ids: Iterable[str] | None = None,
         ip: str | None = None,
     ) -> CreatedApiToken:
         """Create a scoped API token for the user; the secret is in the result and nowhere else.
 
         A ``trade`` token needs the trading password (same checks and lockout as trade-unlock) and a
         role that may trade. ``expires_at`` without an offset is read as Asia/Shanghai time.
+        ``account_ids`` limits the token to some of the user's accounts (None: all of them).
         """
         now = self._now()
         wanted = normalize_scopes(scopes)
@@ -780,6 +827,14 @@ class AuthService:
                 )
         with unit_of_work(self._factory) as session:
             user = self._active_user(session, user_id)
+            allowed = parse_account_ids(user.account_ids)
+            if account_ids is not None and allowed is not None and not set(account_ids) <= allowed:
+                raise errors.validation(
+                    "account_ids",
+                    "令牌只能用于本用户可用的账户",
+                    "A token can reach only the user's own accounts",
+                    reason="beyond_user",
+                )
             if "trade" in wanted:
                 if "trade" not in ROLE_SCOPES[user.role]:
                     raise errors.forbidden("当前角色不能创建交易权限的令牌", "Your role may not create trade tokens")
@@ -791,6 +846,7 @@ class AuthService:
                 prefix=new.prefix,
                 token_hash=new.token_hash,
                 scopes=format_scopes(wanted),
+                account_ids=format_account_ids(account_ids),
                 expires_at=expires_at,
                 created_at=now,
             )
@@ -849,10 +905,13 @@ class AuthService:
         trading_password: str | None = None,
         *,
         must_change_password: bool = False,
+        account_ids: Iterable[str] | None = None,
         actor: str | None = None,
         ip: str | None = None,
     ) -> UserInfo:
-        """Create a user (admin or CLI). ``409 USERNAME_TAKEN``, ``422 VALIDATION_ERROR``."""
+        """Create a user (admin or CLI), limited to ``account_ids`` when given.
+
+        ``409 USERNAME_TAKEN``, ``422 VALIDATION_ERROR``."""
         now = self._stamp()
         name = validate_username(username)
         validate_role(role)
@@ -877,6 +936,7 @@ class AuthService:
                     role=role,
                     active=True,
                     must_change_password=must_change_password,
+                    account_ids=format_account_ids(account_ids),
                     trade_token_version=0,
                     session_version=0,
                     created_at=now,
@@ -884,7 +944,12 @@ class AuthService:
                 )
                 session.add(user)
                 session.flush()
-                detail = {"id": user.id, "role": role, "trading_password_set": trading_password is not None}
+                detail = {
+                    "id": user.id,
+                    "role": role,
+                    "trading_password_set": trading_password is not None,
+                    "account_ids": user.account_ids,
+                }
                 record_audit(session, actor, "user.create", name, detail, ip, at=now)
                 return _user_info(user)
         except IntegrityError as exc:  # a concurrent insert of the same name
@@ -898,10 +963,11 @@ class AuthService:
         active: bool | None = None,
         password: str | None = None,
         must_change_password: bool | None = None,
+        account_ids: Iterable[str] | Unset | None = UNSET,
         actor: str | None = None,
         ip: str | None = None,
     ) -> UserInfo:
-        """Change a user's role, active flag or password (admin or CLI).
+        """Change a user's role, active flag, password or accounts (``None``: every account) (admin or CLI).
 
         A new password or a deactivation signs the user out everywhere (access and trade tokens).
         ``409 LAST_ADMIN`` when the change would leave no active administrator.
@@ -945,6 +1011,11 @@ class AuthService:
                 self._sign_out_everywhere(user)
                 lockout.clear(session, "login", user.username)
                 changes["password_changed"] = True
+            if not isinstance(account_ids, Unset):
+                stored = format_account_ids(account_ids)
+                if stored != user.account_ids:
+                    changes["account_ids"] = {"from": user.account_ids, "to": stored}
+                    user.account_ids = stored
             if must_change_password is not None and must_change_password != user.must_change_password:
                 user.must_change_password = must_change_password
                 changes["must_change_password"] = must_change_password

@@ -39,7 +39,7 @@ class AccountPatch(BaseModel):
 
 @router.get("/accounts", summary="The accounts this desk serves, the default first, with link and trading state")
 async def list_accounts(principal: Reader, desk: DeskDep) -> dict[str, Any]:
-    return ok(desk.accounts.views())
+    return ok(desk.accounts.views(principal))
 
 
 @admin.patch("/{account_id}", summary="Rename an account (admin)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from qmtdesk.api.deps import Admin, DeskDep, Interactive, PrincipalDep, client_ip
 from qmtdesk.api.envelope import IdPath, ok
-from qmtdesk.auth.service import ApiTokenInfo, UserInfo
+from qmtdesk.auth.service import UNSET, ApiTokenInfo, UserInfo
+from qmtdesk.desk import Desk
 from qmtdesk.oms.views import iso
 
 router = APIRouter(tags=["auth"])
@@ -30,6 +31,7 @@ def user_view(user: UserInfo) -> dict[str, Any]:
         "trading_password_set": user.trading_password_set,
         "created_at": iso(user.created_at),
         "updated_at": iso(user.updated_at),
+        "account_ids": list(user.account_ids) if user.account_ids is not None else None,
     }
 
 
@@ -39,7 +41,19 @@ def token_view(token: ApiTokenInfo) -> dict[str, Any]:
     for key in ("expires_at", "created_at", "last_used_at", "revoked_at"):
         data[key] = iso(data[key])
     data["scopes"] = list(token.scopes)
+    data["account_ids"] = list(token.account_ids) if token.account_ids is not None else None
     return data
+
+
+#: Accounts a user or token is limited to (null: every account).
+AccountIds = list[Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]]
+
+
+def _served(desk: Desk, account_ids: list[str] | None) -> list[str] | None:
+    """The ids, each one the desk serves (``404 ACCOUNT_NOT_FOUND`` otherwise)."""
+    for account_id in account_ids or ():
+        desk.accounts.get(account_id)
+    return account_ids
 
 
 class LoginBody(BaseModel):
@@ -66,6 +80,7 @@ class ApiTokenBody(BaseModel):
     scopes: list[Literal["read", "trade"]] = Field(default_factory=lambda: ["read"])
     expires_at: datetime | None = None
     trading_password: str | None = Field(None, max_length=1024, description="needed for a trade token")
+    account_ids: AccountIds | None = Field(None, max_length=64, description="only these accounts (default: all mine)")
 
 
 class NewUserBody(BaseModel):
@@ -73,6 +88,7 @@ class NewUserBody(BaseModel):
     password: str = Field(max_length=1024)
     role: Literal["admin", "trader", "viewer"] = "trader"
     trading_password: str | None = Field(None, max_length=1024)
+    account_ids: AccountIds | None = Field(None, max_length=64, description="only these accounts (default: all)")
 
 
 class UserPatchBody(BaseModel):
@@ -81,6 +97,7 @@ class UserPatchBody(BaseModel):
     password: str | None = Field(None, max_length=1024)
     trading_password: str | None = Field(None, max_length=1024)
     must_change_password: bool | None = None
+    account_ids: AccountIds | None = Field(None, max_length=64, description="only these accounts; null: all")
 
 
 @router.post("/auth/login", summary="Sign in; returns an access token")
@@ -151,6 +168,7 @@ def create_token(body: ApiTokenBody, principal: Interactive, desk: DeskDep, requ
         body.scopes,
         body.expires_at,
         body.trading_password,
+        account_ids=_served(desk, body.account_ids),
         ip=client_ip(request),
     )
     return ok({**token_view(created.token), "token": created.secret, "secret": created.secret})
@@ -175,6 +193,7 @@ async def create_user(body: NewUserBody, principal: Admin, desk: DeskDep, reques
         body.password,
         body.role,
         body.trading_password,
+        account_ids=_served(desk, body.account_ids),
         actor=principal.username,
         ip=client_ip(request),
     )
@@ -191,6 +210,8 @@ def update_user(
         active=body.active,
         password=body.password,
         must_change_password=body.must_change_password,
+        # Named (even as null: every account) or left as it is.
+        account_ids=_served(desk, body.account_ids) if "account_ids" in body.model_fields_set else UNSET,
         actor=principal.username,
         ip=client_ip(request),
     )

@@ -27,6 +27,7 @@ from qmtdesk.api.deps import (
 )
 from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response, page_params, paged
 from qmtdesk.api.views import account_view, floating_profit, position_view
+from qmtdesk.auth.service import Principal
 from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.brokers.paper.broker import PaperBroker
 from qmtdesk.desk import Desk
@@ -207,13 +208,19 @@ async def position(stock_code: str, principal: Reader, desk: DeskDep, account: A
 # ------------------------------------------------------------------------------------------ orders
 
 
-def _named_in_body(account_id: str | None, orders: OrderService, request: Request) -> OrderService:
-    """The order service of the account a request body names (it wins over the query's), else ``orders``."""
-    return request.app.state.desk.accounts.get(account_id).orders if account_id else orders
+def _named_in_body(
+    account_id: str | None, principal: Principal, orders: OrderService, request: Request
+) -> OrderService:
+    """The order service of the account a request body names (it wins over the query's), else ``orders``.
+
+    The caller's credentials must reach it (``ACCOUNT_NOT_FOUND`` otherwise, as for the query's)."""
+    if not account_id:
+        return orders
+    return request.app.state.desk.accounts.for_principal(principal, account_id).orders
 
 
 async def _place(body: OrderBody, principal: TradeGuard, orders: Orders, request: Request, response: Response) -> Any:
-    orders = _named_in_body(body.account_id, orders, request)
+    orders = _named_in_body(body.account_id, principal, orders, request)
     source = "ui" if request.headers.get("x-client", "").lower() == "ui" else "api"
     payload = OrderPayload(
         stock_code=body.stock_code,
@@ -370,7 +377,7 @@ async def cancel_all(
     principal: TradeGuard, orders: Orders, request: Request, body: CancelAllBody | None = None
 ) -> dict[str, Any]:
     body = body or CancelAllBody()
-    orders = _named_in_body(body.account_id, orders, request)
+    orders = _named_in_body(body.account_id, principal, orders, request)
     detail = {"side": body.side.value if body.side else None}
     result = await orders.cancel_all(body.stock_code, body.side, audit=audit_note(principal, request, detail))
     return ok(result)

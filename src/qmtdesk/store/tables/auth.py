@@ -32,6 +32,8 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     trade_token_version: Mapped[int] = mapped_column(Integer, default=0)
     session_version: Mapped[int] = mapped_column(Integer, default=0)
+    #: The accounts the user may see and trade, comma separated; NULL: every account of the desk.
+    account_ids: Mapped[str | None] = mapped_column(String(1024), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -48,6 +50,8 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[str] = mapped_column(String(64))  # comma separated, e.g. "read,trade"
+    #: The accounts the token reaches (within its user's), comma separated; NULL: all of the user's.
+    account_ids: Mapped[str | None] = mapped_column(String(1024), default=None)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
