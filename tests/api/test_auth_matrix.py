@@ -88,6 +88,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str, Any]] = {
     ("POST", "/api/v1/risk/reduce-only"): (TRADE, "/risk/reduce-only", {}),
     ("POST", "/api/v1/risk/halt"): (TRADE, "/risk/halt", {}),
     ("POST", "/api/v1/risk/resume"): (TRADE, "/risk/resume", {}),
+    ("POST", "/api/v1/risk/halt-all"): (TRADE, "/risk/halt-all", {}),
+    ("POST", "/api/v1/risk/resume-all"): (TRADE, "/risk/resume-all", {}),
     ("POST", "/api/v1/paper/price"): (ADMIN, "/paper/price", {}),
     ("GET", "/api/v1/monitor/strategies"): (READ, "/monitor/strategies", None),
     ("GET", "/api/v1/monitor/stocks"): (READ, "/monitor/stocks", None),

@@ -143,3 +143,33 @@ def test_an_added_paper_account_and_its_books_survive_a_restart(tmp_path: Path, 
         assert [(a["account_id"], a["name"]) for a in accounts] == [("PAPER", "模拟账户"), ("P2", "练习二号")]
         assert _get(dc, "/trading/account", headers, "P2")["cash"] == "498843.99"
         assert [p["volume"] for p in _get(dc, "/trading/positions", headers, "P2")] == [100]
+
+
+def test_the_global_kill_switch_halts_every_account_and_each_has_its_own(desk_client: DeskClient) -> None:
+    headers = desk_client.trade_headers()
+    assert _add(desk_client, headers).status_code == 201
+    resting = desk_client.order(headers, price="11.20", account_id="P2").json()["data"]["order"]
+    r = desk_client.http.post(
+        f"{API}/risk/halt-all", json={"reason": "断网", "cancel_open_orders": True}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    halted = r.json()["data"]["accounts"]
+    assert [(a["account_id"], a["state"]) for a in halted] == [("PAPER", "halted"), ("P2", "halted")]
+    assert _get(desk_client, f"/trading/orders/{resting['order_id']}", headers, "P2")["status"] == "canceled"
+    for account in ("PAPER", "P2"):
+        refused = desk_client.order(headers, price="11.60", account_id=account)
+        assert refused.status_code == 422 and refused.json()["error"] == "RISK_HALTED", account
+    assert {a["account_id"]: a["halted"] for a in _get(desk_client, "/accounts", headers)} == {
+        "PAPER": True,
+        "P2": True,
+    }
+
+    resumed = desk_client.http.post(f"{API}/risk/resume-all", headers=headers).json()["data"]["accounts"]
+    assert {a["state"] for a in resumed} == {"active"}
+    # One account's own switch leaves the other trading.
+    r = desk_client.http.post(
+        f"{API}/risk/halt", params={"account_id": "P2"}, json={"reason": "P2 only"}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert desk_client.order(headers, price="11.60", account_id="P2").json()["error"] == "RISK_HALTED"
+    assert desk_client.order(headers, price="11.60").status_code == 201

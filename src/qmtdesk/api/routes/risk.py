@@ -86,6 +86,31 @@ def resume(principal: Operator, risk: RiskDep, request: Request, body: ResumeBod
     return ok(risk.set_state("active", reason or "恢复交易", principal.username, client_ip(request)))
 
 
+@router.post("/halt-all", summary="Global kill switch: halt every account the caller reaches at once")
+async def halt_all(body: HaltBody, principal: Operator, desk: DeskDep, request: Request) -> dict[str, Any]:
+    reason, ip = body.reason or "全局熔断", client_ip(request)
+    accounts = desk.accounts.reachable(principal)
+    # Every account stops taking orders first; cancelling (which waits on brokers) comes after.
+    states = [await run_in_threadpool(a.risk.set_state, HALTED, reason, principal.username, ip) for a in accounts]
+    results = []
+    for account, state in zip(accounts, states, strict=True):
+        cancelled = await account.orders.cancel_all() if body.cancel_open_orders else None
+        results.append({"account_id": account.account_id, **state, "cancelled": cancelled})
+    return ok({"accounts": results})
+
+
+@router.post("/resume-all", summary="Resume every account the caller reaches after a halt")
+async def resume_all(
+    principal: Operator, desk: DeskDep, request: Request, body: ResumeBody | None = None
+) -> dict[str, Any]:
+    reason, ip = (body.reason if body else "") or "恢复交易", client_ip(request)
+    results = []
+    for account in desk.accounts.reachable(principal):
+        state = await run_in_threadpool(account.risk.set_state, "active", reason, principal.username, ip)
+        results.append({"account_id": account.account_id, **state})
+    return ok({"accounts": results})
+
+
 @router.post("/reduce-only", summary="Only sells of held shares are allowed until resume")
 def reduce_only(principal: Operator, risk: RiskDep, request: Request, body: ResumeBody | None = None) -> dict[str, Any]:
     reason = body.reason if body else ""
