@@ -57,6 +57,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, Any]] = {
     ("POST", "/api/v1/users"): (ADMIN, "/users", {}),
     ("PATCH", "/api/v1/users/{user_id}"): (ADMIN, f"/users/{NO_ID}", {}),
     ("GET", "/api/v1/accounts"): (READ, "/accounts", None),
+    ("GET", "/api/v1/accounts/overview"): (READ, "/accounts/overview", None),
     ("PATCH", "/api/v1/admin/accounts/{account_id}"): (ADMIN, "/admin/accounts/PAPER", {"name": "模拟账户"}),
     ("POST", "/api/v1/admin/accounts"): (ADMIN, "/admin/accounts", {"account_id": "M2", "broker": "paper"}),
     # The default account is never removed: an allowed caller gets the 409 refusal, not a 403.

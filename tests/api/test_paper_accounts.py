@@ -3,6 +3,7 @@ one market and one clock, each account's changes streamed only to its subscriber
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +174,22 @@ def test_the_global_kill_switch_halts_every_account_and_each_has_its_own(desk_cl
     assert r.status_code == 200, r.text
     assert desk_client.order(headers, price="11.60", account_id="P2").json()["error"] == "RISK_HALTED"
     assert desk_client.order(headers, price="11.60").status_code == 201
+
+
+def test_the_overview_shows_every_account_with_money_exposure_and_link(desk_client: DeskClient) -> None:
+    headers = desk_client.trade_headers()
+    assert _add(desk_client, headers).status_code == 201
+    assert desk_client.order(headers, price="11.60", account_id="P2").json()["data"]["order"]["status"] == "filled"
+    assert desk_client.order(headers, price="11.20", account_id="P2").json()["data"]["order"]["status"] == "accepted"
+    data = _get(desk_client, "/accounts/overview", headers)
+    rows = {r["account_id"]: r for r in data["items"]}
+    assert list(rows) == ["PAPER", "P2"]
+    p2 = rows["P2"]
+    assert p2["available"] is True and p2["connected"] is True and p2["state"] == "connected"
+    assert p2["holdings"] == 1 and p2["open_orders"] == 1
+    assert p2["market_value"] == "1150.00" and p2["total_profit"] == "-6.01"
+    assert p2["exposure"] == str((Decimal("1150") / Decimal(p2["total_asset"])).quantize(Decimal("0.0001")))
+    assert isinstance(p2["rtt_ms"], float) and p2["rtt_ms"] >= 0
+    assert rows["PAPER"]["holdings"] == 0 and rows["PAPER"]["exposure"] == "0.0000"
+    assert data["totals"]["total_asset"] == str(Decimal(p2["total_asset"]) + Decimal(rows["PAPER"]["total_asset"]))
+    assert data["totals"]["total_profit"] == "-6.01"

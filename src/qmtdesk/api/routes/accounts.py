@@ -12,8 +12,10 @@ from pydantic import BaseModel, Field, field_validator
 from qmtdesk.accounts import DEFAULT_NAMES
 from qmtdesk.api.deps import Admin, DeskDep, Reader, client_ip
 from qmtdesk.api.envelope import ok
+from qmtdesk.api.figures import overview_row
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import InvalidValue
+from qmtdesk.oms.views import money
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
 
@@ -40,6 +42,17 @@ class AccountPatch(BaseModel):
 @router.get("/accounts", summary="The accounts this desk serves, the default first, with link and trading state")
 async def list_accounts(principal: Reader, desk: DeskDep) -> dict[str, Any]:
     return ok(desk.accounts.views(principal))
+
+
+@router.get("/accounts/overview", summary="Every account the caller reaches with its money, exposure and link")
+async def overview(principal: Reader, desk: DeskDep) -> dict[str, Any]:
+    rows = [await overview_row(desk, account) for account in desk.accounts.reachable(principal)]
+    counted = [r for r in rows if r["available"]]
+    totals = {
+        key: money(sum((Decimal(r[key]) for r in counted if r.get(key) is not None), Decimal(0)))
+        for key in ("cash", "market_value", "total_asset", "total_profit", "today_profit")
+    }
+    return ok({"items": rows, "totals": totals})
 
 
 @admin.patch("/{account_id}", summary="Rename an account (admin)")

@@ -26,10 +26,10 @@ from qmtdesk.api.deps import (
     client_ip,
 )
 from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response, page_params, paged
-from qmtdesk.api.views import account_view, floating_profit, position_view
+from qmtdesk.api.figures import account_figures
+from qmtdesk.api.views import position_view
 from qmtdesk.auth.service import Principal
 from qmtdesk.brokers.base import ConnectionState
-from qmtdesk.brokers.paper.broker import PaperBroker
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError, InvalidValue, OrderNotFound
 from qmtdesk.domain.fees import Side
@@ -158,14 +158,8 @@ async def disconnect(principal: Admin, desk: DeskDep, account: AccountDep, reque
 
 @router.get("/account", summary="Cash, market value, total asset and P&L")
 async def account(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
-    report = await account.broker.query_account()
-    positions = await account.broker.query_positions()
-    floating = floating_profit(positions, desk.market.last_price)
-    now = desk.clock.now()
-    base = await asyncio.to_thread(account.jobs.day_start_asset, desk.calendar.trading_day_of(now.date()))
-    if base is None and isinstance(account.broker, PaperBroker):
-        base = account.broker.exchange.initial_cash  # a paper account's first day starts from its cash
-    return ok(account_view(report, floating, base))
+    figures, _, _ = await account_figures(desk, account)
+    return ok(figures)
 
 
 def _holding_days(desk: Desk, opened: datetime | None) -> int | None:
