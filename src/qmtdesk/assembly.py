@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qmtdesk.accounts import Account
 from qmtdesk.brokers.base import Broker
+from qmtdesk.brokers.gateway.client import GatewayBroker
+from qmtdesk.brokers.gateway.options import nats_options
 from qmtdesk.brokers.paper.broker import PaperBroker
 from qmtdesk.brokers.paper.exchange import PaperExchange
 from qmtdesk.brokers.paper.store import JournalPaperStore
@@ -82,6 +84,14 @@ class DeskParts:
         account = self.account("paper", broker, name)
         broker.close_hooks.append(account.jobs.record_close)
         return account
+
+    def gateway_account(self, account_id: str, name: str = "") -> Account:
+        """An account traded through a remote gateway over the desk's NATS server."""
+        url = self.settings.nats_url
+        if not url:
+            raise RuntimeError("gateway accounts need QMTDESK_NATS_URL")
+        broker = GatewayBroker(account_id, url, connect_options=nats_options(self.settings))
+        return self.account("gateway", broker, name)
 
     def account(self, kind: str, broker: Broker, name: str = "") -> Account:
         """The engine, risk engine, signal service, strategy runtime and jobs that trade ``broker``."""

@@ -1,4 +1,4 @@
-"""The ``qmtdesk`` command: serve, init, user management and database upgrades."""
+"""The ``qmtdesk`` command: serve, gateway, init, user management and database upgrades."""
 
 from __future__ import annotations
 
@@ -69,6 +69,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _banner(settings, desk.bootstrap_password)
     app = create_app(desk)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, ws_ping_interval=None)
+    return 0
+
+
+def cmd_gateway(args: argparse.Namespace) -> int:
+    """Serve this PC's MiniQMT (or a practice paper counter) to a desk over NATS."""
+    import asyncio
+    import contextlib
+
+    from qmtdesk.brokers.gateway.run import gateway_broker, serve_gateway
+    from qmtdesk.logs import setup_logging
+
+    overrides: dict[str, Any] = {"data_dir": args.data_dir}
+    if args.nats_url:
+        overrides["nats_url"] = args.nats_url
+    settings = load_settings(**overrides)
+    setup_logging(settings.data_dir, settings.log_level, settings.log_json)
+    broker = gateway_broker(settings, args.broker, args.account_id)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_gateway(settings, broker))
     return 0
 
 
@@ -178,6 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--broker", choices=["paper", "xtquant"], help="broker adapter (QMTDESK_BROKER)")
     common(serve)
     serve.set_defaults(func=cmd_serve)
+
+    gateway = sub.add_parser("gateway", help="serve this PC's MiniQMT to a desk over NATS (run beside MiniQMT)")
+    gateway.add_argument("--nats-url", help="the desk's NATS server (QMTDESK_NATS_URL)")
+    gateway.add_argument("--broker", choices=["xtquant", "paper"], default="xtquant", help="what to serve")
+    gateway.add_argument("--account-id", help="the account (default MINIQMT_ACCOUNT_ID)")
+    common(gateway)
+    gateway.set_defaults(func=cmd_gateway)
 
     init = sub.add_parser("init", help="create the data directory, database and admin user")
     common(init)

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     # Notifications of fills, rejections, denials, halts and disconnects; the URL is a secret (bot keys).
     webhook_url: SecretStr | None = Field(None, alias="QMTDESK_WEBHOOK_URL")
     webhook_format: Literal["json", "wecom", "feishu", "dingtalk"] = Field("json", alias="QMTDESK_WEBHOOK_FORMAT")
+    # Remote MiniQMT gateways: the NATS server (JetStream on) the desk and its gateways meet at.
+    nats_url: str | None = Field(None, alias="QMTDESK_NATS_URL")
+    nats_creds: Path | None = Field(None, alias="QMTDESK_NATS_CREDS")
+    nats_token: SecretStr | None = Field(None, alias="QMTDESK_NATS_TOKEN")
+    nats_tls_ca: Path | None = Field(None, alias="QMTDESK_NATS_TLS_CA")
 
     # Fields given by the environment or an override (not defaulted); model_fields_set would also
     # count values merged in later from the database, so the origin is captured once, here.

@@ -162,7 +162,7 @@ class Desk:
         else:
             first = parts.paper_account(PAPER_ACCOUNT_ID, settings.paper_cash)
         # Extra paper accounts an admin added live on beside the first; the first one names the desk.
-        extra = [parts.paper_account(row.account_id, settings.paper_cash) for row in _extra_paper_rows(parts, first)]
+        extra = _extra_accounts(parts, first)
         # Token lifetimes run on the wall clock; audit and user rows carry the desk's (maybe simulated) time.
         auth = AuthService.from_settings(session_factory, settings, record_clock=clock.now)
         bootstrap_password = auth.bootstrap_admin(settings)
@@ -242,22 +242,34 @@ class Desk:
         await account.broker.close()
         await account.engine.stop()
 
-    async def add_paper_account(self, account_id: str, name: str, cash: Decimal) -> Account:
-        """Build, record and start one more paper account on the desk's market (admins, live).
+    async def add_account(self, kind: str, account_id: str, name: str, cash: Decimal) -> Account:
+        """Build, record and start one more account (admins, live): ``paper`` on the desk's paper
+        market with ``cash``, or ``gateway`` through the desk's NATS server.
 
-        ``409 PAPER_ONLY`` on a desk without the paper market, ``409 ACCOUNT_EXISTS`` for an id the
-        desk serves or has recorded for another broker. An id removed before resumes its books."""
-        if self.parts.paper_market is None:
+        ``409 PAPER_ONLY`` for a paper account on a desk without the paper market, ``409
+        NATS_NOT_CONFIGURED`` for a gateway without ``QMTDESK_NATS_URL``, ``409 ACCOUNT_EXISTS`` for an
+        id the desk serves or has recorded for another broker. An id removed before resumes its books."""
+        if kind == "paper" and self.parts.paper_market is None:
             raise DeskError(
                 "PAPER_ONLY", "只有模拟盘可以添加模拟账户", "Paper accounts need a paper desk", http_status=409
+            )
+        if kind == "gateway" and not self.settings.nats_url:
+            raise DeskError(
+                "NATS_NOT_CONFIGURED",
+                "未配置 NATS（QMTDESK_NATS_URL），不能添加远程网关账户",
+                "Gateway accounts need QMTDESK_NATS_URL",
+                http_status=409,
             )
         if account_id in self.accounts:
             raise _account_exists(account_id)
         with self.session_factory() as session:
             row = session.get(AccountRow, account_id)
-            if row is not None and row.broker != "paper":
+            if row is not None and row.broker != kind:
                 raise _account_exists(account_id)
-        account = await asyncio.to_thread(self.parts.paper_account, account_id, cash, name)
+        if kind == "paper":
+            account = await asyncio.to_thread(self.parts.paper_account, account_id, cash, name)
+        else:
+            account = self.parts.gateway_account(account_id, name)
         self.accounts.add(account)
         await asyncio.to_thread(self.accounts.record, self.session_factory, self.clock.now())
         account.name = name  # the admin's name wins over one stored when the id was served before
@@ -363,13 +375,22 @@ def _ref_prefix(session_factory: sessionmaker[Session], clock: Clock) -> str:
         return prefix
 
 
-def _extra_paper_rows(parts: DeskParts, first: Account) -> list[AccountRow]:
-    """The paper accounts an admin added, other than the desk's first account (paper desks only)."""
-    if parts.paper_market is None:
-        return []
+def _extra_accounts(parts: DeskParts, first: Account) -> list[Account]:
+    """The accounts an admin added beside the desk's first one: paper accounts (on a paper desk) and
+    remote gateways (with ``QMTDESK_NATS_URL``); an account this desk cannot trade is left unserved."""
     with parts.session_factory() as session:
-        rows = session.scalars(select(AccountRow).where(AccountRow.broker == "paper").order_by(AccountRow.account_id))
-        return [row for row in rows if row.account_id != first.account_id]
+        rows = list(session.scalars(select(AccountRow).order_by(AccountRow.account_id)))
+    accounts = []
+    for row in rows:
+        if row.account_id == first.account_id:
+            continue
+        if row.broker == "paper" and parts.paper_market is not None:
+            accounts.append(parts.paper_account(row.account_id, parts.settings.paper_cash, row.name))
+        elif row.broker == "gateway" and parts.settings.nats_url:
+            accounts.append(parts.gateway_account(row.account_id, row.name))
+        else:
+            log.warning("account %s (%s) is not served by this desk's settings", row.account_id, row.broker)
+    return accounts
 
 
 def _account_exists(account_id: str) -> DeskError:

@@ -114,7 +114,7 @@ def test_removing_an_account_needs_no_open_orders_and_never_takes_the_default(de
     assert default.status_code == 409 and default.json()["error"] == "ACCOUNT_IS_DEFAULT"
 
 
-def test_only_admins_add_accounts_and_only_paper_ones_for_now(desk_client: DeskClient) -> None:
+def test_only_admins_add_accounts_and_a_gateway_needs_nats(desk_client: DeskClient) -> None:
     admin = desk_client.login()
     r = desk_client.http.post(
         f"{API}/users", json={"username": "trader1", "password": "trader-pass-1", "role": "trader"}, headers=admin
@@ -123,7 +123,9 @@ def test_only_admins_add_accounts_and_only_paper_ones_for_now(desk_client: DeskC
     trader = desk_client.login("trader1", "trader-pass-1")
     assert _add(desk_client, trader).status_code == 403
     gateway = _add(desk_client, admin, broker="gateway")
-    assert gateway.status_code == 422 and gateway.json()["data"]["fields"][0]["field"] == "broker"
+    assert gateway.status_code == 409 and gateway.json()["error"] == "NATS_NOT_CONFIGURED"
+    unknown = _add(desk_client, admin, broker="ctp")
+    assert unknown.status_code == 422 and unknown.json()["data"]["fields"][0]["field"] == "broker"
     bad_id = _add(desk_client, admin, account_id="no spaces")
     assert bad_id.status_code == 422 and bad_id.json()["data"]["fields"][0]["field"] == "account_id"
 

@@ -76,12 +76,15 @@ def patch_account(
 
 
 class NewAccountBody(BaseModel):
-    """An account to add. Paper accounts today; remote MiniQMT gateways are being built."""
+    """An account to add: a paper account, or a remote MiniQMT gateway."""
 
     account_id: str = Field(
         min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$", description="letters, digits, _ . -"
     )
-    broker: Literal["paper"] = Field(description="`paper`: a practice account on the desk's paper market")
+    broker: Literal["paper", "gateway"] = Field(
+        description="`paper`: a practice account on the desk's paper market; `gateway`: a MiniQMT account "
+        "whose `qmtdesk gateway` connects to the desk's NATS server"
+    )
     name: str | None = Field(None, max_length=64, description="the display name (default: 模拟账户 <id>)")
     cash: Decimal = Field(Decimal(1_000_000), gt=0, le=Decimal("1e13"), description="starting cash (paper)")
 
@@ -93,10 +96,10 @@ class NewAccountBody(BaseModel):
         return value.strip() if value is not None else None
 
 
-@admin.post("", status_code=201, summary="Add an account (admin): a paper account, started at once")
+@admin.post("", status_code=201, summary="Add an account (admin): paper or a remote gateway, started at once")
 async def add_account(body: NewAccountBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
-    name = body.name or f"{DEFAULT_NAMES['paper']} {body.account_id}"
-    account = await desk.add_paper_account(body.account_id, name, body.cash)
+    name = body.name or f"{DEFAULT_NAMES[body.broker]} {body.account_id}"
+    account = await desk.add_account(body.broker, body.account_id, name, body.cash)
     detail = {"broker": body.broker, "cash": str(body.cash), "name": name}
     await asyncio.to_thread(_audit, desk, principal.username, "account.create", account.account_id, detail, request)
     return ok(account.view(default=False))
