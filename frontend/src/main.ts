@@ -10,6 +10,7 @@ import { locale, t } from './i18n'
 import { useAuthStore } from './stores/auth'
 import { useTradeTokenStore } from './stores/tradeToken'
 import { useLiveStore } from './stores/live'
+import { useAccountsStore } from './stores/accounts'
 import { applyColorConvention, usePrefsStore } from './stores/prefs'
 
 const app = createApp(App)
@@ -20,6 +21,7 @@ app.use(ElementPlus)
 const auth = useAuthStore()
 const trade = useTradeTokenStore()
 const prefs = usePrefsStore()
+const accounts = useAccountsStore()
 applyColorConvention(prefs.upColor)
 document.documentElement.lang = locale.value
 
@@ -27,6 +29,8 @@ configureRequest({
   getToken: () => auth.token,
   getTradeToken: () => trade.validToken(),
   getLocale: () => locale.value,
+  // every /trading, /risk, /signals and /monitor call is for the account chosen in the top bar
+  getAccountId: () => accounts.currentId,
   onUnauthorized: () => {
     if (!auth.token) return
     useLiveStore().stop()

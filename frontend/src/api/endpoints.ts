@@ -2,6 +2,9 @@
 import { api } from './request'
 import type {
   Account,
+  AccountInfo,
+  AccountsOverview,
+  AllAccountsStateResult,
   ApiToken,
   AuditEntry,
   EquityPoint,
@@ -66,6 +69,18 @@ export const usersApi = {
     api.patch<User>(`/users/${enc(String(id))}`, body),
 }
 
+export const accountsApi = {
+  /** the accounts the signed-in user may use, the default first */
+  list: () => api.get<AccountInfo[]>('/accounts'),
+  overview: () => api.get<AccountsOverview>('/accounts/overview'),
+  /** admin: a new paper account, started at once; 409 ACCOUNT_EXISTS */
+  create: (body: { account_id: string; broker: 'paper'; name?: string; cash?: string }) =>
+    api.post<AccountInfo>('/admin/accounts', body),
+  rename: (id: string, name: string) => api.patch<AccountInfo>(`/admin/accounts/${enc(id)}`, { name }),
+  /** 409 ACCOUNT_IS_DEFAULT / ACCOUNT_HAS_OPEN_ORDERS (data.open_orders) */
+  remove: (id: string) => api.delete<{ account_id: string; removed: boolean }>(`/admin/accounts/${enc(id)}`),
+}
+
 export const tradingApi = {
   status: () => api.get<TradingStatus>('/trading/status'),
   connect: () => api.post<Partial<TradingStatus>>('/trading/connect', undefined, { timeout: 60_000 }),
@@ -116,6 +131,10 @@ export const riskApi = {
   halt: (reason: string, cancel_open_orders: boolean) => api.post<unknown>('/risk/halt', { reason, cancel_open_orders }),
   resume: (reason: string) => api.post<unknown>('/risk/resume', { reason }),
   reduceOnly: (reason: string) => api.post<unknown>('/risk/reduce-only', { reason }),
+  /** the global kill switch: every account the caller reaches (no trade token needed) */
+  haltAll: (reason: string, cancel_open_orders: boolean) =>
+    api.post<AllAccountsStateResult>('/risk/halt-all', { reason, cancel_open_orders }),
+  resumeAll: (reason: string) => api.post<AllAccountsStateResult>('/risk/resume-all', { reason }),
 }
 
 export const monitorApi = {

@@ -11,6 +11,8 @@ declare module 'axios' {
     trade?: boolean
     /** a 401 from this call is a form error, not the end of the session (login) */
     skipAuthRedirect?: boolean
+    /** do not add the current account's `account_id` (a call that names its own, or none) */
+    noAccount?: boolean
   }
 }
 
@@ -39,6 +41,8 @@ export interface RequestHooks {
   getToken: () => string | null
   getTradeToken: () => string | null
   getLocale: () => string
+  /** the account the UI works on (`account_id` of account-scoped calls); null = the desk's default */
+  getAccountId: () => string | null
   /** the session is over (401 on an authenticated call) */
   onUnauthorized: (err: ApiError) => void
   /** the server says the trade token is missing or expired */
@@ -54,6 +58,7 @@ let hooks: RequestHooks = {
   getToken: () => null,
   getTradeToken: () => null,
   getLocale: () => 'zh-CN',
+  getAccountId: () => null,
   onUnauthorized: () => undefined,
   onTradeLocked: () => undefined,
   text: defaultText,
@@ -98,6 +103,39 @@ export function toApiError(err: unknown): ApiError {
   return apiErr
 }
 
+// Routes that work on one account (API.md "Accounts"): every /trading, /risk, /signals and /monitor
+// route, and the paper reset. The global kill switch (/risk/halt-all, /risk/resume-all) acts on every
+// account and names none.
+const ACCOUNT_SCOPED = /^\/?(trading|risk|signals|monitor)(\/|\?|$)|^\/?paper\/reset(\?|$)/
+const ALL_ACCOUNTS = /^\/?risk\/(halt-all|resume-all)(\?|$)/
+// These also take `account_id` in the body (it wins over the query).
+const BODY_ACCOUNT = /^\/?trading\/(order|orders|orders\/cancel-all)(\?|$)/
+
+/** Whether a call (by its URL under /api/v1) is about one account and so carries `account_id`. */
+export function isAccountScoped(url: string | undefined): boolean {
+  if (!url) return false
+  return ACCOUNT_SCOPED.test(url) && !ALL_ACCOUNTS.test(url)
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype
+}
+
+/** Adds the current account to an account-scoped call: `?account_id=` and, for order POSTs, the body. */
+export function withAccount<C extends AxiosRequestConfig>(config: C, accountId: string | null): C {
+  if (!accountId || config.noAccount || !isAccountScoped(config.url)) return config
+  const params = (config.params ?? {}) as Record<string, unknown>
+  if (params.account_id === undefined || params.account_id === null || params.account_id === '') {
+    config.params = { ...params, account_id: accountId }
+  }
+  const method = (config.method ?? 'get').toLowerCase()
+  if (method === 'post' && BODY_ACCOUNT.test(config.url ?? '')) {
+    if (config.data === undefined || config.data === null) config.data = { account_id: accountId }
+    else if (isPlainObject(config.data) && !config.data.account_id) config.data = { ...config.data, account_id: accountId }
+  }
+  return config
+}
+
 export function createHttp(): AxiosInstance {
   const instance = axios.create({ baseURL: '/api/v1', timeout: 15_000 })
   instance.interceptors.request.use((config) => {
@@ -110,7 +148,7 @@ export function createHttp(): AxiosInstance {
       const tt = hooks.getTradeToken()
       if (tt) config.headers.set('X-Trade-Token', tt)
     }
-    return config
+    return withAccount(config, hooks.getAccountId())
   })
   instance.interceptors.response.use(
     (res) => res,

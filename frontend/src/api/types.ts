@@ -94,6 +94,54 @@ export interface TradingStatus {
 
 export type TradingState = 'active' | 'reduce_only' | 'halted'
 
+export type BrokerKind = 'paper' | 'xtquant'
+
+/** GET /accounts item: one account the desk serves (the default first). */
+export interface AccountInfo {
+  account_id: string
+  name: string
+  broker: BrokerKind | string
+  account_type: string | null
+  enabled: boolean
+  default: boolean
+  state: ConnState
+  connected: boolean
+  message: string | null
+  halted: boolean
+  trading_state?: TradingState
+}
+
+/** GET /accounts/overview item: the account plus its money (decimal strings) and counts. */
+export interface AccountOverviewItem extends AccountInfo {
+  /** false (with `error`) when its broker could not answer */
+  available: boolean
+  error?: string | null
+  cash?: Dec | null
+  frozen_cash?: Dec | null
+  market_value?: Dec | null
+  total_asset?: Dec | null
+  total_profit?: Dec | null
+  today_profit?: Dec | null
+  realized_profit?: Dec | null
+  floating_profit?: Dec | null
+  /** market value / total asset, a fraction string */
+  exposure?: Dec | null
+  holdings?: number | null
+  open_orders?: number | null
+  /** how long the broker took to answer the account query */
+  rtt_ms?: number | null
+}
+
+export interface AccountsOverview {
+  items: AccountOverviewItem[]
+  totals: { cash: Dec; market_value: Dec; total_asset: Dec; total_profit: Dec; today_profit: Dec }
+}
+
+/** POST /risk/halt-all and /risk/resume-all answer: one entry per account reached. */
+export interface AllAccountsStateResult {
+  accounts: { account_id: string; state?: TradingState | string; reason?: string; cancelled?: unknown; [k: string]: unknown }[]
+}
+
 export interface Account {
   account_id: string
   account_type: string
@@ -214,6 +262,8 @@ export interface OrderRequest {
   client_order_id?: string
   strategy_name?: string
   remark?: string
+  /** the account the order goes to (wins over ?account_id=); the current account when omitted */
+  account_id?: string
 }
 
 export interface Trade {

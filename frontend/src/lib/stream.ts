@@ -13,6 +13,13 @@ export interface StreamClientOptions {
   onStateChange?: (state: StreamState) => void
   /** the server refused the token (close 4401 or an error before auth_ok) */
   onAuthFailed?: () => void
+  /**
+   * The account the account-scoped streams are for: sent as `account_id` with every subscribe (a
+   * subscribe without it would move the connection to the default account). null = the default.
+   */
+  getAccountId?: () => string | null
+  /** messages that are not stream items: `subscribed` acks, errors after auth */
+  onControl?: (msg: Record<string, unknown>) => void
   WebSocketImpl?: typeof WebSocket
   pingIntervalMs?: number
   staleAfterMs?: number
@@ -42,7 +49,9 @@ export class StreamClient {
   private pingTimer: ReturnType<typeof setInterval> | null = null
   private lastMessageAt = 0
   private _state: StreamState = 'idle'
-  private readonly o: Required<Omit<StreamClientOptions, 'onStateChange' | 'onAuthFailed' | 'WebSocketImpl'>> &
+  private readonly o: Required<
+    Omit<StreamClientOptions, 'onStateChange' | 'onAuthFailed' | 'WebSocketImpl' | 'getAccountId' | 'onControl'>
+  > &
     StreamClientOptions
 
   constructor(options: StreamClientOptions) {
@@ -98,8 +107,28 @@ export class StreamClient {
     added.forEach((s) => this.streams.add(s))
     if (this.authed) {
       if (removed.length) this.send({ action: 'unsubscribe', streams: removed })
-      if (added.length) this.send({ action: 'subscribe', streams: added })
+      if (added.length) this.send(this.subscribeMessage(added, false))
     }
+  }
+
+  /**
+   * Subscribe every stream again, for the account getAccountId() now names: the server moves the
+   * connection to it (its `subscribed` ack names the account). Nothing is sent while not connected;
+   * the next connection subscribes for that account anyway.
+   */
+  resubscribe(): void {
+    if (this.authed) this.send(this.subscribeMessage([...this.streams], true))
+  }
+
+  private subscribeMessage(streams: string[], withSince: boolean): Record<string, unknown> {
+    const sub: Record<string, unknown> = { action: 'subscribe', streams }
+    const account = this.o.getAccountId?.()
+    if (account) sub.account_id = account
+    if (withSince) {
+      const since = this.o.getSinceSeq()
+      if (since > 0) sub.since_seq = since
+    }
+    return sub
   }
 
   /** Drop the link now and reconnect at once (e.g. after the page becomes visible again). */
@@ -202,10 +231,7 @@ export class StreamClient {
         this.authed = true
         this.attempt = 0
         this.setState('open')
-        const since = this.o.getSinceSeq()
-        const sub: Record<string, unknown> = { action: 'subscribe', streams: [...this.streams] }
-        if (since > 0) sub.since_seq = since
-        this.send(sub)
+        this.send(this.subscribeMessage([...this.streams], true))
         this.startPing()
         break
       }
@@ -213,6 +239,10 @@ export class StreamClient {
       // API.md defines no client answer to a server ping.
       case 'error':
         if (!this.authed) this.o.onAuthFailed?.()
+        else this.o.onControl?.(msg)
+        break
+      case 'subscribed':
+        this.o.onControl?.(msg)
         break
       default:
         break

@@ -21,6 +21,7 @@ const routes: RouteRecordRaw[] = [
     component: () => import('@/layouts/MainLayout.vue'),
     children: [
       { path: '', name: 'dashboard', component: () => import('@/views/DashboardView.vue') },
+      { path: 'accounts', name: 'accounts', component: () => import('@/views/AccountsView.vue') },
       { path: 'trading', name: 'trading', component: () => import('@/views/TradingView.vue') },
       { path: 'positions', name: 'positions', component: () => import('@/views/PositionsView.vue') },
       { path: 'orders', name: 'orders', component: () => import('@/views/OrdersView.vue') },

@@ -6,6 +6,12 @@
 // day — the today lists are emptied and reloaded for the new day (`rollDay`). The status is polled
 // every SLOW_REFRESH_MS while the page is visible (and on becoming visible), so the roll happens
 // even when the stream says nothing about it.
+//
+// All of it is one account's: the current one of the accounts store. `switchAccount()` empties the
+// account data, subscribes the WebSocket again with the new account_id and reloads status, account,
+// positions and today's orders and trades. Answers and stream items still under way for the account
+// left behind are dropped (an epoch counter for HTTP answers; for the stream, everything but quotes
+// until the server's `subscribed` ack names the new account).
 import { defineStore } from 'pinia'
 import { authApi, itemsOf, marketApi, riskApi, tradingApi } from '@/api/endpoints'
 import type { Account, Order, Position, Quote, RiskStreamEvent, Signal, StreamMessage, Trade, TradingState, TradingStatus } from '@/api/types'
@@ -21,6 +27,7 @@ import {
 } from '@/lib/reducer'
 import { StreamClient, defaultWsUrl, type StreamState } from '@/lib/stream'
 import { useAuthStore } from './auth'
+import { useAccountsStore } from './accounts'
 
 export const BASE_STREAMS = ['orders', 'trades', 'account', 'positions', 'status', 'risk', 'signals']
 export const SLOW_REFRESH_MS = 15_000
@@ -38,6 +45,14 @@ let noticeHook: ((n: LiveNotice) => void) | null = null
 const ownClientIds = new Set<string>()
 /** the loadToday() in flight, so a second caller for the same day waits for it instead of refetching */
 let todayLoad: { day: string | null; promise: Promise<void> } | null = null
+/** bumped by an account switch (and stop): an HTTP answer of an older epoch is for another account */
+let epoch = 0
+/** the account a re-subscribe asked for, until the server's ack names it (stream items meanwhile are dropped) */
+let pendingAccount: string | null = null
+
+function currentAccountId(): string | null {
+  return useAccountsStore().currentId
+}
 
 export const useLiveStore = defineStore('live', {
   state: () => ({
@@ -70,6 +85,8 @@ export const useLiveStore = defineStore('live', {
     wsOpen: (s) => s.wsState === 'open',
     wsDown: (s) => s.wsState !== 'open' && s.wsState !== 'idle',
     positionByCode: (s) => (code: string) => s.positions.find((p) => p.stock_code === code) ?? null,
+    /** the account all of this is for (null: the desk's default) */
+    accountId: (): string | null => currentAccountId(),
   },
   actions: {
     markOwnOrder(clientOrderId: string) {
@@ -85,11 +102,15 @@ export const useLiveStore = defineStore('live', {
         url: defaultWsUrl,
         getToken: () => auth.token,
         getSinceSeq: () => this.live.lastSeq,
+        getAccountId: currentAccountId,
         onMessage: (m) => this.handle(m),
+        onControl: (m) => this.handleControl(m),
         onStateChange: (s) => {
           const wasDown = this.wsEverOpen && this.wsState !== 'open'
           this.wsState = s
           if (s === 'open') {
+            // a fresh connection subscribes for the current account from the start
+            pendingAccount = null
             if (wasDown) void this.refreshAll()
             this.wsEverOpen = true
           }
@@ -119,11 +140,56 @@ export const useLiveStore = defineStore('live', {
       slowTimer = tradeRefreshTimer = null
       quoteWatchers.clear()
       todayLoad = null
+      pendingAccount = null
+      epoch++
       if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', onVisible)
       this.$reset()
     },
+    /**
+     * The account changed (accounts store): forget the old account's data, move the WebSocket
+     * subscription to the new one and reload. Quotes are every account's and stay.
+     */
+    async switchAccount(): Promise<void> {
+      epoch++
+      todayLoad = null
+      if (tradeRefreshTimer) clearTimeout(tradeRefreshTimer)
+      tradeRefreshTimer = null
+      this.status = null
+      this.account = null
+      this.positions = []
+      this.positionsLoaded = false
+      this.live = initialLiveState()
+      this.lastRisk = null
+      this.lastSignal = null
+      this.stateReason = ''
+      // pages that watch these reload their lists
+      this.riskTick++
+      this.signalTick++
+      // not started yet: start() subscribes and loads for the current account
+      if (!client) return
+      pendingAccount = client.state === 'open' ? currentAccountId() : null
+      client.resubscribe()
+      // loadToday() fetches the status (and so the trading day) first
+      await Promise.allSettled([this.loadToday(), this.refreshAccount(), this.refreshPositions()])
+    },
+    /** `subscribed` acks and errors of the WebSocket. */
+    handleControl(msg: Record<string, unknown>) {
+      if (msg.type === 'subscribed') {
+        if (pendingAccount !== null && msg.account_id === pendingAccount) pendingAccount = null
+      } else if (msg.type === 'error' && msg.error === 'ACCOUNT_NOT_FOUND') {
+        // the account is gone (removed, or no longer this user's): the list falls back to the default
+        void useAccountsStore()
+          .load()
+          .catch(() => undefined)
+      }
+    },
     handle(msg: StreamMessage) {
       const stream = msg.stream
+      // until the server confirmed the switch, account streams may still carry the old account's items
+      if (pendingAccount !== null && !stream.startsWith('quotes')) return
+      const itemAccount = (msg.data as { account_id?: unknown } | null)?.account_id
+      const current = currentAccountId()
+      if (current && typeof itemAccount === 'string' && itemAccount !== current && (stream === 'orders' || stream === 'trades' || stream === 'account')) return
       if (stream === 'orders' || stream === 'trades') {
         // an item of a newer trading day than the lists hold: the day rolled
         const itemDay = (msg.data as { trading_day?: string | null } | null)?.trading_day
@@ -198,8 +264,10 @@ export const useLiveStore = defineStore('live', {
     },
     /** The reason of the current halt / reduce-only: the latest such risk event (after a page load). */
     async loadStateReason() {
+      const e = epoch
       try {
         const page = await riskApi.events({ page: 1, page_size: 20 })
+        if (e !== epoch) return
         const ev = itemsOf(page).find((e) => e.kind === 'halt' || e.kind === 'reduce_only' || e.kind === 'resume')
         if (ev && ev.kind !== 'resume' && !this.stateReason) this.stateReason = ev.message ?? ''
       } catch {
@@ -226,22 +294,29 @@ export const useLiveStore = defineStore('live', {
       await Promise.allSettled([this.refreshStatus(), this.refreshAccount(), this.refreshPositions()])
     },
     async refreshStatus() {
+      const e = epoch
       try {
-        this.setStatus(await tradingApi.status())
+        const status = await tradingApi.status()
+        if (e === epoch) this.setStatus(status)
       } catch {
         /* shown by the badge */
       }
     },
     async refreshAccount() {
+      const e = epoch
       try {
-        this.account = await tradingApi.account()
+        const account = await tradingApi.account()
+        if (e === epoch) this.account = account
       } catch {
         /* keep the last known values */
       }
     },
     async refreshPositions() {
+      const e = epoch
       try {
-        this.positions = await tradingApi.positions()
+        const positions = await tradingApi.positions()
+        if (e !== epoch) return
+        this.positions = positions
         this.positionsLoaded = true
       } catch {
         /* keep */
@@ -265,9 +340,11 @@ export const useLiveStore = defineStore('live', {
       return promise
     },
     async fetchToday(day: string | null) {
+      const e = epoch
       if (day) this.live = withDay(this.live, day)
       const q = { page: 1, page_size: 200, trading_day: day ?? undefined }
       const [orders, trades] = await Promise.allSettled([tradingApi.orders(q), tradingApi.trades(q)])
+      if (e !== epoch) return // another account meanwhile: its own load fills the lists
       if (day && this.live.day !== day) return // the day rolled meanwhile: that roll reloads
       if (orders.status === 'fulfilled') this.live = mergeOrderSnapshot(this.live, itemsOf(orders.value))
       if (trades.status === 'fulfilled') this.live = mergeTradeSnapshot(this.live, itemsOf(trades.value))
