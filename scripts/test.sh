@@ -21,6 +21,15 @@ if [ -f frontend/package.json ]; then
   fi
 fi
 
+# The gateway tests need a NATS server with JetStream: they use the one on 127.0.0.1:4222, else
+# start their own from the nats-server binary, installed here with apt when it is missing.
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ] &&
+   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing nats-server with apt (gateway tests)"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
+fi
+
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

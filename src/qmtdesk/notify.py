@@ -185,7 +185,8 @@ class Notifier:
         self.dropped = 0
         self._queue: asyncio.Queue[Notification] | None = None
         self._task: asyncio.Task[None] | None = None
-        self._link_state: str | None = None
+        #: The last link state of each account (None: an untagged event), so each change alerts once.
+        self._link_states: dict[str | None, str] = {}
 
     def __repr__(self) -> str:
         return f"Notifier(target={self.target!r}, format={self.format!r})"
@@ -379,7 +380,8 @@ class Notifier:
 
         ``trades`` → fill; ``orders`` with status ``rejected`` → rejection; ``risk`` with
         ``kind`` denial/halt → denial/halt; ``status`` with a state other than ``connected`` →
-        disconnect, once per change of state (and not for the ``connecting`` of start-up).
+        disconnect, once per change of each account's state (and not for the ``connecting`` of start-up),
+        naming the account: a remote gateway that falls silent alerts as its MiniQMT link.
         """
         data = event.data
         if event.stream == "trades":
@@ -400,12 +402,14 @@ class Notifier:
                 return Notification("halt", f"交易暂停：{why}".rstrip("："), data, event.time)
             return None
         if event.stream == "status":
-            state = str(data.get("state", ""))
-            previous, self._link_state = self._link_state, state
+            state, account_id = str(data.get("state", "")), event.account_id
+            previous = self._link_states.get(account_id)
+            self._link_states[account_id] = state
             if state == "connected" or state == previous or (previous is None and state == "connecting"):
                 return None
             message = data.get("message") or ""
-            title = f"券商连接{_LINK_ZH.get(state, state)}" + (f"：{message}" if message else "")
+            where = f"（账户 {account_id}）" if account_id else ""
+            title = f"券商连接{_LINK_ZH.get(state, state)}{where}" + (f"：{message}" if message else "")
             return Notification("disconnect", title, data, event.time)
         return None
 

@@ -44,23 +44,16 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A NATS server with JetStream."""
-    url = os.environ.get("QMTDESK_TEST_NATS_URL", "nats://127.0.0.1:4222")
-    host, port = url.rsplit("//", 1)[-1].rsplit(":", 1)
-    if _answers(host, int(port)):
-        yield url
-        return
+def start_nats_server(store: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A nats-server with JetStream on a free port, with ``extra`` options (authentication)."""
     binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
     if not Path(binary).exists():
-        pytest.fail("no NATS server answers and nats-server is not installed (apt install nats-server)")
+        pytest.fail("nats-server is not installed (apt install nats-server)")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         free = s.getsockname()[1]
-    store = tmp_path_factory.mktemp("nats")
     proc = subprocess.Popen(
-        [binary, "-js", "-a", "127.0.0.1", "-p", str(free), "-sd", str(store)],
+        [binary, "-js", "-a", "127.0.0.1", "-p", str(free), "-sd", str(store), *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -70,7 +63,19 @@ def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
             pytest.fail("the nats-server started for the tests did not answer")
         time.sleep(0.1)
-    yield f"nats://127.0.0.1:{free}"
+    return proc, f"nats://127.0.0.1:{free}"
+
+
+@pytest.fixture(scope="session")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A NATS server with JetStream."""
+    url = os.environ.get("QMTDESK_TEST_NATS_URL", "nats://127.0.0.1:4222")
+    host, port = url.rsplit("//", 1)[-1].rsplit(":", 1)
+    if _answers(host, int(port)):
+        yield url
+        return
+    proc, started = start_nats_server(tmp_path_factory.mktemp("nats"))
+    yield started
     proc.terminate()
     proc.wait(timeout=10)
 

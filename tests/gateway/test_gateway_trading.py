@@ -28,6 +28,7 @@ from tests.gateway.conftest import (
     fake_miniqmt,
     forget_account,
     new_account_id,
+    start_nats_server,
     xtquant_broker,
 )
 from tests.xtfake import MiniQMT
@@ -228,3 +229,34 @@ def test_a_repeated_place_command_places_one_order_even_across_a_gateway_restart
     [placed] = remote.mini.orders(remote.account_id)
     assert c["ok"] and c["result"]["duplicate"] is True
     assert c["result"]["broker_order_id"] == str(placed.order_id)
+
+
+def test_desk_and_gateway_authenticate_to_nats_and_a_wrong_token_is_kept_out(
+    tmp_path: Path, fresh_miniqmt: None, gateways: list[GatewayThread]
+) -> None:
+    proc, url = start_nats_server(tmp_path / "nats", "--auth", "s3cret-token")
+    try:
+        account_id = new_account_id()
+        path = tmp_path / "userdata"
+        mini = fake_miniqmt(path, account_id)
+        intruder = GatewayThread(xtquant_broker(path, account_id), url, connect_options={"token": "wrong"})
+        with pytest.raises(PermissionError, match="refused the credentials"):
+            intruder.call(intruder.server.start())
+        intruder.crash()
+        gateways.append(
+            GatewayThread(xtquant_broker(path, account_id), url, connect_options={"token": "s3cret-token"}).start()
+        )
+        settings = make_settings(
+            tmp_path / "data", f"sqlite:///{tmp_path / 'desk.db'}", nats_url=url, nats_token="s3cret-token"
+        )
+        with TestClient(create_app(Desk.build(settings))) as http:
+            dc = DeskClient(http, http.app.state.desk)  # type: ignore[attr-defined]
+            headers = dc.trade_headers()
+            body = {"account_id": account_id, "broker": "gateway"}
+            assert http.post(f"{API}/admin/accounts", json=body, headers=headers).status_code == 201
+            eventually(lambda: _status(dc, headers, account_id)["connected"])
+            assert dc.order(headers, price="11.50", account_id=account_id).status_code == 201
+            eventually(lambda: len(mini.orders(account_id)) == 1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -261,3 +261,24 @@ def test_rejects_bad_configuration() -> None:
     with pytest.raises(ValueError) as caught:
         Notifier("ftp://example.com/hook?key=SECRET")
     assert "SECRET" not in str(caught.value)
+
+
+async def test_each_account_s_link_alerts_once_per_change_and_is_named(hook: Hook) -> None:
+    bus = EventBus()
+    notifier = make(hook.url())
+    notifier.subscribe(bus)
+    up = {"state": "connected", "connected": True, "message": ""}
+    silent = {"state": "reconnecting", "connected": False, "message": "网关无响应（心跳超时）"}
+    for event in (
+        Event("status", up, NOW, account_id="PAPER"),
+        Event("status", up, NOW, account_id="GW1"),
+        Event("status", silent, NOW, account_id="GW1"),
+        Event("status", silent, NOW, account_id="GW1"),  # the same state again: no second alert
+        Event("status", silent, NOW, account_id="GW2"),  # another account's first change: its own alert
+    ):
+        bus.publish(event)
+    await notifier.close()
+    assert [b["title"] for b in hook.bodies()] == [
+        "券商连接重连中（账户 GW1）：网关无响应（心跳超时）",
+        "券商连接重连中（账户 GW2）：网关无响应（心跳超时）",
+    ]

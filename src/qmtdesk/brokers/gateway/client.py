@@ -23,7 +23,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
@@ -41,7 +40,7 @@ from qmtdesk.brokers.base import (
     TradeReport,
 )
 from qmtdesk.brokers.gateway import wire
-from qmtdesk.brokers.gateway.streams import ensure_report_stream
+from qmtdesk.brokers.gateway.streams import connect_nats, ensure_report_stream
 from qmtdesk.domain.errors import BrokerUnavailable
 from qmtdesk.domain.portfolio import Position
 
@@ -147,15 +146,11 @@ class GatewayBroker:
         delay = 0.5
         while self._wanted:
             try:
-                nc = await nats.connect(
-                    self.nats_url,
-                    name=f"qmtdesk-desk-{self.account_id}",
-                    allow_reconnect=True,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
-                    **self.connect_options,
-                )
+                nc = await connect_nats(self.nats_url, f"qmtdesk-desk-{self.account_id}", self.connect_options)
+            except PermissionError as exc:  # wrong token or credentials: say so, try again now and then
+                self._error = f"NATS 拒绝了凭证：{exc}"
+                await asyncio.sleep(10.0)
+                continue
             except Exception as exc:  # the NATS server is not reachable yet
                 self._error = f"NATS 不可达：{exc}"
                 await asyncio.sleep(delay)

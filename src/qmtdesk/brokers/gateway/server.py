@@ -22,14 +22,13 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from qmtdesk.brokers.base import Broker, ConnectionReport, ConnectionState
 from qmtdesk.brokers.gateway import wire
-from qmtdesk.brokers.gateway.streams import ensure_report_stream
+from qmtdesk.brokers.gateway.streams import connect_nats, ensure_report_stream
 from qmtdesk.domain.errors import BrokerUnavailable
 
 log = logging.getLogger(__name__)
@@ -82,13 +81,7 @@ class GatewayServer:
         """Connect to NATS, serve commands, publish reports and heartbeats, open the broker session."""
         self._loop = asyncio.get_running_loop()
         self.broker.set_listener(self)
-        self._nc = await nats.connect(
-            self.nats_url,
-            name=f"qmtdesk-gateway-{self.account_id}",
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
-            **self.connect_options,
-        )
+        self._nc = await connect_nats(self.nats_url, f"qmtdesk-gateway-{self.account_id}", self.connect_options)
         self._js = self._nc.jetstream()
         await ensure_report_stream(self._js)
         await self._nc.subscribe(wire.command_subject(self.account_id), queue="gateway", cb=self._on_command)
