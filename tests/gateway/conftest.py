@@ -44,14 +44,17 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
-def start_nats_server(store: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
-    """A nats-server with JetStream on a free port, with ``extra`` options (authentication)."""
+def start_nats_server(store: Path, *extra: str, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """A nats-server with JetStream storing in ``store``, on ``port`` (default: a free one), with
+    ``extra`` options (authentication). Restarted on the same store and port, it has its streams back."""
     binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
     if not Path(binary).exists():
         pytest.fail("nats-server is not installed (apt install nats-server)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        free = s.getsockname()[1]
+    free = port
+    if free is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            free = s.getsockname()[1]
     proc = subprocess.Popen(
         [binary, "-js", "-a", "127.0.0.1", "-p", str(free), "-sd", str(store), *extra],
         stdout=subprocess.DEVNULL,
@@ -165,8 +168,17 @@ class GatewayThread:
         self._end()
 
     def _end(self) -> None:
+        async def cancel_the_rest() -> None:
+            current = asyncio.current_task()
+            rest = [t for t in asyncio.all_tasks() if t is not current]
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+
+        self.call(cancel_the_rest())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        self.loop.close()
 
 
 @pytest.fixture

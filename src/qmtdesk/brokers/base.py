@@ -193,6 +193,9 @@ class Broker(Protocol):
     #: Whether ``submit`` freezes the order's cash or shares before it returns (the paper counter);
     #: otherwise the broker freezes them once it accepts the order, and the desk reserves until then.
     freezes_synchronously: bool
+    #: Seconds after sending past which an order the broker does not list was certainly never placed
+    #: (a gateway refuses commands after their deadline); None when the broker gives no such promise.
+    placement_deadline: float | None
 
     def set_listener(self, listener: BrokerListener) -> None:
         """Where pushes go."""

@@ -737,12 +737,22 @@ class Engine:
             elif order.id not in self._sent_here and self.broker.freezes_synchronously:
                 # The paper counter saves an order before it answers: one it never saved was never sent.
                 change = OrderCanceledUnsent(now, "重启前未送达交易所的委托，已取消（未报）")
+            elif self._past_placement(order, now):
+                # A gateway places nothing after the command's deadline: long past it, an order its
+                # broker does not list was never placed.
+                change = OrderCanceledUnsent(now, "网关在期限内未下达该委托，已取消（未报）")
             else:
                 change = OrderLost(now, order.status_code, "券商无此委托记录，状态未知，请核对")
             self.reservations.release(order.id)
             if self.recorder.apply(order, change):
                 settled += 1
         return settled
+
+    def _past_placement(self, order: Order, now: datetime) -> bool:
+        deadline = self.broker.placement_deadline
+        if deadline is None:
+            return False
+        return order.updated_at <= now - timedelta(seconds=deadline) - SUBMIT_GRACE
 
     def apply_reports(self, reports: Iterable[Report]) -> None:
         """Apply reports at once, as if pushed (tests and tools)."""

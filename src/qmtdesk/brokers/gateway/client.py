@@ -70,6 +70,7 @@ class GatewayBroker:
         self.connect_options = dict(connect_options or {})
         self.command_timeout = command_timeout
         self.order_deadline = order_deadline
+        self.placement_deadline: float | None = order_deadline
         self.stale_after = stale_after
         self._wall = wall
         self._listener: BrokerListener | None = None
