@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,15 @@ def test_an_order_through_a_gateway_fills_and_the_ledger_matches_the_broker(
         assert [(p["stock_code"], p["volume"]) for p in positions] == [("600000.SH", 300)]
         # The desk's default paper account saw none of it.
         assert http.get(f"{API}/trading/orders", headers=headers).json()["data"]["total"] == 0
+        # An admin's disconnect and connect take the link down and up again, its reports consumer too.
+        link = {"params": {"account_id": remote.account_id}, "headers": headers}
+        assert http.post(f"{API}/trading/disconnect", **link).status_code == 200  # type: ignore[arg-type]
+        assert _status(dc, headers, remote.account_id)["state"] == "disconnected"
+        assert http.post(f"{API}/trading/connect", **link).status_code == 200  # type: ignore[arg-type]
+        eventually(lambda: _status(dc, headers, remote.account_id)["connected"])
+        again = dc.order(headers, price="11.50", quantity=100, account_id=remote.account_id)
+        assert again.status_code == 201, again.text
+        eventually(lambda: len(remote.mini.orders(remote.account_id)) == 2)
 
 
 def test_orders_are_refused_while_the_gateway_is_gone_and_trading_resumes_when_it_returns(
@@ -260,3 +270,42 @@ def test_desk_and_gateway_authenticate_to_nats_and_a_wrong_token_is_kept_out(
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_an_order_whose_answer_was_lost_and_never_placed_is_settled_as_unsent_after_its_deadline(
+    tmp_path: Path, nats_url: str, remote: Remote, gateways: list[GatewayThread], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gw = GatewayThread(xtquant_broker(remote.path, remote.account_id), nats_url).start()
+    gateways.append(gw)
+    with TestClient(create_app(_desk(tmp_path, nats_url))) as http:
+        dc = DeskClient(http, http.app.state.desk)  # type: ignore[attr-defined]
+        headers = dc.trade_headers()
+        body = {"account_id": remote.account_id, "broker": "gateway"}
+        assert http.post(f"{API}/admin/accounts", json=body, headers=headers).status_code == 201
+        eventually(lambda: _status(dc, headers, remote.account_id)["connected"])
+        account = dc.desk.accounts.get(remote.account_id)
+        monkeypatch.setattr(account.broker, "command_timeout", 1.0)
+
+        async def swallowed(server: Any, command: dict[str, Any]) -> Any:
+            await asyncio.sleep(3)  # the answer is lost (the desk waits 1 s), and nothing is placed
+
+        monkeypatch.setitem(type(gw.server)._HANDLERS, "submit", swallowed)
+        placed = dc.order(headers, price="11.50", account_id=remote.account_id)
+        assert placed.status_code == 201, placed.text
+        order = placed.json()["data"]["order"]
+        assert order["status"] == "submitted" and order["broker_order_id"] is None  # outcome unknown for now
+        # Still within the deadline and its grace: a reconciliation leaves it alone.
+        assert (
+            http.post(f"{API}/trading/connect", params={"account_id": remote.account_id}, headers=headers).status_code
+            == 200
+        )
+        assert _order(dc, headers, remote.account_id, order["order_id"])["status"] == "submitted"
+        now = http.get(f"{API}/paper/clock", headers=headers).json()["data"]["now"]
+        dc.advance(headers, to=(datetime.fromisoformat(now) + timedelta(minutes=2)).isoformat())
+        assert (
+            http.post(f"{API}/trading/connect", params={"account_id": remote.account_id}, headers=headers).status_code
+            == 200
+        )
+        settled = _order(dc, headers, remote.account_id, order["order_id"])
+        assert settled["status"] == "canceled" and "网关在期限内未下达" in settled["status_msg"], settled
+        assert remote.mini.orders(remote.account_id) == []

@@ -115,7 +115,8 @@ class GatewayBroker:
     async def connect(self) -> None:
         """Start linking (NATS reconnects by itself); waits briefly for the first heartbeat."""
         self._wanted = True
-        if self._runner is None or self._runner.done():
+        linked = self._nc is not None and not self._nc.is_closed  # NATS reconnects a link by itself
+        if not linked and (self._runner is None or self._runner.done()):
             self._set_state(ConnectionState.CONNECTING, "正在连接 NATS")
             self._runner = asyncio.create_task(self._run(), name=f"gateway-link-{self.account_id}")
         if self._watcher is None or self._watcher.done():
