@@ -33,6 +33,8 @@ from qmtdesk.domain.errors import BrokerUnavailable
 
 log = logging.getLogger(__name__)
 
+#: Reports sent to JetStream before waiting for their acknowledgements.
+PUBLISH_BATCH = 256
 #: How many order outcomes a gateway remembers by reference (a day's orders, with room to spare).
 REMEMBERED_ORDERS = 100_000
 
@@ -69,6 +71,7 @@ class GatewayServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._outbox: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._serving: set[asyncio.Task[None]] = set()
         #: reference -> the broker order id (or None) its place command was answered with.
         self._placed: dict[str, str | None] = {}
         self._placing: dict[str, asyncio.Future[str | None]] = {}
@@ -149,22 +152,45 @@ class GatewayServer:
             loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._publish_health()))
 
     async def _publish_forever(self) -> None:
+        """Store the broker's reports in JetStream, in order, a batch in flight at a time.
+
+        A batch goes out without waiting on each acknowledgement (one round trip per batch, not per
+        report); a report whose storing failed is sent again, alone, until it is stored (its id makes
+        a second copy harmless). While NATS is down nothing is lost: the reports wait here."""
         while True:
-            report = await self._outbox.get()
+            batch = [await self._outbox.get()]
+            while len(batch) < PUBLISH_BATCH and not self._outbox.empty():
+                batch.append(self._outbox.get_nowait())
             self._last_push = time.monotonic()
-            payload = wire.dumps(wire.encode_report(report))
-            msg_id = wire.report_id(self.account_id, report)
-            headers = {"Nats-Msg-Id": msg_id} if msg_id else None
-            while True:  # in order: a report waits for the one before it
-                try:
-                    assert self._js is not None
-                    await self._js.publish(wire.report_subject(self.account_id), payload, headers=headers, timeout=2)
-                    break
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # NATS down or JetStream busy: keep it and try again
-                    log.warning("report for %s not stored yet (%s); retrying", self.account_id, exc)
-                    await asyncio.sleep(0.5)
+            messages = [self._message(report) for report in batch]
+            try:
+                assert self._js is not None
+                futures = [await self._js.publish_async(subject, data, headers=h) for subject, data, h in messages]
+                outcomes = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 5)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                outcomes = [exc] * len(messages)
+            for message, outcome in zip(messages, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    await self._publish_until_stored(*message)
+
+    def _message(self, report: Any) -> tuple[str, bytes, dict[str, str] | None]:
+        msg_id = wire.report_id(self.account_id, report)
+        headers = {"Nats-Msg-Id": msg_id} if msg_id else None
+        return wire.report_subject(self.account_id), wire.dumps(wire.encode_report(report)), headers
+
+    async def _publish_until_stored(self, subject: str, data: bytes, headers: dict[str, str] | None) -> None:
+        while True:
+            try:
+                assert self._js is not None
+                await self._js.publish(subject, data, headers=headers, timeout=2)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS down or JetStream busy: keep it and try again
+                log.warning("report for %s not stored yet (%s); retrying", self.account_id, exc)
+                await asyncio.sleep(0.5)
 
     # ------------------------------------------------------------------ health
     def health(self) -> dict[str, Any]:
@@ -200,6 +226,13 @@ class GatewayServer:
 
     # ------------------------------------------------------------------ commands
     async def _on_command(self, msg: Msg) -> None:
+        # NATS runs a subscription's callbacks one after another: each command gets its own task, so
+        # a slow broker call does not hold up the orders behind it.
+        task = asyncio.create_task(self._serve(msg))
+        self._serving.add(task)
+        task.add_done_callback(self._serving.discard)
+
+    async def _serve(self, msg: Msg) -> None:
         try:
             command = wire.loads(msg.data)
             result = await self._handle(command)

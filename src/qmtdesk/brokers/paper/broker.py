@@ -77,7 +77,7 @@ class PaperBroker:
     account_type = "STOCK"
     #: The paper counter freezes cash and shares inside ``submit``; no reservation is needed above it.
     freezes_synchronously = True
-    placement_deadline = None
+    placement_deadline: float | None = None
     last_error = ""
     session_id: int | None = None
 

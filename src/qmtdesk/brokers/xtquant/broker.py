@@ -158,7 +158,7 @@ class XtQuantBroker:
     name = "xtquant"
     #: MiniQMT reports frozen cash only after it accepts an order; the engine reserves until then.
     freezes_synchronously = False
-    placement_deadline = None  # MiniQMT may list an order it accepted long after: no promise
+    placement_deadline: float | None = None  # MiniQMT may list an order it accepted long after: no promise
 
     def __init__(self, config: Callable[[], XtQuantConfig], clock: Clock) -> None:
         # Read again at every connect: the UI can change MiniQMT settings while the desk runs.
