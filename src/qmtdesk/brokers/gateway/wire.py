@@ -115,9 +115,20 @@ def encode(obj: Any) -> Any:
 
 def decode(cls: type[Any], data: dict[str, Any]) -> Any:
     """The dataclass ``cls`` from :func:`encode`'s data (unknown keys are ignored: newer peers)."""
-    hints = typing.get_type_hints(cls)
-    values = {f.name: _value(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}
+    values = {name: _value(hint, data[name]) for name, hint in _fields(cls) if name in data}
     return cls(**values)
+
+
+_FIELDS: dict[type[Any], tuple[tuple[str, Any], ...]] = {}
+
+
+def _fields(cls: type[Any]) -> tuple[tuple[str, Any], ...]:
+    # Resolving the annotations (strings under ``from __future__ import annotations``) is slow: once per class.
+    known = _FIELDS.get(cls)
+    if known is None:
+        hints = typing.get_type_hints(cls)
+        known = _FIELDS[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+    return known
 
 
 def _value(hint: Any, raw: Any) -> Any:
