@@ -29,6 +29,7 @@ import pytest
 from qmtdesk.brokers.gateway import wire
 from qmtdesk.brokers.xtquant.broker import XtQuantBroker, XtQuantConfig
 from qmtdesk.domain.clock import SHANGHAI, SimulatedClock
+from tests.api.conftest import database_url  # noqa: F401 (the SQLite / PostgreSQL fixture)
 from tests.xtfake import MiniQMT, install
 
 install()

@@ -309,3 +309,53 @@ def test_an_order_whose_answer_was_lost_and_never_placed_is_settled_as_unsent_af
         settled = _order(dc, headers, remote.account_id, order["order_id"])
         assert settled["status"] == "canceled" and "网关在期限内未下达" in settled["status_msg"], settled
         assert remote.mini.orders(remote.account_id) == []
+
+
+def test_one_desk_trades_two_gateway_accounts_and_a_paper_account_on_one_api(
+    tmp_path: Path, nats_url: str, database_url: str, fresh_miniqmt: None, gateways: list[GatewayThread]
+) -> None:
+    """The central deployment: the desk on SQLite or PostgreSQL, NATS, two remote MiniQMTs."""
+    remotes = [new_account_id(), new_account_id()]
+    minis = {a: fake_miniqmt(tmp_path / a, a) for a in remotes}
+    gateways.extend(GatewayThread(xtquant_broker(tmp_path / a, a), nats_url).start() for a in remotes)
+    settings = make_settings(tmp_path / "data", database_url, nats_url=nats_url)
+    try:
+        with TestClient(create_app(Desk.build(settings))) as http:
+            dc = DeskClient(http, http.app.state.desk)  # type: ignore[attr-defined]
+            headers = dc.trade_headers()
+            for account_id in remotes:
+                body = {"account_id": account_id, "broker": "gateway"}
+                assert http.post(f"{API}/admin/accounts", json=body, headers=headers).status_code == 201
+            for account_id in remotes:
+                eventually(lambda a=account_id: _status(dc, headers, a)["connected"])
+            overview = http.get(f"{API}/accounts/overview", headers=headers).json()["data"]["items"]
+            assert [(r["account_id"], r["broker"], r["connected"]) for r in overview] == [
+                ("PAPER", "paper", True),
+                *((a, "gateway", True) for a in sorted(remotes)),
+            ]
+            placed = {}
+            for account_id in ("PAPER", *remotes):
+                # The paper book's best ask is 11.51; the simulated MiniQMTs fill when told to.
+                r = dc.order(headers, price="11.60", quantity=200, account_id=account_id)
+                assert r.status_code == 201, r.text
+                placed[account_id] = r.json()["data"]["order"]["order_id"]
+            for account_id in remotes:
+                oid = placed[account_id]
+                broker_id = int(eventually(lambda a=account_id, o=oid: _order(dc, headers, a, o)["broker_order_id"]))
+                minis[account_id].fill(broker_id)
+            for account_id in ("PAPER", *remotes):
+                oid = placed[account_id]
+                eventually(lambda a=account_id, o=oid: _order(dc, headers, a, o)["status"] == "filled")
+                assert (
+                    len(
+                        http.get(f"{API}/trading/orders", params={"account_id": account_id}, headers=headers).json()[
+                            "data"
+                        ]["items"]
+                    )
+                    == 1
+                )
+            for account_id in remotes:
+                assert [o.traded_volume for o in minis[account_id].orders(account_id)] == [200]
+    finally:
+        for account_id in remotes:
+            forget_account(nats_url, account_id)
