@@ -44,7 +44,15 @@ class Account:
     runtime: StrategyRuntime
     jobs: DeskJobs
     name: str = ""
-    enabled: bool = True
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the account takes new orders (an admin's switch, stored with the account)."""
+        return self.orders.enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self.orders.enabled = value
 
     @property
     def account_id(self) -> str:
@@ -139,8 +147,8 @@ class AccountRegistry:
         accounts = self.all() if principal is None else self.reachable(principal)
         return [a.view(default=a.account_id == self.default_id) for a in accounts]
 
-    def rename(self, session: Session, account_id: str, name: str, now: datetime) -> Account:
-        """Give an account a new display name, in the caller's transaction (in memory once it commits)."""
+    def rename(self, session: Session, account_id: str, name: str | None, now: datetime) -> Account:
+        """Give an account a new display name (None: keep it), in the caller's transaction."""
         account = self._accounts.get(account_id)  # by its id only: an empty one names no account here
         if account is None:
             raise AccountNotFound(account_id)
@@ -148,7 +156,8 @@ class AccountRegistry:
         if row is None:  # recorded at start; a database swapped under a running desk gets it back
             row = _new_row(account, now)
             session.add(row)
-        row.name = name
+        if name is not None:
+            row.name = name
         row.updated_at = now
         return account
 

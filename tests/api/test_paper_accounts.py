@@ -195,3 +195,35 @@ def test_the_overview_shows_every_account_with_money_exposure_and_link(desk_clie
     assert rows["PAPER"]["holdings"] == 0 and rows["PAPER"]["exposure"] == "0.0000"
     assert data["totals"]["total_asset"] == str(Decimal(p2["total_asset"]) + Decimal(rows["PAPER"]["total_asset"]))
     assert data["totals"]["total_profit"] == "-6.01"
+
+
+def test_a_disabled_account_takes_no_new_orders_but_cancels_and_stays_disabled_after_a_restart(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = make_settings(tmp_path / "data", database_url)
+    first = Desk.build(settings)
+    with TestClient(create_app(first)) as http:
+        dc = DeskClient(http, first)
+        headers = dc.trade_headers()
+        assert _add(dc, headers).status_code == 201
+        resting = dc.order(headers, price="11.20", account_id="P2").json()["data"]["order"]
+        r = http.patch(f"{API}/admin/accounts/P2", json={"enabled": False}, headers=headers)
+        assert r.status_code == 200 and r.json()["data"]["enabled"] is False, r.text
+        refused = dc.order(headers, price="11.60", account_id="P2")
+        assert refused.status_code == 409 and refused.json()["error"] == "ACCOUNT_DISABLED", refused.text
+        assert _get(dc, "/trading/orders", headers, "P2")["total"] == 1  # nothing stored for the refusal
+        cancel = http.post(
+            f"{API}/trading/orders/{resting['order_id']}/cancel", params={"account_id": "P2"}, headers=headers
+        )
+        assert cancel.status_code == 200, cancel.text
+        assert dc.order(headers, price="11.60").status_code == 201  # the other account trades on
+        audit = _get(dc, "/audit?action=account.", headers)["items"]
+        assert ("account.disable", "P2") in [(a["action"], a["target"]) for a in audit]
+    desk = Desk.build(settings)
+    with TestClient(create_app(desk)) as http:
+        dc = DeskClient(http, desk)
+        headers = dc.trade_headers()
+        assert {a["account_id"]: a["enabled"] for a in _get(dc, "/accounts", headers)} == {"PAPER": True, "P2": False}
+        assert dc.order(headers, price="11.60", account_id="P2").json()["error"] == "ACCOUNT_DISABLED"
+        assert http.patch(f"{API}/admin/accounts/P2", json={"enabled": True}, headers=headers).status_code == 200
+        assert dc.order(headers, price="11.60", account_id="P2").status_code == 201

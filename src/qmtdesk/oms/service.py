@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.fees import Side
 from qmtdesk.oms.commands import SOURCES, AuditNote, OrderPayload, Placed, PlaceOrder
 from qmtdesk.oms.engine import Engine
@@ -23,6 +24,8 @@ class OrderService:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.account_id = engine.account_id
+        #: An account an admin disabled takes no new orders (cancels still go through).
+        self.enabled = True
 
     async def submit(
         self, payload: OrderPayload, *, source: str, user_id: int | None, audit: AuditNote | None = None
@@ -30,6 +33,13 @@ class OrderService:
         """Place an order. Raises the refusal (422/503, ``data.order`` holds the stored order) or 409."""
         if source not in SOURCES:
             raise ValueError(f"unknown order source {source!r}")
+        if not self.enabled:
+            raise DeskError(
+                "ACCOUNT_DISABLED",
+                f"账户 {self.account_id} 已停用，不接受新委托（撤单仍可进行）",
+                f"Account {self.account_id} is disabled: no new orders (cancels still work)",
+                http_status=409,
+            )
         return await self.engine.place(PlaceOrder(payload, source, user_id, audit))
 
     async def cancel(self, order_id: int, audit: AuditNote | None = None) -> dict[str, Any]:

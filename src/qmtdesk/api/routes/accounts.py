@@ -17,6 +17,7 @@ from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import InvalidValue
 from qmtdesk.oms.views import money
 from qmtdesk.store.db import unit_of_work
+from qmtdesk.store.tables.accounts import AccountRow
 from qmtdesk.store.tables.audit import record_audit
 
 router = APIRouter(tags=["accounts"])
@@ -26,13 +27,16 @@ AccountPath = Annotated[str, Path(min_length=1, max_length=32)]
 
 
 class AccountPatch(BaseModel):
-    """What an admin may change of an account."""
+    """What an admin may change of an account: its name, and whether it takes new orders."""
 
-    name: str = Field(min_length=1, max_length=64, description="the display name")
+    name: str | None = Field(None, min_length=1, max_length=64, description="the display name")
+    enabled: bool | None = Field(None, description="false: no new orders (cancels still work)")
 
     @field_validator("name")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         value = value.strip()
         if not value:
             raise InvalidValue("名称不能为空白", "name must not be blank")
@@ -55,23 +59,28 @@ async def overview(principal: Reader, desk: DeskDep) -> dict[str, Any]:
     return ok({"items": rows, "totals": totals})
 
 
-@admin.patch("/{account_id}", summary="Rename an account (admin)")
+@admin.patch("/{account_id}", summary="Rename an account, or enable / disable its new orders (admin)")
 def patch_account(
     account_id: AccountPath, body: AccountPatch, principal: Admin, desk: DeskDep, request: Request
 ) -> dict[str, Any]:
     with unit_of_work(desk.session_factory) as session:
         account = desk.accounts.rename(session, account_id, body.name, desk.clock.now())
-        before = account.name
-        record_audit(
-            session,
-            principal.username,
-            "account.rename",
-            account.account_id,
-            {"from": before, "to": body.name},
-            client_ip(request),
-            at=desk.clock.now(),
-        )
-    account.name = body.name  # committed
+        row = session.get(AccountRow, account.account_id)
+        if body.enabled is not None and row is not None:
+            row.enabled = body.enabled
+        for action, before, after in (
+            ("account.rename", account.name, body.name),
+            ("account.enable" if body.enabled else "account.disable", account.enabled, body.enabled),
+        ):
+            if after is not None and after != before:
+                detail = {"from": before, "to": after}
+                ip = client_ip(request)
+                record_audit(session, principal.username, action, account.account_id, detail, ip, at=desk.clock.now())
+    # committed: the running account follows
+    if body.name is not None:
+        account.name = body.name
+    if body.enabled is not None:
+        account.enabled = body.enabled
     return ok(account.view(default=account.account_id == desk.accounts.default_id))
 
 
