@@ -85,20 +85,18 @@ def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def new_account_id() -> str:
-    """An account id no other test uses (the report stream is shared)."""
+    """An account id no other test uses (tests share the NATS server)."""
     return "GW" + uuid.uuid4().hex[:10].upper()
 
 
 def forget_account(url: str, account_id: str) -> None:
-    """Drop a test account's reports and the desk's consumer of them."""
+    """Drop a test account's report stream (its consumer goes with it)."""
 
     async def run() -> None:
         nc = await nats.connect(url)
         js = nc.jetstream()
         with contextlib.suppress(Exception):  # never created: nothing to drop
-            await js.delete_consumer(wire.REPORT_STREAM, wire.consumer_name(account_id))
-        with contextlib.suppress(Exception):
-            await js.purge_stream(wire.REPORT_STREAM, subject=wire.report_subject(account_id))
+            await js.delete_stream(wire.report_stream(account_id))
         await nc.close()
 
     asyncio.run(run())

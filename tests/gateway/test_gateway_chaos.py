@@ -292,7 +292,9 @@ async def _replay_reversed_without_dedupe(url: str, account_id: str) -> int:
     """Publish every stored report of the account again, newest first, under fresh ids."""
     nc = await nats.connect(url)
     js = nc.jetstream()
-    sub = await js.subscribe(wire.report_subject(account_id), stream=wire.REPORT_STREAM, ordered_consumer=True)
+    sub = await js.subscribe(
+        wire.report_subject(account_id), stream=wire.report_stream(account_id), ordered_consumer=True
+    )
     stored = []
     while True:
         try:
@@ -311,7 +313,7 @@ def _consumer_caught_up(url: str, account_id: str) -> bool:
     async def check() -> bool:
         nc = await nats.connect(url)
         try:
-            info = await nc.jetstream().consumer_info(wire.REPORT_STREAM, wire.consumer_name(account_id))
+            info = await nc.jetstream().consumer_info(wire.report_stream(account_id), wire.consumer_name(account_id))
             return info.num_pending == 0 and info.num_ack_pending == 0
         finally:
             await nc.close()

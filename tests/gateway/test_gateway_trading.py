@@ -185,7 +185,7 @@ def _stored_reports(url: str, account_id: str) -> int:
     async def count() -> int:
         nc = await nats.connect(url)
         try:
-            info = await nc.jetstream().consumer_info(wire.REPORT_STREAM, wire.consumer_name(account_id))
+            info = await nc.jetstream().consumer_info(wire.report_stream(account_id), wire.consumer_name(account_id))
             return int(info.num_pending)
         finally:
             await nc.close()

@@ -160,12 +160,12 @@ class GatewayBroker:
                 continue
             self._nc = nc
             js = nc.jetstream()
-            await ensure_report_stream(js)
+            await ensure_report_stream(js, self.account_id)
             await nc.subscribe(wire.health_subject(self.account_id), cb=self._on_health)
             await js.subscribe(
                 wire.report_subject(self.account_id),
                 durable=wire.consumer_name(self.account_id),
-                stream=wire.REPORT_STREAM,
+                stream=wire.report_stream(self.account_id),
                 cb=self._on_report,
                 manual_ack=True,
                 config=ConsumerConfig(

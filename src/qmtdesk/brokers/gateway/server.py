@@ -86,7 +86,7 @@ class GatewayServer:
         self.broker.set_listener(self)
         self._nc = await connect_nats(self.nats_url, f"qmtdesk-gateway-{self.account_id}", self.connect_options)
         self._js = self._nc.jetstream()
-        await ensure_report_stream(self._js)
+        await ensure_report_stream(self._js, self.account_id)
         await self._nc.subscribe(wire.command_subject(self.account_id), queue="gateway", cb=self._on_command)
         self._tasks = [
             asyncio.create_task(self._publish_forever(), name="gateway-reports"),

@@ -20,13 +20,13 @@ from qmtdesk.brokers.gateway import wire
 log = logging.getLogger(__name__)
 
 
-async def ensure_report_stream(js: JetStreamContext) -> None:
-    """Create the report stream if it is missing (file storage: it outlives a NATS restart).
+async def ensure_report_stream(js: JetStreamContext, account_id: str) -> None:
+    """Create an account's report stream if it is missing (file storage: it outlives a NATS restart).
 
     A gateway whose NATS credentials may not create streams relies on the desk having made it."""
     config = StreamConfig(
-        name=wire.REPORT_STREAM,
-        subjects=[wire.REPORT_SUBJECTS],
+        name=wire.report_stream(account_id),
+        subjects=[wire.report_subject(account_id)],
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         max_age=wire.REPORT_MAX_AGE,
@@ -34,7 +34,7 @@ async def ensure_report_stream(js: JetStreamContext) -> None:
         discard=DiscardPolicy.OLD,
     )
     try:
-        await js.stream_info(wire.REPORT_STREAM)
+        await js.stream_info(wire.report_stream(account_id))
         return
     except Exception:  # not found (or not allowed to look): try to create it
         pass

@@ -3,7 +3,8 @@
 Subjects, per account (ids are letters, digits, ``_ . -``; dots are replaced so an id is one token):
 
 - ``qmtdesk.<account>.cmd`` — requests from the desk (place, cancel, query, connect, health);
-- ``qmtdesk.<account>.reports`` — the gateway's pushes, kept by the JetStream stream ``QMTDESK_REPORTS``;
+- ``qmtdesk.<account>.reports`` — the gateway's pushes, kept by the account's JetStream stream
+  ``QMTDESK_REPORTS_<account>``;
 - ``qmtdesk.<account>.health`` — the gateway's heartbeat with its link state and latest account view.
 
 Reports and query answers are the broker port's dataclasses, encoded field by field: decimals as
@@ -34,9 +35,6 @@ from qmtdesk.brokers.base import (
     TradeReport,
 )
 
-#: The JetStream stream that keeps every gateway's reports.
-REPORT_STREAM = "QMTDESK_REPORTS"
-REPORT_SUBJECTS = "qmtdesk.*.reports"
 #: How long a report is kept for a desk that has not read it (seconds).
 REPORT_MAX_AGE = 7 * 24 * 3600
 #: JetStream drops a report published twice under one id within this window (seconds).
@@ -74,6 +72,12 @@ def command_subject(account_id: str) -> str:
 def report_subject(account_id: str) -> str:
     """Where an account's gateway publishes its reports (kept by JetStream)."""
     return f"qmtdesk.{_token(account_id)}.reports"
+
+
+def report_stream(account_id: str) -> str:
+    """The JetStream stream that keeps one account's reports (one per account: its own limits,
+    de-duplication and permissions)."""
+    return f"QMTDESK_REPORTS_{_token(account_id)}"
 
 
 def health_subject(account_id: str) -> str:
@@ -170,8 +174,8 @@ def decode_report(message: dict[str, Any]) -> tuple[str, Any]:
 def report_id(account_id: str, report: Any) -> str | None:
     """The id JetStream de-duplicates a report by: the same change published twice is kept once.
 
-    The stream holds every account's reports and brokers number orders per account, so the id
-    starts with the account. Cancel refusals and link changes have none (each one is news)."""
+    Brokers number orders per account, so the id starts with the account (ids stay unique should
+    streams ever be merged). Cancel refusals and link changes have none (each one is news)."""
     key = _REPORT_KEYS.get(type(report))
     return f"{account_id}:{key(report)}" if key is not None else None
 
