@@ -12,7 +12,6 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -97,11 +96,6 @@ class Desk:
     notifier: Any = None
     #: Run at the end of :meth:`start` (the server settles the garbage collector there).
     after_start: list[Callable[[], None]] = field(default_factory=list)
-
-    @property
-    def paper(self) -> PaperBroker | None:
-        """The paper broker when the desk runs on paper."""
-        return self.broker if isinstance(self.broker, PaperBroker) else None
 
     # ------------------------------------------------------------------------------ build
     @classmethod
@@ -324,10 +318,6 @@ class Desk:
     async def reconcile(self, why: str) -> dict[str, int] | None:
         """Make the ledger agree with the broker (one run at a time)."""
         return await self.jobs.reconcile(why)
-
-    def day_start_asset(self, day: date) -> Decimal | None:
-        """Total asset at the last close before ``day``, or at a reset during it (the base of today's P&L)."""
-        return self.jobs.day_start_asset(day)
 
     def _publish_quote(self, quote: Quote) -> None:
         # Quotes may arrive on a quote source's own thread; the bus lives on the loop.
