@@ -97,6 +97,11 @@ class Desk:
     #: Run at the end of :meth:`start` (the server settles the garbage collector there).
     after_start: list[Callable[[], None]] = field(default_factory=list)
 
+    @property
+    def paper(self) -> PaperBroker | None:
+        """The default account's paper broker when the desk runs on paper."""
+        return self.broker if isinstance(self.broker, PaperBroker) else None
+
     # ------------------------------------------------------------------------------ build
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Desk:
