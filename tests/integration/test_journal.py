@@ -617,7 +617,8 @@ def test_sqlite_wal_starts_over_while_commits_never_pause(tmp_path: Any, monkeyp
                 await ledger.created(make_order(journal.next_id("orders"), f"c-{commits}"), T0)
                 commits += 1
             assert commits > 200
-            # Each commit appended at least one frame: a WAL never started over holds them all.
-            assert _wal_length(path) < commits / 4
+            # Each commit appended at least one frame: a WAL never started over holds them all (and
+            # more). Where the last restart fell depends on the machine's load: half is the margin.
+            assert _wal_length(path) < commits / 2
 
     run(f"sqlite:///{path}", scenario)
