@@ -65,6 +65,15 @@ def _order(dc: DeskClient, headers: dict[str, str], account_id: str, order_id: i
     return dict(r.json()["data"])
 
 
+def _add_gateway_account(dc: DeskClient, headers: dict[str, str], account_id: str) -> dict[str, Any]:
+    """Add a gateway account as an admin and wait until the desk hears its gateway."""
+    body = {"account_id": account_id, "broker": "gateway"}
+    r = dc.http.post(f"{API}/admin/accounts", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    eventually(lambda: _status(dc, headers, account_id)["connected"])
+    return dict(r.json()["data"])
+
+
 def test_an_order_through_a_gateway_fills_and_the_ledger_matches_the_broker(
     tmp_path: Path, nats_url: str, remote: Remote, gateways: list[GatewayThread]
 ) -> None:
@@ -72,12 +81,7 @@ def test_an_order_through_a_gateway_fills_and_the_ledger_matches_the_broker(
     with TestClient(create_app(_desk(tmp_path, nats_url))) as http:
         dc = DeskClient(http, http.app.state.desk)  # type: ignore[attr-defined]
         headers = dc.trade_headers()
-        r = http.post(
-            f"{API}/admin/accounts", json={"account_id": remote.account_id, "broker": "gateway"}, headers=headers
-        )
-        assert r.status_code == 201, r.text
-        assert r.json()["data"]["broker"] == "gateway"
-        eventually(lambda: _status(dc, headers, remote.account_id)["connected"])
+        assert _add_gateway_account(dc, headers, remote.account_id)["broker"] == "gateway"
 
         placed = dc.order(headers, price="11.50", quantity=300, account_id=remote.account_id)
         assert placed.status_code == 201, placed.text
@@ -119,13 +123,7 @@ def test_orders_are_refused_while_the_gateway_is_gone_and_trading_resumes_when_i
     with TestClient(create_app(_desk(tmp_path, nats_url))) as http:
         dc = DeskClient(http, http.app.state.desk)  # type: ignore[attr-defined]
         headers = dc.trade_headers()
-        assert (
-            http.post(
-                f"{API}/admin/accounts", json={"account_id": remote.account_id, "broker": "gateway"}, headers=headers
-            ).status_code
-            == 201
-        )
-        eventually(lambda: _status(dc, headers, remote.account_id)["connected"])
+        _add_gateway_account(dc, headers, remote.account_id)
         resting = dc.order(headers, price="11.40", account_id=remote.account_id).json()["data"]["order"]
         resting_id = resting["order_id"]
         broker_id = int(eventually(lambda: _order(dc, headers, remote.account_id, resting_id)["broker_order_id"]))
@@ -155,13 +153,7 @@ def test_reports_stored_while_the_desk_was_down_reach_it_after_its_restart(
     with TestClient(create_app(_desk(tmp_path, nats_url))) as http:
         dc = DeskClient(http, http.app.state.desk)  # type: ignore[attr-defined]
         headers = dc.trade_headers()
-        assert (
-            http.post(
-                f"{API}/admin/accounts", json={"account_id": remote.account_id, "broker": "gateway"}, headers=headers
-            ).status_code
-            == 201
-        )
-        eventually(lambda: _status(dc, headers, remote.account_id)["connected"])
+        _add_gateway_account(dc, headers, remote.account_id)
         order_id = dc.order(headers, price="11.40", quantity=500, account_id=remote.account_id).json()["data"]["order"][
             "order_id"
         ]
@@ -262,9 +254,7 @@ def test_desk_and_gateway_authenticate_to_nats_and_a_wrong_token_is_kept_out(
         with TestClient(create_app(Desk.build(settings))) as http:
             dc = DeskClient(http, http.app.state.desk)  # type: ignore[attr-defined]
             headers = dc.trade_headers()
-            body = {"account_id": account_id, "broker": "gateway"}
-            assert http.post(f"{API}/admin/accounts", json=body, headers=headers).status_code == 201
-            eventually(lambda: _status(dc, headers, account_id)["connected"])
+            _add_gateway_account(dc, headers, account_id)
             assert dc.order(headers, price="11.50", account_id=account_id).status_code == 201
             eventually(lambda: len(mini.orders(account_id)) == 1)
     finally:
@@ -280,9 +270,7 @@ def test_an_order_whose_answer_was_lost_and_never_placed_is_settled_as_unsent_af
     with TestClient(create_app(_desk(tmp_path, nats_url))) as http:
         dc = DeskClient(http, http.app.state.desk)  # type: ignore[attr-defined]
         headers = dc.trade_headers()
-        body = {"account_id": remote.account_id, "broker": "gateway"}
-        assert http.post(f"{API}/admin/accounts", json=body, headers=headers).status_code == 201
-        eventually(lambda: _status(dc, headers, remote.account_id)["connected"])
+        _add_gateway_account(dc, headers, remote.account_id)
         account = dc.desk.accounts.get(remote.account_id)
         monkeypatch.setattr(account.broker, "command_timeout", 1.0)
 
@@ -324,10 +312,7 @@ def test_one_desk_trades_two_gateway_accounts_and_a_paper_account_on_one_api(
             dc = DeskClient(http, http.app.state.desk)  # type: ignore[attr-defined]
             headers = dc.trade_headers()
             for account_id in remotes:
-                body = {"account_id": account_id, "broker": "gateway"}
-                assert http.post(f"{API}/admin/accounts", json=body, headers=headers).status_code == 201
-            for account_id in remotes:
-                eventually(lambda a=account_id: _status(dc, headers, a)["connected"])
+                _add_gateway_account(dc, headers, account_id)
             overview = http.get(f"{API}/accounts/overview", headers=headers).json()["data"]["items"]
             assert [(r["account_id"], r["broker"], r["connected"]) for r in overview] == [
                 ("PAPER", "paper", True),
