@@ -10,8 +10,9 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,11 +33,12 @@ from qmtdesk.domain.clock import Clock, SimulatedClock, SystemClock
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.fees import FeeSchedule
 from qmtdesk.jobs import DeskJobs
+from qmtdesk.market.history import BarHistory, Candle, MinuteRecorder, closed_day_candles
 from qmtdesk.market.paper_market import PaperMarket
 from qmtdesk.market.quotes import Quote
 from qmtdesk.market.service import MarketService
 from qmtdesk.market.shared import SharedPaperMarket
-from qmtdesk.market.simulator import SimulatedMarket
+from qmtdesk.market.simulator import DayState, SimulatedMarket
 from qmtdesk.market.universe import Universe, load_universe
 from qmtdesk.market.xtdata import XtDataMarket
 from qmtdesk.market.xtdata_paper import XtDataPaperMarket
@@ -49,6 +51,7 @@ from qmtdesk.store.journal import Journal
 from qmtdesk.store.migrate import upgrade
 from qmtdesk.store.tables.accounts import AccountRow
 from qmtdesk.store.tables.app_config import read_app_config, write_app_config
+from qmtdesk.store.tables.market import DailyBarRow, load_daily_bars, save_daily_bars
 from qmtdesk.store.tables.orders import OrderEventRow, OrderRow, TradeRow
 from qmtdesk.strategies.runtime import StrategyRuntime
 from qmtdesk.strategies.signals import SignalService
@@ -79,6 +82,8 @@ class Desk:
     clock: Clock
     universe: Universe
     market: MarketService
+    #: Bars for the charts (today's minutes, the daily K-line).
+    history: BarHistory
     broker: Broker
     bus: EventBus
     risk: RiskEngine
@@ -124,17 +129,20 @@ class Desk:
         bus = EventBus()
         broker: Broker
         shared_market: SharedPaperMarket | None = None
+        live_data: XtDataMarket | None = None
         if settings.broker == "xtquant":
             clock = clock or SystemClock()
             broker = XtQuantBroker(lambda: _miniqmt_config(settings, session_factory), clock)
-            quotes: Any = XtDataMarket(clock, universe)
+            live_data = XtDataMarket(clock, universe)
+            quotes: Any = live_data
         else:
             if clock is None:
                 clock = SystemClock() if settings.paper_clock == "realtime" else SimulatedClock(settings.paper_clock)
             paper_market: PaperMarket
             if settings.quotes == "xtdata":
                 # Paper trading on MiniQMT's live quotes: orders match the real book and last prices.
-                paper_market = XtDataPaperMarket(XtDataMarket(clock, universe), calendar)
+                live_data = XtDataMarket(clock, universe)
+                paper_market = XtDataPaperMarket(live_data, calendar)
             else:
                 paper_market = SimulatedMarket(
                     universe, calendar, volatility=settings.paper_volatility, seed=settings.paper_seed
@@ -142,6 +150,7 @@ class Desk:
             shared_market = SharedPaperMarket(paper_market)
             quotes = paper_market
         market = MarketService(universe, quotes)
+        history = _bar_history(market, calendar, session_factory, quotes, live_data, shared_market)
         parts = DeskParts(
             settings=settings,
             session_factory=session_factory,
@@ -177,6 +186,7 @@ class Desk:
             clock=clock,
             universe=universe,
             market=market,
+            history=history,
             broker=first.broker,
             bus=bus,
             risk=first.risk,
@@ -331,8 +341,37 @@ class Desk:
             return  # only WebSocket subscribers read quote messages
         from qmtdesk.api.views import quote_view
 
-        event = Event(f"quotes:{quote.stock_code}", quote_view(quote), quote.time)
+        event = Event(f"quotes:{quote.stock_code}", quote_view(quote, self.market.cage(quote)), quote.time)
         loop.call_soon_threadsafe(self.bus.publish, event)
+
+
+def _bar_history(
+    market: MarketService,
+    calendar: TradingCalendar,
+    session_factory: sessionmaker[Session],
+    quotes: Any,
+    live: XtDataMarket | None,
+    shared: SharedPaperMarket | None,
+) -> BarHistory:
+    """The charts' bars: MiniQMT's history when xtdata is there, else what the simulated market made."""
+    recorder = MinuteRecorder()
+    quotes.add_listener(recorder)
+    simulated = live is None
+    if shared is not None and simulated:
+
+        def keep_day(day: date, states: Mapping[str, DayState]) -> None:
+            candles = closed_day_candles(states, day, market.quote)
+            save_daily_bars(session_factory, day, [DailyBarRow.of(code, c) for code, c in candles])
+
+        shared.day_closed.append(keep_day)
+
+    def stored(code: str, count: int) -> list[Candle]:
+        return [
+            Candle(r.day, r.open, r.high, r.low, r.close, r.volume, r.amount, r.prev_close)
+            for r in load_daily_bars(session_factory, code, count)
+        ]
+
+    return BarHistory(market, calendar, recorder, stored, live=live, simulate_history=simulated)
 
 
 def _private_dir(path: Path) -> None:

@@ -247,18 +247,17 @@ class DeskJobs:
 
     async def publish_account(self) -> None:
         """Publish the ``account`` and ``positions`` stream messages as they stand now."""
-        from qmtdesk.api.views import account_view, floating_profit, position_view
+        from qmtdesk.api.views import account_view, floating_profit, position_views
 
         now = self.clock.now()
         account = await self.broker.query_account()
         positions = await self.broker.query_positions()
-        views = []
-        for p in positions:
-            quote = self.market.quote(p.stock_code)
-            last = quote.last_price if quote else p.avg_price
-            instrument = self.universe.find(p.stock_code)
-            days = self.calendar.trading_days_between(p.opened_on.date(), now.date()) if p.opened_on else None
-            views.append(position_view(p, instrument.name if instrument else "", last, days))
+        trades = await self.broker.query_trades()
+
+        def holding_days(opened: datetime | None) -> int | None:
+            return self.calendar.trading_days_between(opened.date(), now.date()) if opened else None
+
+        views = position_views(positions, trades, self.market, self.universe, holding_days)
         base = await asyncio.to_thread(self.day_start_asset, self.calendar.trading_day_of(now.date()))
         floating = floating_profit(positions, self.market.last_price)
         self.bus.publish(Event("account", account_view(account, floating, base), now, account_id=self.account_id))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from qmtdesk.brokers.base import AccountReport, PositionReport
+from qmtdesk.brokers.base import AccountReport, PositionReport, TradeReport
+from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import Instrument
 from qmtdesk.domain.rules import limit_pct, lot_rule, price_tick
+from qmtdesk.market.history import Candle
 from qmtdesk.market.quotes import Quote
 from qmtdesk.oms.views import iso, money, price
 
@@ -21,8 +24,8 @@ def ratio(value: Decimal | None) -> str | None:
     return None if value is None else str(value.quantize(RATIO))
 
 
-def quote_view(q: Quote) -> dict[str, Any]:
-    """The quote object of API.md."""
+def quote_view(q: Quote, cage: tuple[Decimal, Decimal] | None = None) -> dict[str, Any]:
+    """The quote object of API.md; ``cage`` is (highest buy, lowest sell) the price cage accepts now."""
     code = q.stock_code
 
     def levels(side: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -43,8 +46,23 @@ def quote_view(q: Quote) -> dict[str, Any]:
         "ask": levels(q.asks),
         "limit_up": price(q.limit_up, code),
         "limit_down": price(q.limit_down, code),
+        "cage": {"buy_max": price(cage[0], code), "sell_min": price(cage[1], code)} if cage else None,
         "time": iso(q.time),
         "source": q.source,
+    }
+
+
+def candle_view(c: Candle, code: str) -> dict[str, Any]:
+    """One chart bar: ``time`` is the minute's start or the day."""
+    when = c.time.isoformat() if not isinstance(c.time, datetime) else iso(c.time)
+    return {
+        "time": when,
+        "open": price(c.open, code),
+        "high": price(c.high, code),
+        "low": price(c.low, code),
+        "close": price(c.close, code),
+        "volume": c.volume,
+        "amount": money(c.amount),
     }
 
 
@@ -108,12 +126,79 @@ def account_view(a: AccountReport, floating: Decimal, day_start_asset: Decimal |
     }
 
 
-def position_view(p: PositionReport, name: str, last: Decimal | None, holding_days: int | None) -> dict[str, Any]:
-    """The position object of API.md; P&L against what the holding cost, buy fees included."""
-    last_price = last if last is not None else p.avg_price
+@dataclass(frozen=True, slots=True)
+class DayFlow:
+    """What one stock's fills moved today: cash paid for buys and received for sells, fees included."""
+
+    bought: Decimal = Decimal(0)
+    sold: Decimal = Decimal(0)
+
+
+def day_flows(trades: Iterable[TradeReport]) -> dict[str, DayFlow]:
+    """Today's buy cost (amount + fees) and sale proceeds (amount − fees) per stock."""
+    flows: dict[str, DayFlow] = {}
+    for t in trades:
+        flow = flows.get(t.stock_code, DayFlow())
+        if t.side is Side.BUY:
+            flow = DayFlow(flow.bought + t.amount + t.fees, flow.sold)
+        else:
+            flow = DayFlow(flow.bought, flow.sold + t.amount - t.fees)
+        flows[t.stock_code] = flow
+    return flows
+
+
+class _QuoteSource(Protocol):
+    def quote(self, stock_code: str) -> Quote | None: ...
+
+
+class _Names(Protocol):
+    def find(self, code: str) -> Instrument | None: ...
+
+
+def position_views(
+    positions: Iterable[PositionReport],
+    trades: Iterable[TradeReport],
+    quotes: _QuoteSource,
+    names: _Names,
+    holding_days: Callable[[datetime | None], int | None],
+) -> list[dict[str, Any]]:
+    """Every position object of API.md, by stock code, with today's P&L from today's fills."""
+    flows = day_flows(trades)
+    out = []
+    for p in positions:
+        instrument = names.find(p.stock_code)
+        out.append(
+            position_view(
+                p,
+                instrument.name if instrument else "",
+                quotes.quote(p.stock_code),
+                holding_days(p.opened_on),
+                flows.get(p.stock_code),
+            )
+        )
+    return sorted(out, key=lambda v: v["stock_code"])
+
+
+def position_view(
+    p: PositionReport,
+    name: str,
+    quote: Quote | None,
+    holding_days: int | None,
+    flow: DayFlow | None = None,
+) -> dict[str, Any]:
+    """The position object of API.md; P&L against what the holding cost, buy fees included.
+
+    ``today_profit`` = market value − yesterday's holding at the previous close − today's buys +
+    today's sales (the broker's 当日盈亏); ``change_pct`` is the stock's move since that close."""
+    last_price = quote.last_price if quote is not None else p.avg_price
     market_value = last_price * p.volume
     cost = position_cost(p)
     profit = market_value - cost
+    prev_close = quote.prev_close if quote is not None else None
+    flow = flow or DayFlow()
+    today_profit = (
+        market_value - p.yesterday_volume * prev_close - flow.bought + flow.sold if prev_close is not None else None
+    )
     return {
         "stock_code": p.stock_code,
         "stock_name": name,
@@ -123,9 +208,12 @@ def position_view(p: PositionReport, name: str, last: Decimal | None, holding_da
         "yesterday_volume": p.yesterday_volume,
         "avg_price": str(p.avg_price.quantize(Decimal("0.0001"))),
         "last_price": price(last_price, p.stock_code),
+        "prev_close": price(prev_close, p.stock_code),
+        "change_pct": ratio(last_price / prev_close - 1) if prev_close else None,
         "market_value": money(market_value),
         "profit": money(profit),
         "profit_rate": ratio(profit / cost) if cost else "0.0000",
+        "today_profit": money(today_profit),
         "holding_days": holding_days,
         "opened_at": iso(p.opened_on),
     }

@@ -105,7 +105,8 @@ class Connection:
             if quote is not None:
                 from qmtdesk.api.views import quote_view
 
-                await self.send_event(Event(f"quotes:{code}", quote_view(quote), quote.time))
+                view = quote_view(quote, self.desk.market.cage(quote))
+                await self.send_event(Event(f"quotes:{code}", view, quote.time))
 
     def _events_after(self, since_seq: int, streams: list[str]) -> list[dict[str, Any]]:
         """The messages a client missed after ``since_seq``. The journal records what each change of an

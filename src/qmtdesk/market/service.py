@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from qmtdesk.domain.errors import UnknownInstrument
+from qmtdesk.domain.clock import SHANGHAI
+from qmtdesk.domain.errors import DeskError, UnknownInstrument
 from qmtdesk.domain.instruments import Instrument, classify
+from qmtdesk.domain.rules import cage_bounds, cage_row, price_tick
 from qmtdesk.market.quotes import Quote, QuoteProvider
 from qmtdesk.market.universe import Universe
 
@@ -47,6 +49,23 @@ class MarketService:
         if quote is None:
             raise UnknownInstrument(code)
         return quote
+
+    def cage(self, quote: Quote) -> tuple[Decimal, Decimal] | None:
+        """(highest buy price, lowest sell price) the price cage accepts against ``quote``, inside the
+        daily limits; ``None`` where no cage applies (funds, bonds) or the instrument is unknown."""
+        try:
+            instrument = self.instrument(quote.stock_code)
+        except DeskError:
+            return None
+        row = cage_row(instrument, quote.time.astimezone(SHANGHAI).date())
+        if row is None:
+            return None
+        buy_max, sell_min = cage_bounds(row, quote.book_view().cage_book(), price_tick(instrument))
+        if quote.limit_up is not None:
+            buy_max = min(buy_max, quote.limit_up)
+        if quote.limit_down is not None:
+            sell_min = max(sell_min, quote.limit_down)
+        return buy_max, sell_min
 
     def search(self, query: str, limit: int = 20) -> list[Instrument]:
         """Instruments by code prefix or name."""

@@ -14,7 +14,8 @@ returns the snapshots it made (the late exchange matches its resting orders on t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -23,6 +24,8 @@ from qmtdesk.market.paper_market import PaperMarket
 from qmtdesk.market.quotes import Quote, QuoteListener
 from qmtdesk.market.simulator import DayState
 from qmtdesk.market.universe import Universe
+
+log = logging.getLogger(__name__)
 
 #: How many past days' opening and closing prices are kept for exchanges that fall behind.
 _DAYS_KEPT = 10
@@ -38,6 +41,8 @@ class SharedPaperMarket:
         self._last_step: tuple[datetime, Sequence[Quote]] | None = None
         self._opens: dict[date, Mapping[str, Decimal]] = {}
         self._closes: dict[date, Mapping[str, Decimal]] = {}
+        #: Told of each day the market closes, with its day states (the daily bars are kept from them).
+        self.day_closed: list[Callable[[date, Mapping[str, DayState]], None]] = []
         self._restored: set[tuple[date, str]] = set()
 
     @property
@@ -56,6 +61,11 @@ class SharedPaperMarket:
             return
         if self.day is not None:
             self._closes[self.day] = dict(self.market.close_prices())
+            for listener in self.day_closed:
+                try:
+                    listener(self.day, self.market.states())
+                except Exception:  # the K-line's store must never stop the day roll
+                    log.exception("day-closed listener failed")
         self.market.start_day(day, now)
         self.day = day
         self._stepped_to = now

@@ -22,6 +22,7 @@ from typing import Any
 from qmtdesk.domain.clock import SHANGHAI, Clock
 from qmtdesk.domain.errors import UnknownInstrument
 from qmtdesk.domain.instruments import Instrument, classify
+from qmtdesk.market.history import Candle
 from qmtdesk.market.quotes import Level, Quote, QuoteListener
 from qmtdesk.market.universe import Universe
 
@@ -32,6 +33,10 @@ TICK_CACHE_SECONDS = 1.0
 #: A detail still of an earlier trading day (MiniQMT rolls its reference and limit prices some time
 #: after midnight) is asked for again after this long, until MiniQMT has today's.
 STALE_DETAIL_RETRY_SECONDS = 60.0
+
+
+#: The K-line fields the charts read.
+_BAR_FIELDS = ("time", "open", "high", "low", "close", "volume", "amount")
 
 
 def load_xtdata() -> ModuleType:
@@ -227,6 +232,33 @@ class XtDataMarket:
             time=moment,
             source=self.source,
         )
+
+    def history(self, code: str, period: str, count: int) -> list[Candle]:
+        """MiniQMT's ``period`` bars of ``code`` (``1m`` today's minutes, ``1d`` days), oldest first.
+
+        xtdata reads bars from its local cache, so the bars are downloaded first (incrementally);
+        ``get_market_data_ex`` needs pandas in the Python that runs xtquant, as MiniQMT's own does."""
+
+        def fetch(xt: ModuleType) -> Any:
+            xt.download_history_data(code, period, incrementally=True)
+            frames = xt.get_market_data_ex(list(_BAR_FIELDS), [code], period=period, count=count)
+            frame = frames.get(code) if frames else None
+            return [] if frame is None else frame.to_dict("records")
+
+        out = []
+        for row in self._run(fetch):
+            millis = int(row.get("time") or 0)
+            if millis <= 0:
+                continue
+            moment = datetime.fromtimestamp(millis / 1000, SHANGHAI)
+            prices = [_px(row.get(f)) for f in ("open", "high", "low", "close")]
+            if any(p is None for p in prices):
+                continue  # a suspended day: xtdata fills it with zeros
+            o, h, low, c = (p for p in prices if p is not None)
+            when = moment.date() if period == "1d" else moment
+            # xtdata counts stock bar volume in lots (手) of 100 shares, as in its ticks.
+            out.append(Candle(when, o, h, low, c, int(row.get("volume") or 0) * 100, _d(row.get("amount"))))
+        return out
 
     def subscribe(self, code: str) -> None:
         """Push snapshots of ``code`` to the listeners as MiniQMT sends them."""

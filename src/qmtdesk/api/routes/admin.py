@@ -181,7 +181,7 @@ async def set_price(body: PriceBody, principal: Admin, desk: DeskDep, request: R
     await desk.journal.flush()
     from qmtdesk.api.views import quote_view
 
-    return ok(quote_view(quote))
+    return ok(quote_view(quote, desk.market.cage(quote)))
 
 
 class ResetBody(BaseModel):

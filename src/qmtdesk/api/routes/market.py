@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
 from qmtdesk.api.deps import DeskDep, Reader
 from qmtdesk.api.envelope import ok
-from qmtdesk.api.views import instrument_view, quote_view
+from qmtdesk.api.views import candle_view, instrument_view, quote_view
+from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.errors import DeskError
 
 router = APIRouter(prefix="/market", tags=["market"])
@@ -16,7 +17,8 @@ router = APIRouter(prefix="/market", tags=["market"])
 
 @router.get("/quote/{stock_code}", summary="One quote with the five-level book")
 def quote(stock_code: str, principal: Reader, desk: DeskDep) -> dict[str, Any]:
-    return ok(quote_view(desk.market.quote_for(stock_code)))
+    quote = desk.market.quote_for(stock_code)
+    return ok(quote_view(quote, desk.market.cage(quote)))
 
 
 @router.get("/quotes", summary="Several quotes: ?codes=600000.SH,000001.SZ")
@@ -24,7 +26,25 @@ def quotes(principal: Reader, desk: DeskDep, codes: str = Query(..., max_length=
     wanted = [c.strip() for c in codes.split(",") if c.strip()]
     if len(wanted) > 200:
         raise DeskError("VALIDATION_ERROR", "一次最多查询200个代码", "At most 200 codes per request", http_status=422)
-    return ok([quote_view(desk.market.quote_for(c)) for c in wanted])
+    found = [desk.market.quote_for(c) for c in wanted]
+    return ok([quote_view(q, desk.market.cage(q)) for q in found])
+
+
+@router.get("/bars/{stock_code}", summary="Bars for the charts: today's minutes (1m) or the daily K-line (1d)")
+def bars(
+    stock_code: str,
+    principal: Reader,
+    desk: DeskDep,
+    period: Literal["1m", "1d"] = Query("1m"),
+    count: int = Query(0, ge=0, le=500, description="how many bars, newest last (default: 1m 240, 1d 120)"),
+) -> dict[str, Any]:
+    code = desk.market.instrument(stock_code).code
+    today = desk.calendar.trading_day_of(desk.clock.now().astimezone(SHANGHAI).date())
+    if period == "1m":
+        candles = desk.history.minutes(code, today, count or 240)
+    else:
+        candles = desk.history.days(code, today, count or 120)
+    return ok([candle_view(c, code) for c in candles])
 
 
 @router.get("/instruments", summary="Search instruments by code or name")

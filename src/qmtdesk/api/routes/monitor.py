@@ -73,7 +73,7 @@ def _view(desk: Desk, row: MonitoredStockRow) -> dict[str, Any]:
             "error": row.error,
             "last_signal_at": iso(row.last_signal_at),
         },
-        "quote": quote_view(quote) if quote else None,
+        "quote": quote_view(quote, desk.market.cage(quote)) if quote else None,
         "created_at": iso(row.created_at),
         "updated_at": iso(row.updated_at),
     }

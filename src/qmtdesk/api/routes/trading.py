@@ -27,7 +27,7 @@ from qmtdesk.api.deps import (
 )
 from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response, page_params, paged
 from qmtdesk.api.figures import account_figures
-from qmtdesk.api.views import position_view
+from qmtdesk.api.views import position_views
 from qmtdesk.auth.service import Principal
 from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.desk import Desk
@@ -170,19 +170,9 @@ def _holding_days(desk: Desk, opened: datetime | None) -> int | None:
 
 
 async def _positions(desk: Desk, account: Account) -> list[dict[str, Any]]:
-    out = []
-    for p in await account.broker.query_positions():
-        quote = desk.market.quote(p.stock_code)
-        instrument = desk.universe.find(p.stock_code)
-        out.append(
-            position_view(
-                p,
-                instrument.name if instrument else "",
-                quote.last_price if quote else None,
-                _holding_days(desk, p.opened_on),
-            )
-        )
-    return sorted(out, key=lambda v: v["stock_code"])
+    positions = await account.broker.query_positions()
+    trades = await account.broker.query_trades()
+    return position_views(positions, trades, desk.market, desk.universe, lambda opened: _holding_days(desk, opened))
 
 
 @router.get("/positions", summary="Holdings with sellable (T+1) volume, cost and P&L")

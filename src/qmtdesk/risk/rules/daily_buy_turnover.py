@@ -31,7 +31,7 @@ RULE = RuleSpec(
     description="Refuse a buy that would take the value of today's buy orders (not denied) above `limit` CNY.",
     params=(Param("limit", "money", "largest value bought per trading day in CNY"),),
     defaults={"limit": "5000000"},
-    enabled_by_default=False,
+    enabled_by_default=True,
     buy_side_only=True,
     check=check,
 )

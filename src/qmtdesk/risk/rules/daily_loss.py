@@ -41,7 +41,7 @@ RULE = RuleSpec(
         Param("limit_amount", "money", "loss in CNY", required=False),
     ),
     defaults={"limit_pct": "0.05", "limit_amount": None},
-    enabled_by_default=False,
+    enabled_by_default=True,
     buy_side_only=True,
     check=check,
 )

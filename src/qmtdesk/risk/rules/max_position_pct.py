@@ -36,7 +36,7 @@ RULE = RuleSpec(
     description="Refuse a buy after which the stock would be more than `limit` (a fraction) of total asset.",
     params=(Param("limit", "fraction", "largest weight of one stock, e.g. 0.2 for 20%"),),
     defaults={"limit": "0.2"},
-    enabled_by_default=False,
+    enabled_by_default=True,
     buy_side_only=True,
     check=check,
 )

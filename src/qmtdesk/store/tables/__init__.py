@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES = ("auth", "audit", "app_config", "accounts", "paper", "orders", "risk", "signals", "monitor")
+TABLE_MODULES = ("auth", "audit", "app_config", "accounts", "paper", "orders", "risk", "signals", "monitor", "market")
 
 
 def load_all() -> None:
