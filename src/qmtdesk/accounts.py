@@ -20,6 +20,7 @@ from qmtdesk.brokers.base import Broker, ConnectionState
 from qmtdesk.domain.errors import AccountNotFound
 from qmtdesk.jobs import DeskJobs
 from qmtdesk.oms.engine import Engine
+from qmtdesk.oms.held import HeldOrders
 from qmtdesk.oms.service import OrderService
 from qmtdesk.risk.engine import RiskEngine
 from qmtdesk.store.db import unit_of_work
@@ -43,6 +44,7 @@ class Account:
     signals: SignalService
     runtime: StrategyRuntime
     jobs: DeskJobs
+    held: HeldOrders
     name: str = ""
 
     @property

@@ -1,7 +1,8 @@
 """Wiring one account: the parts every account of a desk shares, and the ones each account owns.
 
 A desk shares its database, journal, event bus, market data, calendar, clock and fee schedule; each
-account owns its broker, engine, risk engine, signal service, strategy runtime and background jobs.
+account owns its broker, engine, risk engine, signal service, strategy runtime, held orders and
+background jobs.
 :class:`DeskParts` builds an account's own parts on the shared ones, at start and when an admin adds
 an account to a running desk.
 """
@@ -31,6 +32,7 @@ from qmtdesk.market.shared import SharedPaperMarket
 from qmtdesk.market.universe import Universe
 from qmtdesk.oms.bus import EventBus
 from qmtdesk.oms.engine import Engine
+from qmtdesk.oms.held import HeldOrders
 from qmtdesk.oms.service import OrderService
 from qmtdesk.risk.engine import RiskEngine
 from qmtdesk.store.journal import Journal
@@ -161,6 +163,15 @@ class DeskParts:
             session_factory=session_factory,
             live_broker=not isinstance(broker, PaperBroker),
         )
+        held = HeldOrders(
+            orders=orders,
+            market=market,
+            calendar=calendar,
+            clock=clock,
+            bus=bus,
+            session_factory=session_factory,
+            quotes=self.quotes,
+        )
         return Account(
             broker_kind=kind,
             broker=broker,
@@ -170,5 +181,6 @@ class DeskParts:
             signals=signals,
             runtime=runtime,
             jobs=jobs,
+            held=held,
             name=name,
         )

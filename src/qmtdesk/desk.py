@@ -222,6 +222,7 @@ class Desk:
         """Stop the background work, the broker and the engine; commit what is left; release the database."""
         accounts = self.accounts.all()
         for account in accounts:
+            await account.held.stop()
             await account.runtime.stop()
         if self.notifier is not None:
             await self.notifier.close()
@@ -243,9 +244,11 @@ class Desk:
         await account.broker.connect()
         await account.jobs.start()
         await account.runtime.start()
+        await account.held.start()
 
     async def stop_account(self, account: Account) -> None:
         """Stop one account's strategies, jobs, broker and engine (what it committed stays in the ledger)."""
+        await account.held.stop()
         await account.runtime.stop()
         await account.jobs.stop()
         await account.broker.close()

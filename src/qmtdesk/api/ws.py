@@ -28,7 +28,9 @@ router = APIRouter()
 AUTH_TIMEOUT = 5.0
 PING_SECONDS = 15.0
 REPLAY_LIMIT = 10_000
-PLAIN_STREAMS = frozenset({"orders", "trades", "account", "positions", "status", "risk", "signals"})
+PLAIN_STREAMS = frozenset(
+    {"orders", "trades", "account", "positions", "status", "risk", "signals", "conditional_orders"}
+)
 CLOSE_UNAUTHORIZED = 4401
 
 

@@ -169,19 +169,33 @@ class PriceBody(BaseModel):
 
 @paper.post("/price", summary="Move a simulated price now (practice scenarios; clamped to the daily limits)")
 async def set_price(body: PriceBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
+    return ok(await _move_price(desk, body.stock_code, body.price, principal.username, client_ip(request)))
+
+
+class LastPriceBody(BaseModel):
+    last_price: Decimal = Field(gt=0, le=Decimal("1e7"))
+
+
+@paper.post("/quotes/{stock_code}", summary="Set a simulated last price: the book moves around it (held orders fire)")
+async def set_quote(
+    stock_code: str, body: LastPriceBody, principal: Admin, desk: DeskDep, request: Request
+) -> dict[str, Any]:
+    return ok(await _move_price(desk, stock_code, body.last_price, principal.username, client_ip(request)))
+
+
+async def _move_price(desk: Desk, stock_code: str, to: Decimal, actor: str, ip: str | None) -> dict[str, Any]:
+    """Move a simulated price on the shared paper market; every paper account matches at it."""
     accounts = _paper_only(desk)
-    code = desk.market.instrument(body.stock_code).code
+    code = desk.market.instrument(stock_code).code
     # Every paper account trades on this market: each matches its resting orders at the new price.
-    quotes = [await broker.set_price(code, body.price) for broker in _brokers(accounts)]
+    quotes = [await broker.set_price(code, to) for broker in _brokers(accounts)]
     quote = quotes[0]
     await _settle(accounts)
-    desk.engine.ledger.audit(
-        principal.username, "paper.set_price", code, {"price": str(body.price)}, client_ip(request), desk.clock.now()
-    )
+    desk.engine.ledger.audit(actor, "paper.set_price", code, {"price": str(to)}, ip, desk.clock.now())
     await desk.journal.flush()
     from qmtdesk.api.views import quote_view
 
-    return ok(quote_view(quote, desk.market.cage(quote)))
+    return quote_view(quote, desk.market.cage(quote))
 
 
 class ResetBody(BaseModel):

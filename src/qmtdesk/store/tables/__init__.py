@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES = ("auth", "audit", "app_config", "accounts", "paper", "orders", "risk", "signals", "monitor", "market")
+TABLE_MODULES = (
+    "auth",
+    "audit",
+    "app_config",
+    "accounts",
+    "paper",
+    "orders",
+    "risk",
+    "signals",
+    "monitor",
+    "market",
+    "held",
+)
 
 
 def load_all() -> None:
