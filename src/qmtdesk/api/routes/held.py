@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, StrictInt, field_validator
+from pydantic import BaseModel, Field, StrictInt, field_validator, model_validator
 
 from qmtdesk.api.deps import AccountDep, Reader, TradeGuard, account_scope, audit_note
 from qmtdesk.api.envelope import IdPath, Page, ok, page_params, paged
@@ -112,6 +112,12 @@ class BracketBody(BaseModel):
     expires: date | None = None
     account_id: str | None = Field(None, max_length=32)
 
+    @model_validator(mode="after")
+    def _some_leg(self) -> BracketBody:
+        if self.take_profit is None and self.stop_loss is None:
+            raise InvalidValue("须给出 take_profit 或 stop_loss", "give take_profit or stop_loss")
+        return self
+
 
 def _held(account: AccountDep, request: Request, principal: Any, account_id: str | None) -> HeldOrders:
     if account_id:
@@ -129,8 +135,6 @@ async def create(body: HeldBody, principal: TradeGuard, account: AccountDep, req
 @router.post("/bracket", status_code=201, summary="Take-profit and stop-loss on an entry order (one cancels other)")
 async def bracket(body: BracketBody, principal: TradeGuard, account: AccountDep, request: Request) -> dict[str, Any]:
     held = _held(account, request, principal, body.account_id)
-    if body.take_profit is None and body.stop_loss is None:
-        raise InvalidValue("须给出 take_profit 或 stop_loss", "give take_profit or stop_loss")
     stored = await held.entry(body.parent_order_id)
     if stored is None:
         raise held_error(
