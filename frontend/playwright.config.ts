@@ -17,7 +17,7 @@ export default defineConfig({
   retries: 0,
   forbidOnly: !!process.env.CI,
   timeout: 60_000,
-  globalTimeout: 5 * 60_000,
+  globalTimeout: 8 * 60_000,
   expect: { timeout: 10_000 },
   outputDir: `${repoRoot}test-results/playwright`,
   reporter: [['list']],

@@ -172,7 +172,10 @@ test('a trading day: buy, T+1, resting order cancelled, next-day sell, logout', 
     const rows = page.getByTestId('orders-table').locator('.el-table__body tr')
     await expect(rows.filter({ has: page.locator('[data-status="filled"]') })).toHaveCount(1)
     await expect(rows.filter({ has: page.locator('[data-status="canceled"]') })).toHaveCount(1)
-    await expect(rows.filter({ has: page.locator('[data-status="denied"]') })).toContainText('INSUFFICIENT_POSITION')
+    // the refusal in words (the stable code stays out of the text, on the cell and in its tooltip)
+    const denied = rows.filter({ has: page.locator('[data-status="denied"]') })
+    await expect(denied).toContainText('下一交易日')
+    await expect(denied.getByTestId('order-message')).toHaveAttribute('data-error', 'INSUFFICIENT_POSITION')
   })
 
   await test.step('advance the paper clock one day from Settings', async () => {

@@ -129,3 +129,57 @@ export async function shot(page: Page, name: string): Promise<string> {
   }
   return path
 }
+
+/** Moves the keyboard focus off any input, so typed keys reach the page's own shortcuts. */
+export async function blurAll(page: Page): Promise<void> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur?.())
+}
+
+export interface TableFit {
+  /** how far the table's body is wider than what it shows (0: nothing to scroll) */
+  overflow: number
+  /** header cells whose text is cut (ellipsis) or wrapped */
+  truncated: string[]
+  /** header cells that are outside the table's box or under another element (a fixed column) */
+  hidden: string[]
+  /** the last header's label and box, and the table's box */
+  last: { label: string; right: number }
+  tableRight: number
+}
+
+/**
+ * How an Element Plus table (by testid) fits its box: horizontal overflow of the body, header labels
+ * cut by an ellipsis, and header cells outside the visible area or covered by a fixed column (the
+ * element at a header's centre is not that header).
+ */
+export async function tableFit(page: Page, testId: string): Promise<TableFit> {
+  const table = page.getByTestId(testId).first()
+  await table.evaluate((el) => el.querySelector('.el-table__header-wrapper')?.scrollIntoView({ block: 'center' }))
+  return table.evaluate((el) => {
+    const box = el.getBoundingClientRect()
+    const wrap = el.querySelector<HTMLElement>('.el-table__body-wrapper .el-scrollbar__wrap') ?? el.querySelector<HTMLElement>('.el-table__body-wrapper')
+    const overflow = wrap ? wrap.scrollWidth - wrap.clientWidth : 0
+    const ths = Array.from(el.querySelectorAll<HTMLElement>('.el-table__header-wrapper th')).filter((th) => th.offsetWidth > 0)
+    const truncated: string[] = []
+    const hidden: string[] = []
+    for (const th of ths) {
+      const label = th.innerText.trim()
+      const cell = th.querySelector<HTMLElement>('.cell')
+      // cut by an ellipsis, or wrapped onto a second line
+      const lineHeight = cell ? parseFloat(getComputedStyle(cell).lineHeight) || 20 : 20
+      if (label && cell && (cell.scrollWidth > cell.clientWidth + 1 || cell.offsetHeight > lineHeight * 1.5)) truncated.push(label)
+      const r = th.getBoundingClientRect()
+      const inside = r.left >= box.left - 1 && r.right <= box.right + 1
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
+      if (label && (!inside || hit?.closest('th') !== th)) hidden.push(label)
+    }
+    const lastTh = ths[ths.length - 1]
+    return {
+      overflow,
+      truncated,
+      hidden,
+      last: { label: lastTh?.innerText.trim() ?? '', right: lastTh?.getBoundingClientRect().right ?? 0 },
+      tableRight: box.right,
+    }
+  })
+}

@@ -7,6 +7,8 @@ import type {
   AllAccountsStateResult,
   ApiToken,
   AuditEntry,
+  Bar,
+  BarPeriod,
   EquityPoint,
   Id,
   Instrument,
@@ -109,6 +111,9 @@ export const marketApi = {
   quote: (code: string) => api.get<Quote>(`/market/quote/${enc(code)}`),
   quotes: (codes: string[]) => api.get<Quote[]>('/market/quotes', { codes: codes.join(',') }),
   instruments: (q: string, limit = 20) => api.get<Instrument[]>('/market/instruments', { q, limit }),
+  /** 1m: today's one-minute bars; 1d: up to `count` daily bars ending with today's forming one */
+  bars: (code: string, period: BarPeriod, count?: number) =>
+    api.get<Bar[]>(`/market/bars/${enc(code)}`, count ? { period, count } : { period }),
 }
 
 export const configApi = {

@@ -173,6 +173,12 @@ export interface Position {
   market_value: Dec
   profit: Dec
   profit_rate: Dec
+  /** the previous close the day's change is measured from (null when no quote) */
+  prev_close?: Dec | null
+  /** today's price change, last / prev_close − 1, a fraction string ("0.0123" = 1.23%) */
+  change_pct?: Dec | null
+  /** 当日盈亏: market value − yesterday's value − today's buys + today's sells, fees included */
+  today_profit?: Dec | null
   holding_days: number
   opened_at: string | null
 }
@@ -239,6 +245,7 @@ export interface Order {
   error: string | null
   /** human text of `error` */
   error_message?: string | null
+  filled_amount?: Dec | null
   strategy_name: string | null
   remark: string | null
   source: 'api' | 'ui' | 'signal' | 'strategy' | 'external'
@@ -294,7 +301,8 @@ export interface EquityPoint {
 }
 
 export interface BookLevel {
-  price: Dec
+  /** null on an empty level (the server pads each side to five) */
+  price: Dec | null
   volume: number
 }
 
@@ -303,17 +311,40 @@ export interface Quote {
   stock_name: string
   last_price: Dec
   prev_close: Dec
-  open: Dec
-  high: Dec
-  low: Dec
+  /** null before the first trade of the day */
+  open: Dec | null
+  high: Dec | null
+  low: Dec | null
   volume: number
   amount: Dec
   bid: BookLevel[]
   ask: BookLevel[]
   limit_up: Dec | null
   limit_down: Dec | null
+  /** the price cage (价格笼子) the exchange accepts now, inside the limits; null when none applies */
+  cage?: PriceCage | null
   time: string
   source: 'paper' | 'xtdata'
+}
+
+export interface PriceCage {
+  /** highest buy limit price accepted now */
+  buy_max: Dec
+  /** lowest sell limit price accepted now */
+  sell_min: Dec
+}
+
+export type BarPeriod = '1m' | '1d'
+
+/** GET /market/bars/{code}: oldest first. `time`: the minute's start (ISO datetime) or the day (YYYY-MM-DD). */
+export interface Bar {
+  time: string
+  open: Dec
+  high: Dec
+  low: Dec
+  close: Dec
+  volume: number
+  amount: Dec
 }
 
 export interface Instrument {

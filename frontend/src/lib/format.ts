@@ -157,3 +157,9 @@ export function fractionToPercentInput(v: unknown): string {
 export function percentInputToFraction(v: unknown): string | null {
   return shiftDecimal(v, -2)
 }
+
+/** "11-25 10:02:43": the exchange's wall clock without the year, for narrow columns. */
+export function fmtDateTimeShort(v: string | null | undefined): string {
+  const full = fmtTime(v, true)
+  return /^\d{4}-/.test(full) ? full.slice(5) : full
+}

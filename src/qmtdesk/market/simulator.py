@@ -134,6 +134,10 @@ class SimulatedMarket:
             if state is None or inst.suspended:
                 continue
             if sigma > 0:
+                if state.open is None:
+                    # Continuous trading without an opening print (a desk started after 9:25): the
+                    # day opens where it stands, so the quote and the day's bar have an open.
+                    state.open = state.high = state.low = state.last
                 self._move(inst, state, sigma)
             self._times[inst.code] = now
             quotes.append(self._refresh(inst))
