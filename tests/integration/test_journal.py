@@ -617,8 +617,9 @@ def test_sqlite_wal_starts_over_while_commits_never_pause(tmp_path: Any, monkeyp
                 await ledger.created(make_order(journal.next_id("orders"), f"c-{commits}"), T0)
                 commits += 1
             assert commits > 200
-            # Each commit appended at least one frame: a WAL never started over holds them all (and
-            # more). Where the last restart fell depends on the machine's load: half is the margin.
-            assert _wal_length(path) < commits / 2
+            # Each commit appends at least one frame: a WAL never started over holds at least one per
+            # commit. Where the last restart fell depends on the machine's load (under CI load it can
+            # be near the end), so the bound is that count itself.
+            assert _wal_length(path) < commits
 
     run(f"sqlite:///{path}", scenario)
