@@ -23,7 +23,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +56,8 @@ STALE_AFTER = timedelta(seconds=30)
 TIMER_SECONDS = 1.0
 #: How often moved trailing marks are written to the ledger (and at every fire, cancel and stop).
 MARK_SAVE_SECONDS = 5.0
+#: Held orders that are not good till a later day expire at the close.
+CLOSE = time(15, 0)
 LIVE_STATES = frozenset({"waiting", "armed", "triggered"})
 FINAL_STATES = frozenset({"fired", "canceled", "expired", "failed"})
 STATE_LABELS_ZH = {
@@ -359,15 +361,12 @@ class HeldOrders:
         now = self.clock.now()
         local = now.astimezone(SHANGHAI)
         today = self.calendar.trading_day_of(local.date())
-        closed = (
-            local.date() > today
-            or self.calendar.phase(now) is Phase.AFTER_HOURS
-            or not (self.calendar.is_trading_day(local.date()))
-        )
+        # A non-trading date belongs to the next trading day, so the last one's held orders are past.
+        after_close = local.date() == today and local.time() >= CLOSE
         for held in list(self._live.values()):
             if held.state not in ("armed", "waiting"):
                 continue
-            if held.expires_on < today or (held.expires_on == today and closed and local.hour >= 15):
+            if held.expires_on < today or (held.expires_on == today and after_close):
                 await self._finish(held, "expired", "到期未触发，已失效")
             elif held.state == "armed" and held.trigger.kind is TriggerKind.TIME:
                 quote = self.market.quote(held.stock_code)
