@@ -19,6 +19,7 @@ from qmtdesk.auth.service import Principal
 from qmtdesk.brokers.base import Broker, ConnectionState
 from qmtdesk.domain.errors import AccountNotFound
 from qmtdesk.jobs import DeskJobs
+from qmtdesk.oms.algos import AlgoOrders
 from qmtdesk.oms.engine import Engine
 from qmtdesk.oms.held import HeldOrders
 from qmtdesk.oms.service import OrderService
@@ -45,6 +46,7 @@ class Account:
     runtime: StrategyRuntime
     jobs: DeskJobs
     held: HeldOrders
+    algos: AlgoOrders
     name: str = ""
 
     @property

@@ -30,6 +30,7 @@ from qmtdesk.jobs import DeskJobs, day_start_asset
 from qmtdesk.market.service import MarketService
 from qmtdesk.market.shared import SharedPaperMarket
 from qmtdesk.market.universe import Universe
+from qmtdesk.oms.algos import AlgoOrders
 from qmtdesk.oms.bus import EventBus
 from qmtdesk.oms.engine import Engine
 from qmtdesk.oms.held import HeldOrders
@@ -172,6 +173,14 @@ class DeskParts:
             session_factory=session_factory,
             quotes=self.quotes,
         )
+        algos = AlgoOrders(
+            orders=orders,
+            market=market,
+            calendar=calendar,
+            clock=clock,
+            bus=bus,
+            session_factory=session_factory,
+        )
         return Account(
             broker_kind=kind,
             broker=broker,
@@ -182,5 +191,6 @@ class DeskParts:
             runtime=runtime,
             jobs=jobs,
             held=held,
+            algos=algos,
             name=name,
         )

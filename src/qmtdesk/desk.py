@@ -222,6 +222,7 @@ class Desk:
         """Stop the background work, the broker and the engine; commit what is left; release the database."""
         accounts = self.accounts.all()
         for account in accounts:
+            await account.algos.stop()
             await account.held.stop()
             await account.runtime.stop()
         if self.notifier is not None:
@@ -245,9 +246,11 @@ class Desk:
         await account.jobs.start()
         await account.runtime.start()
         await account.held.start()
+        await account.algos.start()
 
     async def stop_account(self, account: Account) -> None:
         """Stop one account's strategies, jobs, broker and engine (what it committed stays in the ledger)."""
+        await account.algos.stop()
         await account.held.stop()
         await account.runtime.stop()
         await account.jobs.stop()

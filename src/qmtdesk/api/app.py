@@ -15,7 +15,7 @@ import qmtdesk
 from qmtdesk.api import ws
 from qmtdesk.api.errors import install_error_handlers
 from qmtdesk.api.middleware import RejectNulCharacters
-from qmtdesk.api.routes import accounts, admin, auth, held, market, monitor, risk, signals, trading
+from qmtdesk.api.routes import accounts, admin, algos, auth, held, market, monitor, risk, signals, trading
 from qmtdesk.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def create_app(desk: Desk) -> FastAPI:
         risk.router,
         signals.router,
         held.router,
+        algos.router,
         monitor.router,
         admin.config,
         admin.paper,

@@ -13,7 +13,7 @@ from qmtdesk.domain.fees import Side
 from qmtdesk.domain.rules import PriceType
 
 #: Where orders come from.
-SOURCES = frozenset({"api", "ui", "signal", "strategy", "external", "conditional"})
+SOURCES = frozenset({"api", "ui", "signal", "strategy", "external", "conditional", "algo"})
 #: Refusals that mean the order never left the desk for a passing reason: a retry may send it.
 RETRYABLE = frozenset({"BROKER_UNAVAILABLE"})
 

@@ -208,10 +208,13 @@ class Engine:
         used by a different order. A retry with the same ``client_order_id`` answers with the order
         the first attempt created (``created=False``), or places it anew when that one never left.
         """
+        cid = command.payload.client_order_id
         for _attempt in range(3):
             placed = await self._place_once(command)
             if placed is not None:
                 return placed
+            if cid:  # concurrent retries of a client id only the ledger held: read its owner before trying again
+                await self._adopt_client_id_owner(cid)
         # The ledger kept refusing the client id although memory now knows its owner: never place it.
         raise DuplicateClientOrderId(command.payload.client_order_id or "", {})
 
@@ -424,12 +427,19 @@ class Engine:
     async def _forget_conflict(self, order: Order) -> None:
         """The ledger refused ``order``: its client id belongs to an order memory did not hold."""
         self.recorder.forget(order)
+        if order.client_order_id:
+            await self._adopt_client_id_owner(order.client_order_id)
+
+    async def _adopt_client_id_owner(self, client_order_id: str) -> None:
+        """Read the order that holds ``client_order_id`` in the ledger into memory (when memory lacks it)."""
+        if self.book.client_id_owner(client_order_id) is not None:
+            return
 
         def find() -> int | None:
             with self.session_factory() as session:
                 return session.scalar(
                     select(OrderRow.id).where(
-                        OrderRow.account_id == self.account_id, OrderRow.client_order_id == order.client_order_id
+                        OrderRow.account_id == self.account_id, OrderRow.client_order_id == client_order_id
                     )
                 )
 

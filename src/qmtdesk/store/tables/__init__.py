@@ -16,6 +16,7 @@ TABLE_MODULES = (
     "monitor",
     "market",
     "held",
+    "algos",
 )
 
 
