@@ -6,6 +6,9 @@ Unset (always, outside those tests) a pass costs one dictionary lookup.
 
 - ``before_send``: an order's intent is committed; the broker has not been asked yet.
 - ``fill_applied``: the engine applied a fill in memory; nothing of it is committed yet.
+- ``held_claimed``: a held order's trigger is claimed in the ledger; its order is not placed yet.
+- ``held_placed``: a held order's order is placed (and committed); the held order is not marked fired.
+- ``algo_child_placed``: an algo's child is placed (and committed); the algo has not taken it as working.
 """
 
 from __future__ import annotations

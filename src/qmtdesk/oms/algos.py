@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from qmtdesk import failpoints
 from qmtdesk.domain.algos import (
     AlgoKind,
     PriceBounds,
@@ -170,7 +171,7 @@ class AlgoOrders:
         rows = await asyncio.to_thread(self._load)
         for row, children in rows:
             algo = self._remember(row)
-            self._adopt_children(algo, children)
+            await self._save(algo, **self._adopt_children(algo, children))
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self._watch()
         self._timer = asyncio.create_task(self._run_timer(), name=f"algo-orders-{self.account_id}")
@@ -388,6 +389,7 @@ class AlgoOrders:
         except DeskError as refused:
             await self._finish(algo, "failed", f"子单被拒：{refused.message_zh}"[:255], error=refused.code)
             return
+        failpoints.hit("algo_child_placed")
         algo.working = placed.order["order_id"]
         self._sync_working(algo)
         self._publish(algo)
@@ -446,8 +448,8 @@ class AlgoOrders:
         self._set(algo, values)
         self._spawn(asyncio.to_thread(self._write, row.id, values))
 
-    def _adopt_children(self, algo: Algo, children: list[Order]) -> None:
-        """Counters from the children in the ledger; an open child is the working one."""
+    def _adopt_children(self, algo: Algo, children: list[Order]) -> dict[str, Any]:
+        """Counters from the children in the ledger (returned to be saved); an open child is the working one."""
         done = [c for c in children if c.status in TERMINAL]
         values = {
             "filled_quantity": sum(c.filled_quantity for c in done),
@@ -456,13 +458,13 @@ class AlgoOrders:
         numbers = [int(c.client_order_id.rsplit("-", 1)[1]) for c in children if c.client_order_id]
         if numbers and max(numbers) > algo.row.child_count:
             values["child_count"] = max(numbers)
-        self._set(algo, values)
         open_children = [c for c in children if c.status not in TERMINAL]
         if open_children:
             algo.working = open_children[-1].id
         if algo.plan is not None:
             k = algo.plan.slice_index(self.clock.now())
             algo.slice_done = k if algo.working is not None else k - 1
+        return values
 
     def _filled(self, algo: Algo) -> tuple[int, Decimal]:
         """Shares and amount filled so far, the working child included."""

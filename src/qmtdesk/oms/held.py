@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from qmtdesk import failpoints
 from qmtdesk.domain.calendar import TradingCalendar
 from qmtdesk.domain.clock import SHANGHAI, Clock
 from qmtdesk.domain.errors import DeskError
@@ -430,6 +431,7 @@ class HeldOrders:
         claimed = await asyncio.to_thread(self._claim, held, now)
         if not claimed:
             return
+        failpoints.hit("held_claimed")
         self._publish(held.id)
         for sibling in self._siblings(held):
             await self._finish(sibling, "canceled", "同组另一条件单已触发")
@@ -452,6 +454,7 @@ class HeldOrders:
         now = self.clock.now()
         try:
             placed = await self.orders.submit(payload, source="conditional", user_id=row.user_id, audit=note)
+            failpoints.hit("held_placed")
             order_id = placed.order["order_id"]
             state, code, message = "fired", None, why
         except DeskError as refused:
