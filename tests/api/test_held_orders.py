@@ -266,3 +266,22 @@ def test_two_crossing_quotes_in_a_row_fire_one_order(desk_client: DeskClient) ->
         quote_at(desk_client, auth, last)
     assert wait_state(desk_client, auth, h["id"], "fired")["state"] == "fired"
     assert len(orders_of(desk_client, auth)) == 1
+
+
+def test_a_bracket_on_a_partly_filled_entry_is_sized_to_what_filled(desk_client: DeskClient) -> None:
+    auth = desk_client.trade_headers()
+    book = quote_at(desk_client, auth, "11.60")
+    best_ask = book["ask"][0]
+    wanted = (best_ask["volume"] // 100 + 5) * 100  # more than the best ask holds: the rest waits in the book
+    entry = desk_client.order(auth, quantity=wanted, price=best_ask["price"]).json()["data"]["order"]
+    assert 0 < entry["filled_quantity"] < wanted, entry
+    r = desk_client.http.post(
+        f"{HELD}/bracket",
+        json={"parent_order_id": entry["order_id"], "stop_loss": {"trigger_price": "11.00", "price_type": "latest"}},
+        headers=auth,
+    )
+    (leg,) = r.json()["data"]["legs"]
+    assert leg["state"] == "waiting"
+    desk_client.http.post(f"{API}/trading/orders/{entry['order_id']}/cancel", headers=auth)
+    armed = wait_state(desk_client, auth, leg["id"], "armed")
+    assert armed["quantity"] == entry["filled_quantity"], armed
