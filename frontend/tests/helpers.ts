@@ -1,4 +1,4 @@
-import type { Order, Trade } from '@/api/types'
+import type { AlgoOrder, HeldOrder, Order, Trade } from '@/api/types'
 
 export function order(p: Partial<Order> & { order_id: string }): Order {
   return {
@@ -46,6 +46,75 @@ export function trade(p: Partial<Trade> & { trade_id: string }): Trade {
     fees: '5.01',
     traded_at: '2025-03-03T09:30:01+08:00',
     strategy_name: null,
+    ...p,
+  }
+}
+
+export function heldOrder(p: Partial<HeldOrder> & { id: number }): HeldOrder {
+  return {
+    account_id: 'A1',
+    stock_code: '600000.SH',
+    stock_name: '浦发银行',
+    side: 'sell',
+    quantity: 100,
+    price_type: 'latest',
+    price: null,
+    trigger: { type: 'price', direction: 'below', price: '11.30' },
+    state: 'armed',
+    state_label: '监控中',
+    mark: null,
+    stop_price: null,
+    last_price: '11.50',
+    distance_pct: '0.0174',
+    skipped_reason: null,
+    parent_order_id: null,
+    oco_group: null,
+    active_from: '2026-11-25',
+    expires: '2026-11-25',
+    order_id: null,
+    client_order_id: null,
+    error: null,
+    message: '',
+    strategy_name: '',
+    remark: '',
+    created_at: '2026-11-25T10:00:00+08:00',
+    updated_at: '2026-11-25T10:00:00+08:00',
+    triggered_at: null,
+    notional: '1150.00',
+    ...p,
+  }
+}
+
+export function algoOrder(p: Partial<AlgoOrder> & { id: number }): AlgoOrder {
+  return {
+    account_id: 'A1',
+    stock_code: '600000.SH',
+    stock_name: '浦发银行',
+    side: 'buy',
+    algo: 'twap',
+    quantity: 1000,
+    price: '11.51',
+    display_quantity: null,
+    start_at: '2026-11-25T10:00:00+08:00',
+    end_at: '2026-11-25T10:30:00+08:00',
+    interval_seconds: 60,
+    state: 'running',
+    state_label: '执行中',
+    filled_quantity: 0,
+    working_quantity: 0,
+    progress: '0.0000',
+    arrival_price: '11.50',
+    avg_price: null,
+    slippage_bps: null,
+    child_count: 0,
+    paused_reason: null,
+    error: null,
+    message: '',
+    strategy_name: '',
+    remark: '',
+    created_at: '2026-11-25T10:00:00+08:00',
+    updated_at: '2026-11-25T10:00:00+08:00',
+    finished_at: null,
     ...p,
   }
 }

@@ -241,3 +241,14 @@ def test_algo_orders_are_listed_newest_first_and_filtered(desk_client: DeskClien
     assert [i["id"] for i in live["items"]] == [second["id"]]
     final = desk_client.http.get(f"{ALGOS}?state=final&stock_code=600000", headers=auth).json()["data"]
     assert [i["id"] for i in final["items"]] == [first["id"]]
+
+
+def test_a_twap_slice_under_one_lot_says_it_waits_for_the_next(desk_client: DeskClient) -> None:
+    auth = desk_client.trade_headers()
+    quote_at(desk_client, auth, "11.60")
+    a = start_algo(desk_client, auth, algo="twap", quantity=1000, end_at=at("11:00:00"), interval_seconds=60)
+    assert (a["child_count"], a["filled_quantity"]) == (0, 0)  # 1000 over 60 slices: 16 shares a minute
+    assert "不足一手" in a["paused_reason"], a
+    move_to(desk_client, auth, "10:06:05")
+    view = step_until(desk_client, auth, a["id"], lambda v: v["child_count"] == 1)
+    assert (view["filled_quantity"], view["paused_reason"]) == (100, None), view

@@ -4,12 +4,18 @@ import type {
   Account,
   AccountInfo,
   AccountsOverview,
+  AlgoOrder,
+  AlgoOrderRequest,
   AllAccountsStateResult,
   ApiToken,
   AuditEntry,
   Bar,
   BarPeriod,
+  BracketRequest,
+  BracketResult,
   EquityPoint,
+  HeldOrder,
+  HeldOrderRequest,
   Id,
   Instrument,
   LoginResult,
@@ -100,6 +106,28 @@ export const tradingApi = {
     api.post<{ requested: number; orders: Order[] }>('/trading/orders/cancel-all', body, { trade: true }),
   trades: (q: PageQuery) => api.get<Page<Trade>>('/trading/trades', q),
   equity: (q: { from?: string; to?: string } = {}) => api.get<EquityPoint[]>('/trading/equity', q),
+}
+
+/** Held orders (条件单): the desk holds them and places an ordinary order when the trigger holds. */
+export const heldApi = {
+  /** `state`: live | final | a comma list of states */
+  list: (q: PageQuery & { state?: string; stock_code?: string } = {}) => api.get<Page<HeldOrder>>('/trading/conditional-orders', q),
+  get: (id: Id) => api.get<HeldOrder>(`/trading/conditional-orders/${enc(String(id))}`),
+  create: (body: HeldOrderRequest) => api.post<HeldOrder>('/trading/conditional-orders', body, { trade: true }),
+  /** take-profit and stop-loss on an entry order, one-cancels-other */
+  bracket: (body: BracketRequest) => api.post<BracketResult>('/trading/conditional-orders/bracket', body, { trade: true }),
+  /** 409 HELD_ORDER_NOT_CANCELABLE once fired or final */
+  cancel: (id: Id) => api.post<HeldOrder>(`/trading/conditional-orders/${enc(String(id))}/cancel`, undefined, { trade: true }),
+}
+
+/** Execution algorithms: TWAP and iceberg orders the desk slices into child orders. */
+export const algoApi = {
+  list: (q: PageQuery & { state?: string; stock_code?: string } = {}) => api.get<Page<AlgoOrder>>('/trading/algo-orders', q),
+  /** with `children` (its orders) */
+  get: (id: Id) => api.get<AlgoOrder>(`/trading/algo-orders/${enc(String(id))}`),
+  create: (body: AlgoOrderRequest) => api.post<AlgoOrder>('/trading/algo-orders', body, { trade: true }),
+  /** cancels the working child; 409 ALGO_ORDER_NOT_CANCELABLE once final */
+  cancel: (id: Id) => api.post<AlgoOrder>(`/trading/algo-orders/${enc(String(id))}/cancel`, undefined, { trade: true }),
 }
 
 /** `{order}` or a bare order: both shapes are accepted. */

@@ -248,7 +248,8 @@ export interface Order {
   filled_amount?: Dec | null
   strategy_name: string | null
   remark: string | null
-  source: 'api' | 'ui' | 'signal' | 'strategy' | 'external'
+  /** `conditional`: placed by a held order (client_order_id `held-<id>`); `algo`: a child of an algo order */
+  source: 'api' | 'ui' | 'signal' | 'strategy' | 'external' | 'conditional' | 'algo'
   fees: Dec | null
   frozen_amount: Dec | null
   /** Not in API.md, sent by the server: the trading day the order belongs to (YYYY-MM-DD). */
@@ -537,6 +538,156 @@ export interface AuditEntry {
   target: string | null
   detail: unknown
   ip: string | null
+}
+
+// ---------------------------------------------------------------- held orders (条件单)
+
+/** waiting (a bracket leg until its entry is final), armed (watching quotes), triggered (its order
+ * being placed), fired (`order_id` set), canceled, expired, failed (the order was refused) */
+export type HeldState = 'waiting' | 'armed' | 'triggered' | 'fired' | 'canceled' | 'expired' | 'failed'
+
+export type TriggerDirection = 'above' | 'below'
+
+/** What a held order waits for. `percent` is a fraction string ("0.05" = 5%), `amount` CNY per share. */
+export type HeldTrigger =
+  | { type: 'price'; direction: TriggerDirection; price: Dec }
+  | { type: 'trailing'; percent?: Dec | null; amount?: Dec | null }
+  | { type: 'time'; at: string }
+  | { type: 'limit_open'; which: 'up' | 'down' }
+
+export type TriggerType = HeldTrigger['type']
+
+export interface HeldOrder {
+  id: number
+  account_id: string
+  stock_code: string
+  stock_name: string
+  side: Side
+  /** 0 on a bracket leg until its entry is final (then what the entry filled) */
+  quantity: number
+  price_type: PriceType
+  /** limit price of the order placed (stop-limit), or the protective price of an SH/BJ market order */
+  price: Dec | null
+  trigger: HeldTrigger
+  state: HeldState
+  /** zh-CN words of `state` */
+  state_label: string
+  /** trailing: the best price since armed */
+  mark: Dec | null
+  /** trailing: the level that fires it now */
+  stop_price: Dec | null
+  last_price: Dec | null
+  /** how far the last price is from firing, a fraction string ("0.0174" = 1.74%) */
+  distance_pct: Dec | null
+  /** why the last quote did not fire it (stale quote, auction, not live before active_from) */
+  skipped_reason: string | null
+  parent_order_id: number | null
+  oco_group: string | null
+  /** the trading day it becomes live (a T+1 bracket sell leg: the next one) */
+  active_from: string
+  /** good till this trading day's close */
+  expires: string
+  order_id: Id | null
+  client_order_id: string | null
+  error: string | null
+  message: string | null
+  strategy_name: string | null
+  remark: string | null
+  created_at: string
+  updated_at: string
+  triggered_at: string | null
+  notional: Dec | null
+}
+
+export interface HeldOrderRequest {
+  stock_code: string
+  side: Side
+  quantity: number
+  price_type: PriceType
+  price?: Dec
+  trigger: HeldTrigger
+  /** YYYY-MM-DD; default today's close */
+  expires?: string
+  parent_order_id?: number
+  oco_group?: string
+  strategy_name?: string
+  remark?: string
+  account_id?: string
+}
+
+export interface BracketLeg {
+  trigger_price: Dec
+  price_type?: PriceType
+  price?: Dec
+}
+
+export interface BracketRequest {
+  parent_order_id: number
+  take_profit?: BracketLeg
+  stop_loss?: BracketLeg
+  expires?: string
+  account_id?: string
+}
+
+export interface BracketResult {
+  oco_group: string
+  legs: HeldOrder[]
+}
+
+// ---------------------------------------------------------------- algo orders (TWAP, iceberg)
+
+export type AlgoKind = 'twap' | 'iceberg'
+export type AlgoState = 'running' | 'completed' | 'canceled' | 'expired' | 'failed'
+
+export interface AlgoOrder {
+  id: number
+  account_id: string
+  stock_code: string
+  stock_name: string
+  side: Side
+  algo: AlgoKind
+  quantity: number
+  price: Dec | null
+  display_quantity: number | null
+  start_at: string | null
+  end_at: string | null
+  interval_seconds: number | null
+  state: AlgoState
+  state_label: string
+  filled_quantity: number
+  working_quantity: number
+  /** filled / quantity, a fraction string ("0.4500") */
+  progress: Dec
+  arrival_price: Dec | null
+  avg_price: Dec | null
+  /** worse (positive) or better (negative) than arrival, in basis points */
+  slippage_bps: Dec | null
+  child_count: number
+  paused_reason: string | null
+  error: string | null
+  message: string | null
+  strategy_name: string | null
+  remark: string | null
+  created_at: string
+  updated_at: string
+  finished_at: string | null
+  /** GET /trading/algo-orders/{id} only */
+  children?: Order[]
+}
+
+export interface AlgoOrderRequest {
+  stock_code: string
+  side: Side
+  quantity: number
+  algo: AlgoKind
+  price?: Dec
+  start_at?: string
+  end_at?: string
+  interval_seconds?: number
+  display_quantity?: number
+  strategy_name?: string
+  remark?: string
+  account_id?: string
 }
 
 export interface StreamMessage<T = unknown> {

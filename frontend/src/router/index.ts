@@ -25,6 +25,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'trading', name: 'trading', component: () => import('@/views/TradingView.vue') },
       { path: 'positions', name: 'positions', component: () => import('@/views/PositionsView.vue') },
       { path: 'orders', name: 'orders', component: () => import('@/views/OrdersView.vue') },
+      { path: 'held', name: 'held', component: () => import('@/views/HeldView.vue') },
       { path: 'monitor', name: 'monitor', component: () => import('@/views/MonitorView.vue') },
       { path: 'risk', name: 'risk', component: () => import('@/views/RiskView.vue') },
       { path: 'settings', name: 'settings', component: () => import('@/views/SettingsView.vue') },

@@ -1,5 +1,7 @@
-// Live desk state: the WebSocket link, trading status, account, positions, quotes and today's orders
-// and trades (merged by the pure reducer in lib/reducer.ts).
+// Live desk state: the WebSocket link, trading status, account, positions, quotes, today's orders
+// and trades (merged by the pure reducer in lib/reducer.ts), and the live held orders (条件单) and
+// algo orders (TWAP, iceberg): loaded with `?state=live`, kept current by the `conditional_orders`
+// and `algo_orders` streams (one that goes final while shown stays in the list until the next load).
 //
 // "Today" is the server's trading day (`trading_day` of /trading/status or of the status stream).
 // When it changes — a paper clock advance, a page left open overnight, a stream item of a newer
@@ -13,8 +15,23 @@
 // left behind are dropped (an epoch counter for HTTP answers; for the stream, everything but quotes
 // until the server's `subscribed` ack names the new account).
 import { defineStore } from 'pinia'
-import { authApi, itemsOf, marketApi, riskApi, tradingApi } from '@/api/endpoints'
-import type { Account, Order, Position, Quote, RiskStreamEvent, Signal, StreamMessage, Trade, TradingState, TradingStatus } from '@/api/types'
+import { algoApi, authApi, heldApi, itemsOf, marketApi, riskApi, tradingApi } from '@/api/endpoints'
+import type {
+  Account,
+  AlgoOrder,
+  HeldOrder,
+  Order,
+  Position,
+  Quote,
+  RiskStreamEvent,
+  Signal,
+  StreamMessage,
+  Trade,
+  TradingState,
+  TradingStatus,
+} from '@/api/types'
+import { isHeldLive, mergeLiveSnapshot, upsertNewer } from '@/lib/heldOrders'
+import { isAlgoLive } from '@/lib/algoOrders'
 import {
   applyStreamMessage,
   initialLiveState,
@@ -29,12 +46,17 @@ import { StreamClient, defaultWsUrl, type StreamState } from '@/lib/stream'
 import { useAuthStore } from './auth'
 import { useAccountsStore } from './accounts'
 
-export const BASE_STREAMS = ['orders', 'trades', 'account', 'positions', 'status', 'risk', 'signals']
+export const BASE_STREAMS = ['orders', 'trades', 'account', 'positions', 'status', 'risk', 'signals', 'conditional_orders', 'algo_orders']
+/** streams whose items name their account: an item of another account is dropped */
+const ACCOUNT_ITEM_STREAMS = new Set(['orders', 'trades', 'account', 'conditional_orders', 'algo_orders'])
 export const SLOW_REFRESH_MS = 15_000
 
 export type LiveNotice =
   | { kind: 'trade'; trade: Trade }
   | { kind: 'order'; order: Order }
+  /** a held order fired or failed, an algo order ended, while the page watched it */
+  | { kind: 'held'; held: HeldOrder }
+  | { kind: 'algo'; algo: AlgoOrder }
 
 let client: StreamClient | null = null
 let slowTimer: ReturnType<typeof setInterval> | null = null
@@ -65,6 +87,17 @@ export const useLiveStore = defineStore('live', {
     positionsLoaded: false,
     quotes: {} as Record<string, Quote>,
     live: initialLiveState(),
+    /** held orders: the live ones, plus those that went final while shown */
+    held: [] as HeldOrder[],
+    heldLoaded: false,
+    /** algo orders: the running ones, plus those that finished while shown */
+    algos: [] as AlgoOrder[],
+    algosLoaded: false,
+    /** bumped on every held / algo order change (pages listing all of them reload on it) */
+    heldTick: 0,
+    algoTick: 0,
+    /** when `status.server_time` arrived (Date.now()): the desk's clock is that plus the time since */
+    statusAt: 0,
     /** counters that pages watch to reload their lists */
     riskTick: 0,
     signalTick: 0,
@@ -82,6 +115,8 @@ export const useLiveStore = defineStore('live', {
     orders: (s): Order[] => s.live.orders,
     trades: (s): Trade[] => s.live.trades,
     openOrders: (s): Order[] => openOrders(s.live.orders),
+    liveHeld: (s): HeldOrder[] => s.held.filter(isHeldLive),
+    liveAlgos: (s): AlgoOrder[] => s.algos.filter(isAlgoLive),
     wsOpen: (s) => s.wsState === 'open',
     wsDown: (s) => s.wsState !== 'open' && s.wsState !== 'idle',
     positionByCode: (s) => (code: string) => s.positions.find((p) => p.stock_code === code) ?? null,
@@ -123,12 +158,17 @@ export const useLiveStore = defineStore('live', {
       void this.loadToday()
       void this.refreshAccount()
       void this.refreshPositions()
+      void this.loadHeld()
+      void this.loadAlgos()
       slowTimer = setInterval(() => {
         if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return
         void this.refreshAccount()
         void this.refreshPositions()
         // also while the stream is up: it does not announce a new trading day
         void this.refreshStatus()
+        // the stream sends a held order when its state changes; its mark, distance and why it has
+        // not fired move in between
+        if (this.held.some(isHeldLive)) void this.loadHeld()
       }, SLOW_REFRESH_MS)
       if (typeof document !== 'undefined') document.addEventListener('visibilitychange', onVisible)
     },
@@ -159,6 +199,12 @@ export const useLiveStore = defineStore('live', {
       this.positions = []
       this.positionsLoaded = false
       this.live = initialLiveState()
+      this.held = []
+      this.heldLoaded = false
+      this.algos = []
+      this.algosLoaded = false
+      this.heldTick++
+      this.algoTick++
       this.lastRisk = null
       this.lastSignal = null
       this.stateReason = ''
@@ -170,7 +216,7 @@ export const useLiveStore = defineStore('live', {
       pendingAccount = client.state === 'open' ? currentAccountId() : null
       client.resubscribe()
       // loadToday() fetches the status (and so the trading day) first
-      await Promise.allSettled([this.loadToday(), this.refreshAccount(), this.refreshPositions()])
+      await Promise.allSettled([this.loadToday(), this.refreshAccount(), this.refreshPositions(), this.loadHeld(), this.loadAlgos()])
     },
     /** `subscribed` acks and errors of the WebSocket. */
     handleControl(msg: Record<string, unknown>) {
@@ -189,7 +235,7 @@ export const useLiveStore = defineStore('live', {
       if (pendingAccount !== null && !stream.startsWith('quotes')) return
       const itemAccount = (msg.data as { account_id?: unknown } | null)?.account_id
       const current = currentAccountId()
-      if (current && typeof itemAccount === 'string' && itemAccount !== current && (stream === 'orders' || stream === 'trades' || stream === 'account')) return
+      if (current && typeof itemAccount === 'string' && itemAccount !== current && ACCOUNT_ITEM_STREAMS.has(stream)) return
       if (stream === 'orders' || stream === 'trades') {
         // an item of a newer trading day than the lists hold: the day rolled
         const itemDay = (msg.data as { trading_day?: string | null } | null)?.trading_day
@@ -202,7 +248,9 @@ export const useLiveStore = defineStore('live', {
             this.scheduleTradeRefresh()
           } else {
             const o = msg.data as Order
-            if (!o.client_order_id || !ownClientIds.has(o.client_order_id)) noticeHook?.({ kind: 'order', order: o })
+            // a held order's or an algo child's refusal is told by the held / algo notice
+            const cid = o.client_order_id ?? ''
+            if (!ownClientIds.has(cid) && !/^(held|algo)-/.test(cid)) noticeHook?.({ kind: 'order', order: o })
           }
         }
         return
@@ -238,6 +286,22 @@ export const useLiveStore = defineStore('live', {
           this.lastSignal = (msg.data as Signal) ?? null
           this.signalTick++
           break
+        case 'conditional_orders': {
+          const h = msg.data as HeldOrder | null
+          if (!h || typeof h.id !== 'number') break
+          const before = this.held.find((x) => x.id === h.id)
+          this.mergeHeld(h)
+          if (before && isHeldLive(before) && (h.state === 'fired' || h.state === 'failed')) noticeHook?.({ kind: 'held', held: h })
+          break
+        }
+        case 'algo_orders': {
+          const a = msg.data as AlgoOrder | null
+          if (!a || typeof a.id !== 'number') break
+          const before = this.algos.find((x) => x.id === a.id)
+          this.mergeAlgo(a)
+          if (before && isAlgoLive(before) && !isAlgoLive(a) && a.state !== 'canceled') noticeHook?.({ kind: 'algo', algo: a })
+          break
+        }
       }
     },
     scheduleTradeRefresh() {
@@ -276,6 +340,7 @@ export const useLiveStore = defineStore('live', {
     },
     /** Take a new status; a different trading day rolls the today lists. */
     setStatus(next: TradingStatus) {
+      if (next.server_time && next.server_time !== this.status?.server_time) this.statusAt = Date.now()
       this.status = next
       if (next.trading_state === 'active' || (next.trading_state === undefined && next.halted === false)) this.stateReason = ''
       const day = next.trading_day
@@ -288,10 +353,49 @@ export const useLiveStore = defineStore('live', {
       void this.loadToday(day)
       void this.refreshAccount()
       void this.refreshPositions()
+      // the close expired what was good for the day
+      void this.loadHeld()
+      void this.loadAlgos()
     },
     async refreshAll() {
       // the status first: a new trading day found there rolls the today lists
-      await Promise.allSettled([this.refreshStatus(), this.refreshAccount(), this.refreshPositions()])
+      await Promise.allSettled([this.refreshStatus(), this.refreshAccount(), this.refreshPositions(), this.loadHeld(), this.loadAlgos()])
+    },
+    /** The live held orders (GET /trading/conditional-orders?state=live); the stream keeps them current. */
+    async loadHeld() {
+      const e = epoch
+      try {
+        const page = await heldApi.list({ state: 'live', page: 1, page_size: 200 })
+        if (e !== epoch) return
+        this.held = mergeLiveSnapshot(this.held, itemsOf(page), isHeldLive)
+        this.heldLoaded = true
+        this.heldTick++
+      } catch {
+        /* keep what is shown */
+      }
+    },
+    /** The running algo orders (GET /trading/algo-orders?state=live); the stream keeps them current. */
+    async loadAlgos() {
+      const e = epoch
+      try {
+        const page = await algoApi.list({ state: 'live', page: 1, page_size: 200 })
+        if (e !== epoch) return
+        this.algos = mergeLiveSnapshot(this.algos, itemsOf(page), isAlgoLive)
+        this.algosLoaded = true
+        this.algoTick++
+      } catch {
+        /* keep what is shown */
+      }
+    },
+    /** A held order from the stream or a REST answer. */
+    mergeHeld(h: HeldOrder) {
+      this.held = upsertNewer(this.held, h)
+      this.heldTick++
+    },
+    /** An algo order from the stream or a REST answer. */
+    mergeAlgo(a: AlgoOrder) {
+      this.algos = upsertNewer(this.algos, a)
+      this.algoTick++
     },
     async refreshStatus() {
       const e = epoch

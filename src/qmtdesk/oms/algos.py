@@ -109,6 +109,8 @@ class Algo:
     slice_done: int = -1
     cancel_sent: bool = False
     paused: str = ""
+    #: Why the current TWAP slice placed nothing (its share of the schedule is under one lot).
+    waiting: str = ""
     busy: bool = field(default=False, repr=False)
 
     @property
@@ -337,24 +339,26 @@ class AlgoOrders:
         if now < row.start_at:
             self._pause(algo, "未到开始时间")
             return
-        self._pause(algo, "")
         if algo.plan is not None:
-            await self._twap_slice(algo, quote, now, filled)
-        elif algo.working is None:
+            self._pause(algo, await self._twap_slice(algo, quote, now, filled))
+            return
+        self._pause(algo, "")
+        if algo.working is None:
             assert row.display_quantity is not None and row.price is not None
             remaining = row.quantity - filled
             qty = child_quantity(lot_rule(algo.instrument), min(row.display_quantity, remaining), remaining)
             await self._place_child(algo, qty, iceberg_price(Side(row.side), row.price, self._bounds(quote)))
 
-    async def _twap_slice(self, algo: Algo, quote: Quote, now: datetime, filled: int) -> None:
+    async def _twap_slice(self, algo: Algo, quote: Quote, now: datetime, filled: int) -> str:
+        """Place this slice's child when its time has come; answers why nothing is working, if so."""
         plan, row = algo.plan, algo.row
         assert plan is not None
         k = plan.slice_index(now)
         if k <= algo.slice_done:
-            return
+            return algo.waiting if algo.working is None else ""
         if algo.working is not None:  # the last slice's rest joins this one once its child is gone
             await self._cancel_working(algo)
-            return
+            return ""
         slice_end = min(plan.start + plan.interval * (k + 1), plan.end)
         want = plan.target(row.quantity, slice_end) - filled
         remaining = row.quantity - filled
@@ -363,7 +367,9 @@ class AlgoOrders:
         side = Side(row.side)
         limit = child_price(side, row.price, quote.best_bid, quote.best_ask, quote.last_price, self._bounds(quote))
         algo.slice_done = k
+        algo.waiting = "" if qty else "按时间表累计尚不足一手，等待下一时间片"
         await self._place_child(algo, qty, limit)
+        return algo.waiting
 
     async def _place_child(self, algo: Algo, quantity: int, limit: Decimal) -> None:
         if quantity <= 0 or not algo.running:
