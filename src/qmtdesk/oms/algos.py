@@ -13,14 +13,13 @@ until its last working child is final, so fills that arrive after a cancel still
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from qmtdesk import failpoints
@@ -53,6 +52,7 @@ from qmtdesk.domain.rules import (
 )
 from qmtdesk.market.quotes import Quote
 from qmtdesk.market.service import MarketService
+from qmtdesk.oms.background import Background, page_rows
 from qmtdesk.oms.book import order_from_row
 from qmtdesk.oms.bus import Event, EventBus, OrderUpdate, Published
 from qmtdesk.oms.commands import AuditNote, OrderPayload
@@ -161,9 +161,8 @@ class AlgoOrders:
         self.bus = bus
         self.session_factory = session_factory
         self._live: dict[int, Algo] = {}
-        self._timer: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
-        self._pending: set[asyncio.Task[Any]] = set()
+        self._background = Background(f"algo-orders-{self.account_id}")
         #: The orders stream is watched only while an algo lives (the ledger copies order changes for it).
         self._watching = False
 
@@ -176,7 +175,7 @@ class AlgoOrders:
             await self._save(algo, **self._adopt_children(algo, children))
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self._watch()
-        self._timer = asyncio.create_task(self._run_timer(), name=f"algo-orders-{self.account_id}")
+        self._background.start(TIMER_SECONDS, self.on_clock)
 
     async def stop(self) -> None:
         """Stop stepping (running algos stay in the ledger and carry on at the next start)."""
@@ -184,14 +183,7 @@ class AlgoOrders:
             self._unsubscribe()
             self._unsubscribe = None
         self._watch()
-        if self._timer is not None:
-            self._timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._timer
-            self._timer = None
-        for task in list(self._pending):
-            with contextlib.suppress(Exception):
-                await task
+        await self._background.stop()
         self._live.clear()
 
     # ------------------------------------------------------------------------------ requests
@@ -273,28 +265,19 @@ class AlgoOrders:
         self, *, state: str | None, stock_code: str | None, page: int, page_size: int
     ) -> tuple[list[dict[str, Any]], int]:
         """Algo orders newest first; ``state`` is a comma list, ``live`` or ``final``."""
-        query = select(AlgoOrderRow).where(AlgoOrderRow.account_id == self.account_id)
-        if state:
-            wanted = {"live": {"running"}, "final": FINAL_STATES}.get(state) or set(state.split(","))
-            query = query.where(AlgoOrderRow.state.in_(sorted(wanted)))
-        if stock_code:
-            query = query.where(AlgoOrderRow.stock_code == stock_code)
-        with self.session_factory() as session:
-            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.scalars(
-                query.order_by(AlgoOrderRow.id.desc()).offset((page - 1) * page_size).limit(page_size)
-            ).all()
-            return [self._view(r, self._live.get(r.id)) for r in rows], total
+        return page_rows(
+            self.session_factory,
+            AlgoOrderRow,
+            self.account_id,
+            groups={"live": {"running"}, "final": FINAL_STATES},
+            state=state,
+            stock_code=stock_code,
+            page=page,
+            page_size=page_size,
+            view=lambda r: self._view(r, self._live.get(r.id)),
+        )
 
     # ------------------------------------------------------------------------------ stepping
-    async def _run_timer(self) -> None:
-        while True:
-            await asyncio.sleep(TIMER_SECONDS)
-            try:
-                await self.on_clock()
-            except Exception:
-                log.exception("algo-order timer failed")
-
     async def on_clock(self) -> None:
         """Step every live algo once (called every second, and by tests)."""
         for algo in list(self._live.values()):
@@ -433,7 +416,7 @@ class AlgoOrders:
         self._sync_working(algo)
         self._publish(algo)
         if algo.working is None:
-            self._spawn(self._step(algo))
+            self._background.spawn(self._step(algo))
 
     def _sync_working(self, algo: Algo) -> None:
         """Fold the working child into the counters once it is final."""
@@ -452,7 +435,7 @@ class AlgoOrders:
             values |= {"state": "completed", "message": "已全部成交"}
         algo.working, algo.cancel_sent = None, False
         self._set(algo, values)
-        self._spawn(asyncio.to_thread(self._write, row.id, values))
+        self._background.spawn(asyncio.to_thread(self._write, row.id, values))
 
     def _adopt_children(self, algo: Algo, children: list[Order]) -> dict[str, Any]:
         """Counters from the children in the ledger (returned to be saved); an open child is the working one."""
@@ -552,11 +535,6 @@ class AlgoOrders:
         if wanted != self._watching:
             (self.bus.watch if wanted else self.bus.unwatch)(["orders"])
             self._watching = wanted
-
-    def _spawn(self, work: Any) -> None:
-        task = asyncio.ensure_future(work)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
 
     def _publish(self, algo: Algo) -> None:
         view = self._view(algo.row, algo)

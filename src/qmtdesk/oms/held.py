@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from qmtdesk import failpoints
@@ -40,6 +40,7 @@ from qmtdesk.domain.rules import Phase, PriceType, is_t0
 from qmtdesk.domain.triggers import Tick, Trigger, TriggerKind, TriggerMemory, check, distance, trailing_stop
 from qmtdesk.market.quotes import Quote
 from qmtdesk.market.service import MarketService
+from qmtdesk.oms.background import Background, page_rows
 from qmtdesk.oms.book import order_from_row
 from qmtdesk.oms.bus import Event, EventBus, OrderUpdate, Published
 from qmtdesk.oms.commands import AuditNote, OrderPayload
@@ -176,9 +177,9 @@ class HeldOrders:
         self._live: dict[int, Held] = {}
         self._by_code: dict[str, set[int]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._timer: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
-        self._pending: set[asyncio.Task[Any]] = set()
+        self._background = Background(f"held-orders-{self.account_id}")
+        self._since_save = 0.0  # seconds since moved trailing marks were last written
         self._started = False
         #: Whether the orders stream is watched: only while a bracket leg waits on its entry, since
         #: the ledger copies every order change for the stream while anyone watches it.
@@ -196,7 +197,7 @@ class HeldOrders:
             self._started = True
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self._watch_entries()
-        self._timer = asyncio.create_task(self._run_timer(), name=f"held-orders-{self.account_id}")
+        self._background.start(TIMER_SECONDS, self._tick)
         for held in [h for h in self._live.values() if h.state == "triggered"]:
             await self._place(held, "重启后补发已触发的条件单")
         for held in [h for h in self._live.values() if h.state == "waiting"]:
@@ -208,14 +209,7 @@ class HeldOrders:
             self._unsubscribe()
             self._unsubscribe = None
         self._watch_entries()
-        if self._timer is not None:
-            self._timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._timer
-            self._timer = None
-        for task in list(self._pending):
-            with contextlib.suppress(Exception):
-                await task
+        await self._background.stop()
         await asyncio.to_thread(self._save_marks)
         self._loop = None
 
@@ -312,18 +306,17 @@ class HeldOrders:
         self, *, state: str | None, stock_code: str | None, page: int, page_size: int
     ) -> tuple[list[dict[str, Any]], int]:
         """Held orders newest first; ``state`` is a comma list, ``live`` or ``final``."""
-        query = select(HeldOrderRow).where(HeldOrderRow.account_id == self.account_id)
-        if state:
-            wanted = {"live": LIVE_STATES, "final": FINAL_STATES}.get(state) or set(state.split(","))
-            query = query.where(HeldOrderRow.state.in_(sorted(wanted)))
-        if stock_code:
-            query = query.where(HeldOrderRow.stock_code == stock_code)
-        with self.session_factory() as session:
-            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.scalars(
-                query.order_by(HeldOrderRow.id.desc()).offset((page - 1) * page_size).limit(page_size)
-            ).all()
-            return [self._view(r) for r in rows], total
+        return page_rows(
+            self.session_factory,
+            HeldOrderRow,
+            self.account_id,
+            groups={"live": LIVE_STATES, "final": FINAL_STATES},
+            state=state,
+            stock_code=stock_code,
+            page=page,
+            page_size=page_size,
+            view=self._view,
+        )
 
     # ------------------------------------------------------------------------------ watching
     def _on_quote_thread(self, quote: Quote) -> None:
@@ -337,25 +330,14 @@ class HeldOrders:
         for held_id in list(self._by_code.get(quote.stock_code, ())):
             held = self._live.get(held_id)
             if held is not None and held.state == "armed":
-                self._spawn(self._evaluate(held, quote))
+                self._background.spawn(self._evaluate(held, quote))
 
-    def _spawn(self, work: Any) -> None:
-        task = asyncio.ensure_future(work)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _run_timer(self) -> None:
-        since_save = 0.0
-        while True:
-            await asyncio.sleep(TIMER_SECONDS)
-            try:
-                await self.on_clock()
-                since_save += TIMER_SECONDS
-                if since_save >= MARK_SAVE_SECONDS:
-                    since_save = 0.0
-                    await asyncio.to_thread(self._save_marks)
-            except Exception:
-                log.exception("held-order timer failed")
+    async def _tick(self) -> None:
+        await self.on_clock()
+        self._since_save += TIMER_SECONDS
+        if self._since_save >= MARK_SAVE_SECONDS:
+            self._since_save = 0.0
+            await asyncio.to_thread(self._save_marks)
 
     async def on_clock(self) -> None:
         """Expire what ran out and fire due time triggers (called every second, and by tests)."""
@@ -380,7 +362,7 @@ class HeldOrders:
         order = event.order
         for held in list(self._live.values()):
             if held.parent_order_id == order.id and held.state == "waiting" and order.status in TERMINAL:
-                self._spawn(self._arm_leg(held, order))
+                self._background.spawn(self._arm_leg(held, order))
 
     async def _check_parent(self, held: Held) -> None:
         assert held.parent_order_id is not None
