@@ -18,7 +18,7 @@ export async function tradeHeaders(request: APIRequestContext, bearer?: string):
   return { ...auth, 'X-Trade-Token': (await unlock.json()).data.trade_token as string, 'Accept-Language': 'zh-CN' }
 }
 
-export type OrderBody = { stock_code: string; side: 'buy' | 'sell'; quantity: number; price_type: string; price?: string }
+export type OrderBody = { stock_code: string; side: 'buy' | 'sell'; quantity: number; price_type: string; price?: string; strategy_name?: string }
 
 export async function placeOrder(request: APIRequestContext, headers: Headers, body: OrderBody) {
   const res = await request.post('/api/v1/trading/order', { headers, data: body })

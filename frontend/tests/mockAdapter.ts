@@ -8,10 +8,12 @@ export interface Call {
   headers: Record<string, string>
   data: unknown
   params: unknown
+  /** the axios responseType asked for ('blob' for a file) */
+  responseType?: string
 }
 
 export type Reply =
-  | { status: number; body?: unknown }
+  | { status: number; body?: unknown; headers?: Record<string, string> }
   | { network: true }
   | { timeout: true }
 
@@ -25,6 +27,7 @@ export function installMock(respond: (call: Call) => Reply) {
       headers,
       data: typeof config.data === 'string' ? JSON.parse(config.data) : config.data,
       params: config.params,
+      responseType: config.responseType,
     }
     calls.push(call)
     const r = respond(call)
@@ -34,7 +37,7 @@ export function installMock(respond: (call: Call) => Reply) {
       data: r.body,
       status: r.status,
       statusText: String(r.status),
-      headers: {},
+      headers: 'headers' in r && r.headers ? AxiosHeaders.from(r.headers) : {},
       config,
     }
     if (r.status >= 200 && r.status < 300) return response

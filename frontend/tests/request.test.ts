@@ -221,9 +221,9 @@ describe('request client: the current account', () => {
   })
 
   it('knows which paths are account-scoped', () => {
-    for (const u of ['/trading/order', 'trading/orders/1', '/risk', '/risk/rules/max_order_value', '/signals', '/signals/s-1', '/monitor/stocks', '/paper/reset'])
+    for (const u of ['/trading/order', 'trading/orders/1', '/risk', '/risk/rules/max_order_value', '/signals', '/signals/s-1', '/monitor/stocks', '/paper/reset', '/reports/statement', '/reports/performance', '/ipo/subscriptions'])
       expect(isAccountScoped(u), u).toBe(true)
-    for (const u of ['/tradingx', '/risk/halt-all', '/risk/resume-all', '/accounts', '/accounts/overview', '/admin/accounts/P2', '/market/quote/600000.SH', '/paper/clock', '/auth/me', undefined])
+    for (const u of ['/tradingx', '/reportsx', '/risk/halt-all', '/risk/resume-all', '/accounts', '/accounts/overview', '/admin/accounts/P2', '/market/quote/600000.SH', '/paper/clock', '/auth/me', undefined])
       expect(isAccountScoped(u), String(u)).toBe(false)
   })
 })

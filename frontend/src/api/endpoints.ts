@@ -26,6 +26,8 @@ import type {
   OrderRequest,
   Page,
   PaperClock,
+  Performance,
+  PerformanceQuery,
   Position,
   Quote,
   RiskEvent,
@@ -34,6 +36,9 @@ import type {
   RiskRuleUpdate,
   Role,
   Signal,
+  Statement,
+  StatementFileFormat,
+  StatementQuery,
   StrategyDef,
   Trade,
   TradeUnlock,
@@ -180,6 +185,14 @@ export const monitorApi = {
     api.put<MonitoredStock>(`/monitor/stocks/${enc(code)}`, body, { trade: true }),
   remove: (code: string) => api.delete<unknown>(`/monitor/stocks/${enc(code)}`),
   signals: (q: PageQuery = {}) => api.get<Page<Signal>>('/signals', q),
+}
+
+/** Reports: the statement (交割单) as JSON or a file, and performance by strategy (READ access). */
+export const reportsApi = {
+  statement: (q: StatementQuery = {}) => api.get<Statement>('/reports/statement', { ...q }),
+  /** the same statement as a CSV (UTF-8 with BOM) or Excel download, fetched with the session's token */
+  statementFile: (q: StatementQuery, format: StatementFileFormat) => api.file('/reports/statement', { ...q, format }),
+  performance: (q: PerformanceQuery = {}) => api.get<Performance>('/reports/performance', { ...q }),
 }
 
 export const auditApi = {

@@ -103,10 +103,10 @@ export function toApiError(err: unknown): ApiError {
   return apiErr
 }
 
-// Routes that work on one account (API.md "Accounts"): every /trading, /risk, /signals and /monitor
-// route, and the paper reset. The global kill switch (/risk/halt-all, /risk/resume-all) acts on every
-// account and names none.
-const ACCOUNT_SCOPED = /^\/?(trading|risk|signals|monitor)(\/|\?|$)|^\/?paper\/reset(\?|$)/
+// Routes that work on one account (API.md "Accounts"): every /trading, /risk, /signals, /monitor, /ipo
+// and /reports route, and the paper reset. The global kill switch (/risk/halt-all, /risk/resume-all)
+// acts on every account and names none.
+const ACCOUNT_SCOPED = /^\/?(trading|risk|signals|monitor|ipo|reports)(\/|\?|$)|^\/?paper\/reset(\?|$)/
 const ALL_ACCOUNTS = /^\/?risk\/(halt-all|resume-all)(\?|$)/
 // These also take `account_id` in the body (it wins over the query).
 const BODY_ACCOUNT = /^\/?trading\/(order|orders|orders\/cancel-all)(\?|$)/
@@ -176,6 +176,48 @@ export async function request<T>(config: AxiosRequestConfig): Promise<T> {
   return unwrap<T>(res.status, res.data)
 }
 
+/** A file the server sent: its bytes, and the headers that name it. */
+export interface FileResponse {
+  blob: Blob
+  /** the Content-Disposition header (its `filename`), null when absent */
+  disposition: string | null
+  contentType: string | null
+}
+
+function header(headers: unknown, name: string): string | null {
+  if (!headers || typeof headers !== 'object') return null
+  const h = headers as { get?: (n: string) => unknown } & Record<string, unknown>
+  const v = typeof h.get === 'function' ? h.get(name) : (h[name] ?? h[name.toLowerCase()])
+  return typeof v === 'string' && v ? v : null
+}
+
+/**
+ * A download through the same client as every call (bearer, account, language), as a Blob. A
+ * refusal arrives as a Blob too: its JSON error body is read back into the ApiError.
+ */
+export async function requestFile(config: AxiosRequestConfig): Promise<FileResponse> {
+  try {
+    const res = await http.request<Blob>({ ...config, responseType: 'blob' })
+    const blob = res.data instanceof Blob ? res.data : new Blob([res.data as BlobPart])
+    return { blob, disposition: header(res.headers, 'content-disposition'), contentType: header(res.headers, 'content-type') }
+  } catch (e) {
+    throw await blobError(e)
+  }
+}
+
+/** An ApiError whose body is still a Blob (a `responseType: 'blob'` call) with the body's own code and message. */
+export async function blobError(e: unknown): Promise<unknown> {
+  if (!(e instanceof ApiError) || typeof Blob === 'undefined' || !(e.data instanceof Blob)) return e
+  let body: unknown = null
+  try {
+    body = JSON.parse(await e.data.text())
+  } catch {
+    return new ApiError(e.status, e.code, e.message, null)
+  }
+  if (isErrorBody(body)) return new ApiError(e.status, body.error, body.message || body.error, body.data ?? null)
+  return new ApiError(e.status, e.code, e.message, body)
+}
+
 export const api = {
   get: <T>(url: string, params?: Record<string, unknown>, config: AxiosRequestConfig = {}) =>
     request<T>({ ...config, method: 'GET', url, params: cleanParams(params) }),
@@ -186,6 +228,9 @@ export const api = {
   patch: <T>(url: string, data?: unknown, config: AxiosRequestConfig = {}) =>
     request<T>({ ...config, method: 'PATCH', url, data }),
   delete: <T>(url: string, config: AxiosRequestConfig = {}) => request<T>({ ...config, method: 'DELETE', url }),
+  /** GET a file (CSV, Excel) as a Blob with the session's headers */
+  file: (url: string, params?: Record<string, unknown>, config: AxiosRequestConfig = {}) =>
+    requestFile({ ...config, method: 'GET', url, params: cleanParams(params), timeout: config.timeout ?? 60_000 }),
 }
 
 /** Drop empty filters so `?status=&side=` is never sent. */

@@ -248,8 +248,9 @@ export interface Order {
   filled_amount?: Dec | null
   strategy_name: string | null
   remark: string | null
-  /** `conditional`: placed by a held order (client_order_id `held-<id>`); `algo`: a child of an algo order */
-  source: 'api' | 'ui' | 'signal' | 'strategy' | 'external' | 'conditional' | 'algo'
+  /** `conditional`: placed by a held order (client_order_id `held-<id>`); `algo`: a child of an algo
+   * order; `ipo`: a new-share subscription (新股申购); `repo`: a reverse-repo loan (逆回购) */
+  source: 'api' | 'ui' | 'signal' | 'strategy' | 'external' | 'conditional' | 'algo' | 'ipo' | 'repo'
   fees: Dec | null
   frozen_amount: Dec | null
   /** Not in API.md, sent by the server: the trading day the order belongs to (YYYY-MM-DD). */
@@ -278,6 +279,7 @@ export interface Trade {
   trade_id: Id
   broker_trade_id: string | null
   order_id: Id
+  broker_order_id?: string | null
   stock_code: string
   stock_name: string
   side: Side
@@ -688,6 +690,125 @@ export interface AlgoOrderRequest {
   strategy_name?: string
   remark?: string
   account_id?: string
+}
+
+// ---------------------------------------------------------------- reports (交割单, performance)
+
+/** GET /reports/statement: `trading_day` (one day) or `from`/`to` (a range of at most 400 days). */
+export interface StatementQuery {
+  trading_day?: string
+  from?: string
+  to?: string
+}
+
+export type StatementFileFormat = 'csv' | 'xlsx'
+
+/** A fill on the statement: the trade plus its 买卖标志 and the cash it moved. */
+export interface StatementFill extends Trade {
+  /** 证券买入 / 证券卖出 */
+  side_label: string
+  /** a buy −(amount + fees), a sale amount − fees */
+  net_amount: Dec
+}
+
+export interface StatementSums {
+  buy_amount: Dec
+  sell_amount: Dec
+  commission: Dec
+  stamp_duty: Dec
+  transfer_fee: Dec
+  fees: Dec
+  net_amount: Dec
+}
+
+export interface StatementDay extends StatementSums {
+  trading_day: string
+}
+
+/** 持仓核对: opening + bought − sold = closing, or not (shares the desk never saw bought). */
+export interface StatementPosition {
+  stock_code: string
+  stock_name: string
+  opening: number
+  bought: number
+  sold: number
+  closing: number
+  balanced: boolean
+}
+
+export interface Statement {
+  account_id: string
+  from: string
+  to: string
+  fills: StatementFill[]
+  days: StatementDay[]
+  positions: StatementPosition[]
+  totals: StatementSums
+  /** every position balanced */
+  balanced: boolean
+}
+
+export interface PerformanceQuery {
+  from?: string
+  to?: string
+}
+
+export interface PerformanceEquityPoint {
+  trading_day: string
+  total_asset: Dec
+}
+
+export interface PerformanceReturn {
+  trading_day: string
+  /** the day's return, a fraction string */
+  return: Dec | null
+}
+
+export interface StrategyHolding {
+  stock_code: string
+  shares: number
+  /** what the shares held cost, buy fees included */
+  cost: Dec
+  /** at the last price (the cost when no price is known) */
+  value: Dec
+}
+
+export interface StrategyDailyPnl {
+  trading_day: string
+  realized_profit: Dec
+  cumulative: Dec
+}
+
+/** One strategy's figures (the fills without a strategy_name together as `manual`, listed last). */
+export interface StrategyPerformance {
+  strategy_name: string
+  manual: boolean
+  fills: number
+  sales: number
+  wins: number
+  /** wins / sales, a fraction string; null before the first sale */
+  win_rate: Dec | null
+  realized_profit: Dec
+  floating_profit: Dec
+  total_profit: Dec
+  fees: Dec
+  turnover: Dec
+  holdings: StrategyHolding[]
+  daily: StrategyDailyPnl[]
+}
+
+export interface Performance {
+  account_id: string
+  from: string | null
+  to: string | null
+  equity: PerformanceEquityPoint[]
+  returns: PerformanceReturn[]
+  /** fraction strings; total_return null with fewer than two days */
+  total_return: Dec | null
+  max_drawdown: Dec | null
+  fees: Dec
+  turnover: Dec
+  strategies: StrategyPerformance[]
 }
 
 export interface StreamMessage<T = unknown> {
