@@ -22,6 +22,7 @@ from qmtdesk.jobs import DeskJobs
 from qmtdesk.oms.algos import AlgoOrders
 from qmtdesk.oms.engine import Engine
 from qmtdesk.oms.held import HeldOrders
+from qmtdesk.oms.ipo import Subscriptions
 from qmtdesk.oms.service import OrderService
 from qmtdesk.risk.engine import RiskEngine
 from qmtdesk.store.db import unit_of_work
@@ -47,6 +48,8 @@ class Account:
     jobs: DeskJobs
     held: HeldOrders
     algos: AlgoOrders
+    #: New-issue subscriptions and repo lending (MiniQMT accounts; nothing to do on paper).
+    ipo: Subscriptions
     name: str = ""
 
     @property

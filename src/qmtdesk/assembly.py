@@ -34,6 +34,7 @@ from qmtdesk.oms.algos import AlgoOrders
 from qmtdesk.oms.bus import EventBus
 from qmtdesk.oms.engine import Engine
 from qmtdesk.oms.held import HeldOrders
+from qmtdesk.oms.ipo import IpoSettings, Subscriptions
 from qmtdesk.oms.service import OrderService
 from qmtdesk.risk.engine import RiskEngine
 from qmtdesk.store.journal import Journal
@@ -181,6 +182,15 @@ class DeskParts:
             bus=bus,
             session_factory=session_factory,
         )
+        ipo = Subscriptions(
+            orders=orders,
+            broker=broker,
+            market=market,
+            calendar=calendar,
+            clock=clock,
+            session_factory=session_factory,
+            settings=IpoSettings.from_settings(self.settings),
+        )
         return Account(
             broker_kind=kind,
             broker=broker,
@@ -192,5 +202,6 @@ class DeskParts:
             jobs=jobs,
             held=held,
             algos=algos,
+            ipo=ipo,
             name=name,
         )

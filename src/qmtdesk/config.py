@@ -14,7 +14,7 @@ import os
 import secrets
 import stat
 import tempfile
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +24,8 @@ from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_valid
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from qmtdesk.domain.errors import DeskError
+from qmtdesk.domain.instruments import normalize_code
+from qmtdesk.domain.subscriptions import is_repo_code
 from qmtdesk.store.db import sqlite_url
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,17 @@ class Settings(BaseSettings):
     nats_creds: Path | None = Field(None, alias="QMTDESK_NATS_CREDS")
     nats_token: SecretStr | None = Field(None, alias="QMTDESK_NATS_TOKEN")
     nats_tls_ca: Path | None = Field(None, alias="QMTDESK_NATS_TLS_CA")
+    # New-issue subscription (新股/新债申购) and reverse repo (逆回购), MiniQMT accounts: opt-in, dry by default.
+    ipo_auto: bool = Field(False, alias="QMTDESK_IPO_AUTO")
+    ipo_time: time = Field(time(9, 35), alias="QMTDESK_IPO_TIME")
+    ipo_dry_run: bool = Field(True, alias="QMTDESK_IPO_DRY_RUN")
+    ipo_include_bse: bool = Field(False, alias="QMTDESK_IPO_INCLUDE_BSE")
+    ipo_include_bonds: bool = Field(True, alias="QMTDESK_IPO_INCLUDE_BONDS")
+    repo_auto: bool = Field(False, alias="QMTDESK_REPO_AUTO")
+    repo_time: time = Field(time(14, 50), alias="QMTDESK_REPO_TIME")
+    repo_code: str = Field("204001.SH", alias="QMTDESK_REPO_CODE")
+    repo_keep_cash: Decimal = Field(Decimal(0), ge=0, alias="QMTDESK_REPO_KEEP_CASH")
+    repo_rate_floor: Decimal = Field(Decimal("1.0"), gt=0, lt=100, alias="QMTDESK_REPO_RATE_FLOOR")
 
     # Fields given by the environment or an override (not defaulted); model_fields_set would also
     # count values merged in later from the database, so the origin is captured once, here.
@@ -153,6 +166,22 @@ class Settings(BaseSettings):
         if isinstance(value, datetime) and value.tzinfo is None:
             return value.replace(tzinfo=SHANGHAI)
         return value
+
+    @field_validator("ipo_time", "repo_time")
+    @classmethod
+    def _exchange_hours(cls, value: time) -> time:
+        # A time of day on the exchange's clock (Asia/Shanghai); an offset given with it is dropped.
+        value = value.replace(tzinfo=None, microsecond=0)
+        if not time(9, 15) <= value <= time(15, 30):
+            raise ValueError("must be a time of the trading day, between 09:15 and 15:30 (HH:MM)")
+        return value
+
+    @field_validator("repo_code")
+    @classmethod
+    def _repo_code(cls, value: str) -> str:
+        if not is_repo_code(value):
+            raise ValueError("must be a pledged-bond repo code: SH 204xxx (e.g. 204001.SH) or SZ 131xxx")
+        return normalize_code(value)
 
     @field_validator("secret_key")
     @classmethod

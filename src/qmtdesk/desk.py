@@ -222,6 +222,7 @@ class Desk:
         """Stop the background work, the broker and the engine; commit what is left; release the database."""
         accounts = self.accounts.all()
         for account in accounts:
+            await account.ipo.stop()
             await account.algos.stop()
             await account.held.stop()
             await account.runtime.stop()
@@ -247,9 +248,11 @@ class Desk:
         await account.runtime.start()
         await account.held.start()
         await account.algos.start()
+        await account.ipo.start()
 
     async def stop_account(self, account: Account) -> None:
         """Stop one account's strategies, jobs, broker and engine (what it committed stays in the ledger)."""
+        await account.ipo.stop()
         await account.algos.stop()
         await account.held.stop()
         await account.runtime.stop()

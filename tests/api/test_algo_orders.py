@@ -43,9 +43,9 @@ def algo(client: DeskClient, headers: dict[str, str], algo_id: int) -> dict[str,
 def step_until(
     client: DeskClient, headers: dict[str, str], algo_id: int, done: Callable[[dict[str, Any]], bool]
 ) -> dict[str, Any]:
-    """Step the algos (as the 1 s timer does) until ``done`` holds of the algo's view, or 5 s pass."""
+    """Step the algos (as the 1 s timer does) until ``done`` holds of the algo's view, or 20 s pass."""
     algos = client.desk.accounts.default.algos
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 20
     while True:
         client.http.portal.call(algos.on_clock)  # type: ignore[union-attr]
         view = algo(client, headers, algo_id)

@@ -38,7 +38,7 @@ def held(client: DeskClient, headers: dict[str, str], held_id: int) -> dict[str,
     return r.json()["data"]  # type: ignore[no-any-return]
 
 
-def wait_state(client: DeskClient, headers: dict[str, str], held_id: int, state: str, seconds: float = 5) -> dict:
+def wait_state(client: DeskClient, headers: dict[str, str], held_id: int, state: str, seconds: float = 15) -> dict:
     deadline = time.monotonic() + seconds
     while True:
         view = held(client, headers, held_id)

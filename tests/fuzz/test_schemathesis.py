@@ -150,9 +150,17 @@ def credentials(fuzz_desk: DeskClient) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------- checks
 
 
+#: Content types of downloads, which carry a file rather than the envelope.
+DOWNLOADS = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 def envelope(ctx: Any, response: Any, case: Any) -> None:
     """API.md: ``{code: 0, message: "ok", data}`` on success, ``{code: status, error, message, data}`` on error."""
     status = response.status_code
+    kind = response.headers.get("content-type") or ""
+    kind = kind[0] if isinstance(kind, list) else kind  # schemathesis keeps every value of a header
+    if status < 400 and kind.startswith(DOWNLOADS):
+        return  # a file download (a statement as CSV or XLSX), not an API body
     try:
         body = response.json()
     except ValueError as exc:

@@ -62,6 +62,20 @@ Connections
       requests fail locally (subscribe -1, queries ``[]``, order ``order_id=-1`` + XtOrderError, cancel -1 +
       XtCancelError) and it gets no more pushes, so fills meanwhile must be found by querying after a reconnect.
 
+Subscriptions (新股/新债申购) and reverse repo (逆回购)
+    * ``add_ipo(code, name, ipo_type, min_purchase=, max_purchase=, issue_price=, purchase_date=None)`` lists an issue
+      of today (``purchase_date`` defaults to the trading day, ``YYYYMMDD``); ``query_ipo_data`` answers every issue,
+      ``clear_ipos()`` empties the list. ``set_purchase_limit(account_id, {"SH": 5000, "SZ": 3000, "KCB": 2000})``
+      sets an account's quotas (shares), answered by ``query_new_purchase_limit`` *[real: keys SH, SZ, KCB]*.
+    * A buy of a listed issue's code is a subscription: limit price = the issue price, volume a multiple of the
+      minimum and at most the maximum, on the purchase date, once per account and code (a repeat is 57 "重复申购").
+      A stock needs the quota of its market (STAR ``KCB`` before ``SH``, ChiNext ``CYB`` before ``SZ``; BSE
+      issues pay in full instead); nothing is frozen on SH/SZ *[real: paid only when allotted]*, BSE freezes the
+      amount. Subscriptions rest at 50 (no matching); :meth:`fill` allots them (a buy at the issue price).
+    * A sell of a repo code (SH ``204xxx``, SZ ``1318xx``) lends cash: a limit rate on its tick (0.005 SH, 0.001 SZ),
+      volume in multiples of 10 (1,000 CNY of 100-CNY units); it freezes 100 CNY per unit (plus commission), rests at
+      50, and :meth:`fill` lends it (the cash leaves the account; no position is kept).
+
 Chaos hooks
     ``drop_pushes(n, session=None)``, ``duplicate_pushes``, ``reorder_pushes`` (pushes of one server operation are
     shuffled with ``random.Random(seed)``; responses keep their place), ``latency`` (seconds added to every
@@ -93,6 +107,7 @@ __all__ = [
     "ERR",
     "AccountState",
     "InstrumentState",
+    "IpoState",
     "MiniQMT",
     "OrderState",
     "PositionState",
@@ -114,6 +129,8 @@ CANCELABLE_STATUSES = frozenset({UNREPORTED, WAIT_REPORTING, REPORTED, PART_SUCC
 MARKET_ENUM = {"SH": 0, "SZ": 1, "BJ": 70}
 
 CENT = Decimal("0.01")
+#: Cash per unit (张) of repo lending.
+REPO_UNIT_CASH = Decimal(100)
 
 
 class ERR:
@@ -131,6 +148,9 @@ class ERR:
     CASH = 108
     SHARES = 109
     NO_PRICE = 110
+    SUBSCRIPTION = 111
+    QUOTA = 112
+    REPO = 113
     CANCEL_UNKNOWN = 200
     CANCEL_FINAL = 201
     CANCEL_PENDING = 202
@@ -159,6 +179,22 @@ def _truncate_utf8(text: str, max_bytes: int) -> str:
 
 def _exchange(code: str) -> str:
     return code.rsplit(".", 1)[-1].upper() if "." in code else ""
+
+
+def _is_repo(code: str) -> bool:
+    """SH 204xxx and SZ 1318xx: pledged-bond repo, lent by selling."""
+    exchange = _exchange(code)
+    return (exchange == "SH" and code.startswith("204")) or (exchange == "SZ" and code.startswith("1318"))
+
+
+def _quota_keys(code: str) -> tuple[str, ...]:
+    """Quota keys a stock subscription draws on, the board's own first (STAR ``KCB``, ChiNext ``CYB``)."""
+    exchange = _exchange(code)
+    if exchange == "SH":
+        return ("KCB", "SH") if code.startswith(("787", "788")) else ("SH",)
+    if exchange == "SZ":
+        return ("CYB", "SZ") if code.startswith("30") else ("SZ",)
+    return ()
 
 
 def _normalize_path(path: str | bytes | os.PathLike[str]) -> str:
@@ -250,6 +286,7 @@ class OrderState:
     cancel_seq: int = 0
     origin_session: int | None = None
     seq: int = 0
+    special: str = ""  # "ipo" for a subscription, "repo" for repo lending
 
     @property
     def is_buy(self) -> bool:
@@ -300,6 +337,20 @@ class AccountState:
     orders: dict[int, OrderState] = field(default_factory=dict)
     trades: list[TradeState] = field(default_factory=list)
     broker_name: str = "xtfake"
+    purchase_limits: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class IpoState:
+    """An issue open for subscription (``query_ipo_data``)."""
+
+    code: str
+    name: str
+    ipo_type: str  # "STOCK" | "BOND"
+    min_purchase: int
+    max_purchase: int
+    issue_price: Decimal
+    purchase_date: str  # YYYYMMDD
 
 
 class _Reject(Exception):
@@ -402,6 +453,7 @@ class MiniQMT:
         self._trade_ids = itertools.count(1)
         self.trading_day: date = date.fromtimestamp(self.clock())
         self.holidays: set[date] = set()
+        self._ipos: dict[str, IpoState] = {}
 
     # ----- registry ---------------------------------------------------------------------------------------------
 
@@ -571,6 +623,39 @@ class MiniQMT:
                         if order.code == code:
                             self._try_match(box, acct, order)
                 self._flush(box)
+
+    def add_ipo(
+        self,
+        code: str,
+        name: str,
+        ipo_type: str = "STOCK",
+        *,
+        min_purchase: int,
+        max_purchase: int,
+        issue_price: Decimal | float | int | str,
+        purchase_date: str | None = None,
+    ) -> None:
+        """List an issue open for subscription (``purchase_date`` ``YYYYMMDD``, default the trading day)."""
+        with self._lock:
+            self._ipos[code] = IpoState(
+                code=code,
+                name=name,
+                ipo_type=ipo_type,
+                min_purchase=min_purchase,
+                max_purchase=max_purchase,
+                issue_price=_dec(issue_price),
+                purchase_date=purchase_date if purchase_date is not None else str(self._day_int(self.trading_day)),
+            )
+
+    def clear_ipos(self) -> None:
+        """No issues any more."""
+        with self._lock:
+            self._ipos.clear()
+
+    def set_purchase_limit(self, account_id: str, limits: dict[str, int]) -> None:
+        """An account's subscription quotas in shares by key (``SH``, ``SZ``, ``KCB``, ``CYB``…), replacing the old."""
+        with self._lock:
+            self._account(account_id).purchase_limits = dict(limits)
 
     def suspend(self, code: str, suspended: bool = True) -> None:
         """Suspend (or resume) trading in ``code``: new orders are rejected with "证券停牌"."""
@@ -889,6 +974,8 @@ class MiniQMT:
                 result = [self._native_info(a) for a in self._accounts.values()]
             elif kind == "status":
                 result = [self._native_status(a) for a in self._accounts.values()]
+            elif kind == "ipo":
+                result = [self._native_ipo(i) for i in self._ipos.values()]
             else:
                 acct = self._accounts.get(req.m_strAccountID)
                 subscribed = req.m_strAccountID in self._subs.get(id(client), set())
@@ -910,6 +997,11 @@ class MiniQMT:
             return [self._native_order(acct, o) for o in orders]
         if kind == "trades":
             return [self._native_trade(acct, t) for t in acct.trades]
+        if kind == "purchase_limit":
+            return [
+                native.NewPurchaseLimitInfo(m_strNewPurchaseLimitKey=key, m_nNewPurchaseLimitValue=value)
+                for key, value in acct.purchase_limits.items()
+            ]
         if kind == "positions":
             positions: Iterable[PositionState] = acct.positions.values()
             if req._was_set("m_strStockCode"):
@@ -998,7 +1090,16 @@ class MiniQMT:
                 box.push(origin, native.ON_ORDER_ERROR, err)
             return order.order_id
         # accepted: freeze, report
-        if order.is_buy:
+        if order.special == "repo":
+            order.frozen_cash = REPO_UNIT_CASH * volume + self._commission(REPO_UNIT_CASH * volume)
+            acct.cash -= order.frozen_cash
+            acct.frozen_cash += order.frozen_cash
+        elif order.special == "ipo":
+            # SH/SZ subscriptions are paid only when allotted; BSE ones freeze the full amount.
+            order.frozen_cash = order.limit * volume if _exchange(code) == "BJ" else Decimal(0)
+            acct.cash -= order.frozen_cash
+            acct.frozen_cash += order.frozen_cash
+        elif order.is_buy:
             order.frozen_cash = order.limit * volume + self._commission(order.limit * volume)
             acct.cash -= order.frozen_cash
             acct.frozen_cash += order.frozen_cash
@@ -1013,7 +1114,7 @@ class MiniQMT:
         order.sysid = str(next(self._sysids))
         order.status = REPORTED
         self._push_order(box, acct, order)
-        if not order.is_buy:
+        if not order.is_buy and not order.special:
             self._push_position(box, acct, code)
         self._push_asset(box, acct)
         if self.auto_match:
@@ -1024,6 +1125,12 @@ class MiniQMT:
         """Raise :class:`_Reject` for a junk order; sets ``order.limit`` for accepted ones."""
         if order.order_type not in (STOCK_BUY, STOCK_SELL):
             raise _Reject(ERR.ORDER_TYPE, "不支持的委托类型")
+        if order.code in self._ipos:
+            self._validate_subscription(acct, order, self._ipos[order.code])
+            return
+        if _is_repo(order.code):
+            self._validate_repo(acct, order)
+            return
         inst = self._instruments.get(order.code)
         exchange = _exchange(order.code)
         if inst is None or exchange not in MARKET_TYPES_BY_EXCHANGE:
@@ -1064,6 +1171,54 @@ class MiniQMT:
             if need > acct.cash:
                 raise _Reject(ERR.CASH, "可用资金不足")
 
+    def _validate_subscription(self, acct: AccountState, order: OrderState, ipo: IpoState) -> None:
+        """A subscription: buy at the issue price, on the purchase date, within the quota, once."""
+        order.special = "ipo"
+        if not order.is_buy:
+            raise _Reject(ERR.SUBSCRIPTION, "申购代码只能买入")
+        if ipo.purchase_date != str(self._day_int(self.trading_day)):
+            raise _Reject(ERR.SUBSCRIPTION, "非申购日")
+        if order.price_type != FIX_PRICE:
+            raise _Reject(ERR.PRICE_TYPE, "申购须为限价委托")
+        price = _dec(order.price).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        if price != ipo.issue_price.quantize(Decimal("0.001")):
+            raise _Reject(ERR.SUBSCRIPTION, "申购价格须为发行价")
+        vol = order.volume
+        if vol < ipo.min_purchase or vol % ipo.min_purchase or vol > ipo.max_purchase:
+            raise _Reject(ERR.VOLUME, "申购数量错误")
+        if any(o.code == order.code and o.status != JUNK and o is not order for o in acct.orders.values()):
+            raise _Reject(ERR.SUBSCRIPTION, "重复申购")
+        order.limit = price
+        exchange = _exchange(order.code)
+        if exchange == "BJ":
+            if price * vol > acct.cash:
+                raise _Reject(ERR.CASH, "可用资金不足")
+        elif ipo.ipo_type == "STOCK":
+            keys = [k for k in _quota_keys(order.code) if k in acct.purchase_limits]
+            quota = acct.purchase_limits[keys[0]] if keys else 0
+            if quota <= 0:
+                raise _Reject(ERR.QUOTA, "无申购额度")
+            if vol > quota:
+                raise _Reject(ERR.QUOTA, "超过申购额度")
+
+    def _validate_repo(self, acct: AccountState, order: OrderState) -> None:
+        """Repo lending: a sell of 10-unit lots at a rate on the tick, with the cash to lend."""
+        order.special = "repo"
+        if order.is_buy:
+            raise _Reject(ERR.REPO, "逆回购须为卖出（融券）委托")
+        if order.price_type != FIX_PRICE:
+            raise _Reject(ERR.PRICE_TYPE, "逆回购须为限价委托")
+        rate = _dec(order.price).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        tick = Decimal("0.005") if _exchange(order.code) == "SH" else Decimal("0.001")
+        if rate <= 0 or rate % tick:
+            raise _Reject(ERR.PRICE_TICK, "回购利率不是最小变动价位的整数倍")
+        if order.volume <= 0 or order.volume % 10:
+            raise _Reject(ERR.VOLUME, "逆回购数量须为10张（1000元）的整数倍")
+        need = REPO_UNIT_CASH * order.volume
+        if need + self._commission(need) > acct.cash:
+            raise _Reject(ERR.CASH, "可用资金不足")
+        order.limit = rate
+
     def _commission(self, amount: Decimal) -> Decimal:
         if self.commission_rate <= 0:
             return Decimal(0)
@@ -1075,7 +1230,7 @@ class MiniQMT:
         return self._instruments[order.code].last_or_pre_close
 
     def _try_match(self, box: _Outbox, acct: AccountState, order: OrderState) -> None:
-        if order.status not in (REPORTED, PART_SUCC) or order.cancel_pending:
+        if order.status not in (REPORTED, PART_SUCC) or order.cancel_pending or order.special:
             return
         inst = self._instruments.get(order.code)
         if inst is None or (inst.last is None and order.price_type == FIX_PRICE):
@@ -1087,14 +1242,25 @@ class MiniQMT:
 
     def _execute(self, box: _Outbox, acct: AccountState, order: OrderState, vol: int, px: Decimal) -> str:
         amount = px * vol
+        trade_amount = amount
         commission = self._commission(amount)
         now = int(self.clock())
         remaining_before = order.remaining
         pos = acct.positions.get(order.code)
-        if pos is None:
+        if pos is None and order.special != "repo":
             pos = PositionState(code=order.code, open_date=self._day_int(self.trading_day))
             acct.positions[order.code] = pos
-        if order.is_buy:
+        if order.special == "repo":
+            # The cash frozen for these units is lent: it leaves the account until the repo matures.
+            lent = trade_amount = REPO_UNIT_CASH * vol
+            commission = self._commission(lent)
+            release = (order.frozen_cash * vol / remaining_before).quantize(CENT, rounding=ROUND_HALF_UP)
+            release = min(release, order.frozen_cash)
+            order.frozen_cash -= release
+            acct.frozen_cash -= release
+            acct.cash += release - lent - commission
+        elif order.is_buy:
+            assert pos is not None
             release = (order.frozen_cash * vol / remaining_before).quantize(CENT, rounding=ROUND_HALF_UP)
             release = min(release, order.frozen_cash)
             order.frozen_cash -= release
@@ -1106,6 +1272,7 @@ class MiniQMT:
             if not pos.open_date:
                 pos.open_date = self._day_int(self.trading_day)
         else:
+            assert pos is not None
             pos.volume -= vol
             pos.frozen_volume -= vol
             acct.cash += amount - commission
@@ -1127,7 +1294,7 @@ class MiniQMT:
             order_type=order.order_type,
             price=px,
             volume=vol,
-            amount=amount,
+            amount=trade_amount,
             commission=commission,
             traded_time=now,
             sysid=order.sysid,
@@ -1143,8 +1310,8 @@ class MiniQMT:
         return trade.traded_id
 
     def _release(self, acct: AccountState, order: OrderState) -> None:
-        """Release whatever an order still freezes (cash for buys, shares for sells)."""
-        if order.is_buy:
+        """Release whatever an order still freezes (cash for buys and repo lending, shares for sells)."""
+        if order.is_buy or order.special == "repo":
             acct.cash += order.frozen_cash
             acct.frozen_cash -= order.frozen_cash
             order.frozen_cash = Decimal(0)
@@ -1234,6 +1401,8 @@ class MiniQMT:
 
     def _name(self, code: str) -> str:
         inst = self._instruments.get(code)
+        if inst is None and code in self._ipos:
+            return self._ipos[code].name
         return inst.name if inst else ""
 
     def _market_value(self, acct: AccountState) -> Decimal:
@@ -1336,6 +1505,18 @@ class MiniQMT:
             m_dFloatProfit=profit,
             m_nOpenDate=pos.open_date,
             m_dPositionProfit=profit,
+        )
+
+    @staticmethod
+    def _native_ipo(ipo: IpoState) -> native.IPOData:
+        return native.IPOData(
+            m_strIPOCode=ipo.code,
+            m_strIPOName=ipo.name,
+            m_strIPOType=ipo.ipo_type,
+            m_nMaxPurchaseNum=ipo.max_purchase,
+            m_nMinPurchaseNum=ipo.min_purchase,
+            m_strPurchaseDate=ipo.purchase_date,
+            m_dIssuePrice=ipo.issue_price,
         )
 
     @staticmethod

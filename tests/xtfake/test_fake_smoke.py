@@ -439,6 +439,64 @@ def test_auto_match_and_account_status(make_trader: TraderFactory, qmt: MiniQMT,
     assert (status.account_id, status.status) == (ACCOUNT, C.ACCOUNT_STATUS_CLOSED)
 
 
+def test_ipo_data_and_purchase_limit_through_the_sync_sdk_calls(
+    make_trader: TraderFactory, qmt: MiniQMT, acc: Any
+) -> None:
+    trader, _rec = make_trader()
+    assert trader.query_ipo_data() == {}
+    assert trader.query_new_purchase_limit(acc) == {}
+    qmt.add_ipo("732111.SH", "沪新股", "STOCK", min_purchase=1000, max_purchase=12000, issue_price="9.88")
+    qmt.add_ipo(
+        "754222.SH", "沪发债", "BOND", min_purchase=10, max_purchase=10000, issue_price=100, purchase_date="20261126"
+    )
+    qmt.set_purchase_limit(ACCOUNT, {"SH": 5000, "SZ": 3500, "KCB": 2000})
+    issues = trader.query_ipo_data()
+    assert issues["732111.SH"] == {
+        "name": "沪新股",
+        "type": "STOCK",
+        "maxPurchaseNum": 12000,
+        "minPurchaseNum": 1000,
+        "purchaseDate": "20261125",
+        "issuePrice": pytest.approx(9.88),
+    }
+    assert issues["754222.SH"]["type"] == "BOND" and issues["754222.SH"]["purchaseDate"] == "20261126"
+    assert trader.query_new_purchase_limit(acc) == {"SH": 5000, "SZ": 3500, "KCB": 2000}
+    # The quotas are the account's: an account the client did not subscribe gets none.
+    assert trader.query_new_purchase_limit(StockAccount("other")) == {}
+    req = native.QueryIPODataReq()
+    with pytest.raises(TypeError):
+        req.m_strIPOType = 1  # type: ignore[assignment]
+
+
+def test_subscription_and_repo_orders(make_trader: TraderFactory, qmt: MiniQMT, acc: Any) -> None:
+    trader, _rec = make_trader()
+    qmt.add_ipo("732111.SH", "沪新股", "STOCK", min_purchase=1000, max_purchase=12000, issue_price="9.88")
+    qmt.add_ipo("787333.SH", "科新股", "STOCK", min_purchase=500, max_purchase=5500, issue_price="30.00")
+    qmt.add_ipo("370444.SZ", "创发债", "BOND", min_purchase=10, max_purchase=10000, issue_price=100)
+    qmt.set_purchase_limit(ACCOUNT, {"SH": 5000, "KCB": 0})
+    buy = C.STOCK_BUY
+    ok = trader.order_stock(acc, "732111.SH", buy, 5000, C.FIX_PRICE, 9.88)
+    again = trader.order_stock(acc, "732111.SH", buy, 5000, C.FIX_PRICE, 9.88)
+    star = trader.order_stock(acc, "787333.SH", buy, 500, C.FIX_PRICE, 30.0)  # KCB 0: no quota
+    bond = trader.order_stock(acc, "370444.SZ", buy, 10000, C.FIX_PRICE, 100.0)
+    repo = trader.order_stock(acc, "204001.SH", C.STOCK_SELL, 1230, C.FIX_PRICE, 1.855)
+    odd = trader.order_stock(acc, "204001.SH", C.STOCK_SELL, 15, C.FIX_PRICE, 1.855)
+    statuses = {o.order_id: (o.order_status, o.status_msg) for o in trader.query_stock_orders(acc)}
+    assert statuses[ok][0] == statuses[bond][0] == statuses[repo][0] == C.ORDER_REPORTED
+    assert statuses[again] == (C.ORDER_JUNK, "重复申购")
+    assert statuses[star] == (C.ORDER_JUNK, "无申购额度")
+    assert statuses[odd][0] == C.ORDER_JUNK
+    # Subscriptions freeze nothing (paid when allotted); repo lending freezes 100 CNY a unit.
+    asset = trader.query_stock_asset(acc)
+    assert asset.frozen_cash == pytest.approx(123_000) and asset.cash == pytest.approx(877_000)
+    qmt.fill(repo)
+    asset = trader.query_stock_asset(acc)
+    assert asset.frozen_cash == pytest.approx(0) and asset.cash == pytest.approx(877_000)
+    assert qmt.position(ACCOUNT, "204001.SH") is None
+    [trade] = trader.query_stock_trades(acc)
+    assert (trade.traded_volume, trade.traded_amount) == (1230, pytest.approx(123_000))
+
+
 def test_xtdata_ticks_details_and_subscriptions(qmt: MiniQMT) -> None:
     ticks = xtdata.get_full_tick([SH, "SZ", "300999.SZ"])
     assert set(ticks) == {SH, SZ}

@@ -5,7 +5,8 @@ The real, unmodified ``xtquant/xttrader.py`` does ``from . import xtpythonclient
 :mod:`tests.xtfake.mini_qmt`; this module only provides the native surface:
 
 * :class:`XtQuantAsyncClient` — every ``bind*Callback`` of the pyd (56 names; the last bind wins), ``init``,
-  ``start``, ``stop``, ``connect``, ``nextSeq``, ``setTimeout`` and the stock ``*WithSeq`` requests. Every other
+  ``start``, ``stop``, ``connect``, ``nextSeq``, ``setTimeout``, the stock ``*WithSeq`` requests and the two
+  subscription queries (``queryIPODataWithSeq``, ``queryNewPurchaseLimitWithSeq``). Every other
   ``*WithSeq`` of the pyd raises :class:`NotImplementedError` in the caller's thread (so a sync xttrader call fails
   fast instead of waiting forever on its future).
 * request classes (``OrderStockReq`` …) with pybind11-like strict typing: int fields reject ``float``/``str``/
@@ -14,7 +15,9 @@ The real, unmodified ``xtquant/xttrader.py`` does ``from . import xtpythonclient
   builds (``QueryCreditDetailReq`` …) exist but are permissive, since their ``*WithSeq`` raise anyway.
 * response/push classes (``XtOrder``, ``XtTrade``, ``XtPosition``, ``XtAsset``, ``XtOrderError``,
   ``XtCancelError``, ``XtAccountStatus``, ``XtAccountInfo``, ``OrderStockResp``, ``CancelOrderStockResp``) that
-  expose every field under both its ``m_`` name (from the pyd string table) and its documented plain name.
+  expose every field under both its ``m_`` name (from the pyd string table) and its documented plain name;
+  ``IPOData`` and ``NewPurchaseLimitInfo`` (the items of the two subscription queries) only under their ``m_`` names,
+  the only ones xttrader reads.
 
 Threading: each client owns one daemon "native IO" thread (``xtfake-io-<session>``) started by ``start()`` and joined
 by ``stop()``. All bound callbacks run on it, with the arity xttrader expects: ``()`` for disconnect, ``(data)`` for
@@ -42,10 +45,14 @@ __all__ = [
     "BIND_NAMES",
     "CancelOrderStockReq",
     "CancelOrderStockResp",
+    "IPOData",
+    "NewPurchaseLimitInfo",
     "OrderStockReq",
     "OrderStockResp",
     "QueryAccountInfosReq",
     "QueryAccountStatusReq",
+    "QueryIPODataReq",
+    "QueryNewPurchaseLimitReq",
     "QueryStockAssetReq",
     "QueryStockOrdersReq",
     "QueryStockPositionsReq",
@@ -279,6 +286,18 @@ class QueryStockPositionsReq(_Struct):
     )
 
 
+class QueryIPODataReq(_Struct):
+    """Request of ``queryIPODataWithSeq``; xttrader sets ``m_strIPOType = ''`` (every type)."""
+
+    _fields_ = (_f("m_strIPOType", "ipo_type"),)
+
+
+class QueryNewPurchaseLimitReq(_Struct):
+    """Request of ``queryNewPurchaseLimitWithSeq``."""
+
+    _fields_ = _ACCOUNT_FIELDS
+
+
 class _PermissiveReq:
     """Request classes of non-stock features: any attribute accepted (their ``*WithSeq`` raise anyway)."""
 
@@ -299,8 +318,6 @@ _NON_STOCK_REQUESTS = (
     "QueryCreditDetailReq",
     "QueryCreditSloCodeReq",
     "QueryCreditSubjectsReq",
-    "QueryIPODataReq",
-    "QueryNewPurchaseLimitReq",
     "QueryPositionStatisticsReq",
     "QuerySecuAccountReq",
     "QueryStkCompactsReq",
@@ -466,6 +483,29 @@ class XtCancelError(_Struct):
     )
 
 
+class IPOData(_Struct):
+    """One issue of today (``query_ipo_data``): xttrader reads the m_ names only."""
+
+    _fields_ = (
+        _f("m_strIPOCode"),
+        _f("m_strIPOName"),
+        _f("m_strIPOType"),
+        _f("m_nMaxPurchaseNum", t=int),
+        _f("m_nMinPurchaseNum", t=int),
+        _f("m_strPurchaseDate"),
+        _f("m_dIssuePrice", t=float),
+    )
+
+
+class NewPurchaseLimitInfo(_Struct):
+    """One quota of the account (``query_new_purchase_limit``): key (``SH``, ``SZ``, ``KCB`` …) and shares."""
+
+    _fields_ = (
+        _f("m_strNewPurchaseLimitKey"),
+        _f("m_nNewPurchaseLimitValue", t=int),
+    )
+
+
 class XtAccountStatus(_Struct):
     """Account status (push; xttrader reads the m_ names) and ``query_account_status`` element."""
 
@@ -576,9 +616,7 @@ UNSUPPORTED_WITH_SEQ: tuple[str, ...] = (
     "queryCreditDetailWithSeq",
     "queryCreditSloCodeWithSeq",
     "queryCreditSubjectsWithSeq",
-    "queryIPODataWithSeq",
     "queryIPOLuckyInfoWithSeq",
-    "queryNewPurchaseLimitWithSeq",
     "queryOrdersWithSeq",
     "queryPositionStatisticsWithSeq",
     "queryPositionsWithSeq",
@@ -616,6 +654,8 @@ ON_QUERY_TRADES = "OnQueryStockTradesCallback"
 ON_QUERY_POSITIONS = "OnQueryStockPositionsCallback"
 ON_QUERY_ACCOUNT_INFOS = "OnQueryAccountInfosCallback"
 ON_QUERY_ACCOUNT_STATUS = "OnQueryAccountStatusCallback"
+ON_QUERY_IPO_DATA = "OnQueryIPODataCallback"
+ON_QUERY_NEW_PURCHASE_LIMIT = "OnQueryNewPurchaseLimitCallback"
 ON_ASSET = "OnStockAssetCallback"
 ON_ORDER = "OnStockOrderCallback"
 ON_TRADE = "OnStockTradeCallback"
@@ -932,6 +972,21 @@ class XtQuantAsyncClient:
     def queryAccountStatusWithSeq(self, seq: int, req: QueryAccountStatusReq) -> None:
         """Response ``(seq, [XtAccountStatus, ...])`` for every account of the MiniQMT."""
         self._query("queryAccountStatusWithSeq", seq, req, QueryAccountStatusReq, ON_QUERY_ACCOUNT_STATUS, "status")
+
+    def queryIPODataWithSeq(self, seq: int, req: QueryIPODataReq) -> None:
+        """Response ``(seq, [IPOData, ...])``: today's issues of the MiniQMT (any account may ask)."""
+        self._query("queryIPODataWithSeq", seq, req, QueryIPODataReq, ON_QUERY_IPO_DATA, "ipo")
+
+    def queryNewPurchaseLimitWithSeq(self, seq: int, req: QueryNewPurchaseLimitReq) -> None:
+        """Response ``(seq, [NewPurchaseLimitInfo, ...])``: the account's subscription quotas."""
+        self._query(
+            "queryNewPurchaseLimitWithSeq",
+            seq,
+            req,
+            QueryNewPurchaseLimitReq,
+            ON_QUERY_NEW_PURCHASE_LIMIT,
+            "purchase_limit",
+        )
 
 
 def _conv_int_arg(method: str, arg: str, value: object) -> int:

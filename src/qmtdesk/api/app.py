@@ -15,7 +15,7 @@ import qmtdesk
 from qmtdesk.api import ws
 from qmtdesk.api.errors import install_error_handlers
 from qmtdesk.api.middleware import RejectNulCharacters
-from qmtdesk.api.routes import accounts, admin, algos, auth, held, market, monitor, risk, signals, trading
+from qmtdesk.api.routes import accounts, admin, algos, auth, held, ipo, market, monitor, reports, risk, signals, trading
 from qmtdesk.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,8 @@ def create_app(desk: Desk) -> FastAPI:
         signals.router,
         held.router,
         algos.router,
+        reports.router,
+        ipo.router,
         monitor.router,
         admin.config,
         admin.paper,

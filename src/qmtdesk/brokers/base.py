@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.orders import OrderStatus
@@ -121,6 +121,23 @@ class AccountReport:
 
 
 @dataclass(frozen=True, slots=True)
+class IpoIssue:
+    """A new stock or bond open for subscription (新股/新债), as the broker lists it (xtquant ``query_ipo_data``).
+
+    Kept as the broker gave it: the code is not normalised and the purchase date is its text
+    (``YYYYMMDD``); :mod:`qmtdesk.domain.subscriptions` reads and judges it. Quantities are shares
+    (stocks) or 100-CNY units (张, bonds)."""
+
+    code: str
+    name: str
+    kind: str  # the broker's type: "STOCK" | "BOND"
+    min_quantity: int
+    max_quantity: int
+    purchase_date: str
+    issue_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class OrderAckReport:
     """The broker's answer to an asynchronous submission: its order id for our reference."""
 
@@ -177,6 +194,24 @@ class BrokerListener(Protocol):
 
     def on_connection(self, report: ConnectionReport) -> None:
         """The link changed state."""
+
+
+@runtime_checkable
+class SubscriptionBroker(Protocol):
+    """A broker that lists today's new issues and the account's subscription quota (MiniQMT, paper).
+
+    ``supports_subscriptions`` says whether subscription and repo orders can be placed through it at
+    all (the paper exchange lists no issues and knows no repo codes)."""
+
+    supports_subscriptions: bool
+
+    async def query_ipo_data(self) -> list[IpoIssue]:
+        """Today's issues open for subscription."""
+        ...
+
+    async def query_new_purchase_limit(self) -> dict[str, int]:
+        """The account's subscription quota in shares by market key (``SH``, ``SZ``, ``KCB``, ``CYB``…)."""
+        ...
 
 
 class Broker(Protocol):

@@ -12,8 +12,8 @@ from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.rules import PriceType
 
-#: Where orders come from.
-SOURCES = frozenset({"api", "ui", "signal", "strategy", "external", "conditional", "algo"})
+#: Where orders come from (``ipo``: new-issue subscriptions, ``repo``: reverse-repo lending).
+SOURCES = frozenset({"api", "ui", "signal", "strategy", "external", "conditional", "algo", "ipo", "repo"})
 #: Refusals that mean the order never left the desk for a passing reason: a retry may send it.
 RETRYABLE = frozenset({"BROKER_UNAVAILABLE"})
 
@@ -42,6 +42,26 @@ class OrderPayload:
 
 
 @dataclass(frozen=True)
+class SpecialTerms:
+    """An order outside the secondary market's rules: a subscription (新股/新债申购) or repo lending (逆回购).
+
+    The A-share validator describes trading listed securities (lots, limits, cage, quotes), which a
+    subscription code (``732xxx.SH``, ``370xxx.SZ``) or a repo sell does not fit; the subscription
+    service has judged the order against the issue's or the repo's own rules instead. The engine still
+    creates, records and commits it before sending, like every order, and checks what applies to any
+    order: the link, the trading state (kill switch, reduce-only), the quantity step and the cash.
+    """
+
+    #: The security's name as the broker listed it.
+    stock_name: str
+    #: The quantity must be a positive multiple of this (the issue's unit, or 10 repo units).
+    lot: int
+    #: Cash the order takes until the broker freezes it: 0 for an SH/SZ subscription (paid only when
+    #: allotted), the amount for a BSE one or for repo lending.
+    reserve_cash: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
 class PlaceOrder:
     """One order to place: the request, where it came from, who asked."""
 
@@ -49,6 +69,8 @@ class PlaceOrder:
     source: str
     user_id: int | None = None
     audit: AuditNote | None = None
+    #: Set for subscriptions and repo lending, which skip the secondary-market validator (see SpecialTerms).
+    special: SpecialTerms | None = None
 
 
 @dataclass(frozen=True)

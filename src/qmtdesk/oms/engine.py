@@ -53,7 +53,7 @@ from qmtdesk.domain.errors import (
     UnknownInstrument,
 )
 from qmtdesk.domain.fees import FeeSchedule, Side
-from qmtdesk.domain.instruments import classify
+from qmtdesk.domain.instruments import classify, normalize_code
 from qmtdesk.domain.order_events import (
     OrderAcknowledged,
     OrderCanceledUnsent,
@@ -76,6 +76,7 @@ from qmtdesk.oms.commands import (
     OrderPayload,
     Placed,
     PlaceOrder,
+    SpecialTerms,
     norm_price,
     payload_hash,
 )
@@ -207,6 +208,10 @@ class Engine:
         (422) or the link is down (503); ``DUPLICATE_CLIENT_ORDER_ID`` (409) for a client id already
         used by a different order. A retry with the same ``client_order_id`` answers with the order
         the first attempt created (``created=False``), or places it anew when that one never left.
+
+        A subscription or repo loan (``command.special``) is created, recorded and sent the same way;
+        only its check differs: ``PreTrade.check_special`` instead of the A-share validator and the
+        per-order risk rules (see :class:`~qmtdesk.oms.commands.SpecialTerms`).
         """
         cid = command.payload.client_order_id
         for _attempt in range(3):
@@ -222,18 +227,23 @@ class Engine:
         if self.journal.failed is not None:
             raise self.journal.failed
         payload = command.payload
-        code, name, code_error = self._resolve(payload.stock_code)
-        digest = payload_hash(
-            {
-                "stock_code": code,
-                "side": payload.side.value,
-                "quantity": payload.quantity,
-                "price_type": payload.price_type.value,
-                "price": norm_price(payload.price),
-                "strategy_name": payload.strategy_name,
-                "remark": payload.remark,
-            }
-        )
+        special = command.special
+        if special is None:
+            code, name, code_error = self._resolve(payload.stock_code)
+        else:
+            code, name, code_error = self._resolve_special(payload.stock_code, special)
+        fields = {
+            "stock_code": code,
+            "side": payload.side.value,
+            "quantity": payload.quantity,
+            "price_type": payload.price_type.value,
+            "price": norm_price(payload.price),
+            "strategy_name": payload.strategy_name,
+            "remark": payload.remark,
+        }
+        if special is not None:
+            fields["source"] = command.source  # a subscription never replays as an ordinary order
+        digest = payload_hash(fields)
         await self.risk.prepare(self.clock.now())
         cid = payload.client_order_id
         if cid:
@@ -285,10 +295,16 @@ class Engine:
         try:
             if code_error is not None:
                 raise Refused(code_error)
-            approval = self.pretrade.check(order, now, day)
+            if special is None:
+                approval = self.pretrade.check(order, now, day)
+            else:
+                approval = self.pretrade.check_special(order, special)
         except Refused as refused:
             return await self._deny(order, refused, command.audit, now)
-        self.reservations.hold(order, approval)
+        if special is None:
+            self.reservations.hold(order, approval)
+        elif approval.freeze_amount > 0:
+            self.reservations.hold_cash(order.id, approval.freeze_amount)
         self.recorder.apply(order, OrderSubmitted(now, approval.freeze_amount))
         self._audit(command.audit, "order.submit", order, {})
         self._sending.add(order.id)
@@ -314,6 +330,14 @@ class Engine:
         except UnknownInstrument as exc:
             return info.code, "", exc
         return instrument.code, instrument.name, None
+
+    @staticmethod
+    def _resolve_special(raw: str, special: SpecialTerms) -> tuple[str, str, OrderDenied | None]:
+        """A subscription or repo code: normalised only (subscription codes are no listed instrument)."""
+        try:
+            return normalize_code(raw), special.stock_name[:64], None
+        except InvalidStockCode as exc:
+            return str(raw)[:32], "", exc
 
     async def _deny(self, order: Order, refused: Refused, audit: AuditNote | None, now: datetime) -> Placed | None:
         error = refused.error

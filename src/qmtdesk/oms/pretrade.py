@@ -19,9 +19,11 @@ from qmtdesk.domain.errors import BrokerUnavailable, DeskError, OrderDenied
 from qmtdesk.domain.fees import FeeSchedule, Side
 from qmtdesk.domain.instruments import Instrument
 from qmtdesk.domain.orders import Order
-from qmtdesk.domain.portfolio import Position
+from qmtdesk.domain.portfolio import Position, insufficient_funds
+from qmtdesk.domain.rules import OrderClass, PriceType
 from qmtdesk.domain.validation import Approval, DailyLimits, OrderIntent, ValidationContext, validate
 from qmtdesk.market.quotes import Quote
+from qmtdesk.oms.commands import SpecialTerms
 from qmtdesk.risk.engine import RiskDenial, RiskEngine
 
 
@@ -77,6 +79,11 @@ class Reservations:
                 self._shares_by_code[code] = left
             else:
                 del self._shares_by_code[code]
+
+    def hold_cash(self, order_id: int, amount: Decimal) -> None:
+        """Promise ``amount`` of cash to ``order_id`` whatever its side (repo lending is a sell that takes cash)."""
+        self._cash[order_id] = amount
+        self.cash += amount
 
     def holds(self, order_id: int) -> bool:
         """Whether ``order_id`` has a promise outstanding."""
@@ -141,6 +148,34 @@ class PreTrade:
         if denial is not None:
             raise Refused(denial.error(), denial)
         return approval
+
+    def check_special(self, order: Order, special: SpecialTerms) -> Approval:
+        """A subscription or repo lending (see :class:`SpecialTerms`): link, trading state, step, price, cash.
+
+        The per-order risk rules (value, position share, turnover, price deviation…) are written for
+        the secondary market and are not asked; the kill switch and reduce-only are."""
+        if self.broker.state is not ConnectionState.CONNECTED:
+            raise Refused(BrokerUnavailable(self.broker.state.value))
+        denial = self.risk.state_denial()
+        if denial is not None:
+            raise Refused(denial.error(), denial)
+        lot = max(special.lot, 1)
+        if isinstance(order.quantity, bool) or order.quantity <= 0 or order.quantity % lot:
+            raise Refused(
+                OrderDenied(
+                    "LOT_SIZE",
+                    f"数量须为 {lot} 的正整数倍",
+                    f"Quantity must be a positive multiple of {lot}",
+                    data={"lot": lot},
+                )
+            )
+        if order.price_type is not PriceType.LIMIT or order.price is None or order.price <= 0:
+            raise Refused(OrderDenied("INVALID_PRICE", "须为大于0的限价", "Needs a limit price above 0"))
+        if special.reserve_cash > 0:
+            cash, _ = self._available(order.stock_code)
+            if special.reserve_cash > cash:
+                raise Refused(insufficient_funds(cash, special.reserve_cash))
+        return Approval(order.price, order.price, special.reserve_cash, OrderClass.LIMIT)
 
     def _available(self, stock_code: str) -> tuple[Decimal, Position | None]:
         cash, position = self.broker.buying_view(stock_code)

@@ -11,11 +11,13 @@ from typing import Any
 
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.fees import Side
-from qmtdesk.oms.commands import SOURCES, AuditNote, OrderPayload, Placed, PlaceOrder
+from qmtdesk.oms.commands import SOURCES, AuditNote, OrderPayload, Placed, PlaceOrder, SpecialTerms
 from qmtdesk.oms.engine import Engine
 
 #: The result of a submission (kept under its older name for callers).
 Submitted = Placed
+#: Sources whose orders are subscriptions or repo lending, placed with special terms.
+SPECIAL_SOURCES = frozenset({"ipo", "repo"})
 
 
 class OrderService:
@@ -28,9 +30,18 @@ class OrderService:
         self.enabled = True
 
     async def submit(
-        self, payload: OrderPayload, *, source: str, user_id: int | None, audit: AuditNote | None = None
+        self,
+        payload: OrderPayload,
+        *,
+        source: str,
+        user_id: int | None,
+        audit: AuditNote | None = None,
+        special: SpecialTerms | None = None,
     ) -> Placed:
-        """Place an order. Raises the refusal (422/503, ``data.order`` holds the stored order) or 409."""
+        """Place an order. Raises the refusal (422/503, ``data.order`` holds the stored order) or 409.
+
+        ``special`` marks a subscription or repo lending (sources ``ipo`` / ``repo`` only): checked by
+        the rules that apply to it instead of the secondary-market validator (see :class:`SpecialTerms`)."""
         if source not in SOURCES:
             raise ValueError(f"unknown order source {source!r}")
         if not self.enabled:
@@ -40,7 +51,9 @@ class OrderService:
                 f"Account {self.account_id} is disabled: no new orders (cancels still work)",
                 http_status=409,
             )
-        return await self.engine.place(PlaceOrder(payload, source, user_id, audit))
+        if (special is not None) != (source in SPECIAL_SOURCES):
+            raise ValueError(f"orders from {source!r} {'need' if special is None else 'take no'} special terms")
+        return await self.engine.place(PlaceOrder(payload, source, user_id, audit, special))
 
     async def cancel(self, order_id: int, audit: AuditNote | None = None) -> dict[str, Any]:
         """Request a cancel; returns the order (``pending_cancel`` or final)."""
@@ -53,4 +66,4 @@ class OrderService:
         return await self.engine.cancel_all(stock_code, side, audit)
 
 
-__all__ = ["AuditNote", "OrderPayload", "OrderService", "Submitted"]
+__all__ = ["AuditNote", "OrderPayload", "OrderService", "SpecialTerms", "Submitted"]

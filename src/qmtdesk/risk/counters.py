@@ -38,7 +38,7 @@ SameKey = tuple[Scope, str, str, int, str, Decimal | None]
 
 #: What the counters remember of one sent order: what changes (status, remaining, filled, frozen) ...
 _State = tuple[OrderStatus, int, Decimal, Decimal]
-#: ... and what does not (strategy, is a buy, price, quantity, trading day).
+#: ... and what does not (strategy, is a buy counted in the turnover, price, quantity, trading day).
 _Static = tuple[str, bool, Decimal | None, int, date]
 
 
@@ -185,7 +185,8 @@ class OrderCounters:
         if static is None:
             static = (
                 order.strategy_name or "",
-                order.side.value == "buy",
+                # A subscription is no purchase: it is paid only if allotted, outside the day's buying.
+                order.side.value == "buy" and order.source != "ipo",
                 order.price,
                 order.quantity,
                 order.trading_day,

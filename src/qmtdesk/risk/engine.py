@@ -290,6 +290,23 @@ class RiskEngine:
             {"reason": self._reason},
         )
 
+    def _reduce_only_denial(self) -> RiskDenial:
+        return RiskDenial(
+            "RISK_REDUCE_ONLY",
+            "trading_state",
+            "account",
+            "当前为只减仓模式，只允许卖出持仓",
+            "Reduce-only: only sells of held shares are allowed",
+            {"reason": self._reason},
+        )
+
+    def state_denial(self) -> RiskDenial | None:
+        """The trading state's refusal of an order that reduces no position (a subscription, repo
+        lending): halted or reduce-only; ``None`` while trading is active."""
+        if self._state == REDUCE_ONLY:
+            return self._reduce_only_denial()
+        return self.halt_denial()
+
     def _needs_day_base(self) -> bool:
         return any(c.enabled and c.spec.id == "daily_loss" for c in self._configs.values())
 
@@ -334,14 +351,7 @@ class RiskEngine:
             order_price=order.price,
         )
         if self._state == REDUCE_ONLY and not check.reduces_position:
-            return RiskDenial(
-                "RISK_REDUCE_ONLY",
-                "trading_state",
-                "account",
-                "当前为只减仓模式，只允许卖出持仓",
-                "Reduce-only: only sells of held shares are allowed",
-                {"reason": self._reason},
-            )
+            return self._reduce_only_denial()
         day = self.trading_day(now)
         base = self._day_base[1] if self._day_base is not None and self._day_base[0] == day else None
         facts = LiveFacts(

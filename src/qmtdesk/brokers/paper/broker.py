@@ -22,6 +22,7 @@ from qmtdesk.brokers.base import (
     CancelErrorReport,
     ConnectionReport,
     ConnectionState,
+    IpoIssue,
     OrderReport,
     OrderRequest,
     PositionReport,
@@ -80,6 +81,8 @@ class PaperBroker:
     placement_deadline: float | None = None
     last_error = ""
     session_id: int | None = None
+    #: The paper exchange lists no new issues and knows no repo codes.
+    supports_subscriptions = False
 
     def __init__(self, exchange: PaperExchange, *, tick_seconds: float = 3.0) -> None:
         self.exchange = exchange
@@ -182,6 +185,14 @@ class PaperBroker:
     async def query_account(self) -> AccountReport:
         """Cash and totals."""
         return self.exchange.account_report()
+
+    async def query_ipo_data(self) -> list[IpoIssue]:
+        """The paper exchange has no primary market: nothing to subscribe."""
+        return []
+
+    async def query_new_purchase_limit(self) -> dict[str, int]:
+        """No primary market, no subscription quota."""
+        return {}
 
     def buying_view(self, stock_code: str) -> tuple[Decimal, Position | None]:
         """Available cash and the position in ``stock_code`` (the exchange's own object: the caller runs

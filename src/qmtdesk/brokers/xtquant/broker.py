@@ -30,6 +30,7 @@ from qmtdesk.brokers.base import (
     CancelErrorReport,
     ConnectionReport,
     ConnectionState,
+    IpoIssue,
     OrderAckReport,
     OrderErrorReport,
     OrderReport,
@@ -40,8 +41,8 @@ from qmtdesk.brokers.base import (
 from qmtdesk.brokers.xtquant import sdk
 from qmtdesk.brokers.xtquant.mapping import ACCOUNT_STATUS, ORDER_TYPE, xt_price_type
 from qmtdesk.domain.clock import Clock
-from qmtdesk.domain.errors import BrokerUnavailable
-from qmtdesk.domain.instruments import classify
+from qmtdesk.domain.errors import BrokerUnavailable, DeskError
+from qmtdesk.domain.instruments import Exchange, classify
 from qmtdesk.domain.portfolio import Position
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,8 @@ class XtQuantBroker:
     #: MiniQMT reports frozen cash only after it accepts an order; the engine reserves until then.
     freezes_synchronously = False
     placement_deadline: float | None = None  # MiniQMT may list an order it accepted long after: no promise
+    #: MiniQMT lists today's new issues and takes subscription and repo orders.
+    supports_subscriptions = True
 
     def __init__(self, config: Callable[[], XtQuantConfig], clock: Clock) -> None:
         # Read again at every connect: the UI can change MiniQMT settings while the desk runs.
@@ -429,7 +432,7 @@ class XtQuantBroker:
 
     def _submit(self, request: OrderRequest) -> str | None:
         trader = self._require_link()
-        exchange = classify(request.stock_code).exchange
+        exchange = _exchange_of(request.stock_code)
         price = float(request.price) if request.price is not None else 0.0
         ref = request.ref.encode("ascii", "ignore")[:24].decode()
         seq = trader.order_stock_async(
@@ -494,6 +497,22 @@ class XtQuantBroker:
                 self._account_report = sdk.account_report(assets[0], self.account_id, self.account_type, self.now())
             self._positions = {p.stock_code: p for p in (sdk.position_report(x) for x in positions)}
 
+    async def query_ipo_data(self) -> list[IpoIssue]:
+        """Today's new stocks and bonds open for subscription (``query_ipo_data``), off the loop."""
+        rows = await self._call(self._query_ipo_data)
+        return [sdk.ipo_issue(item) for item in rows]
+
+    def _query_ipo_data(self) -> list[Any]:
+        # xttrader.query_ipo_data() waits without a timeout; the same request through the SDK's async path.
+        trader = self._require_link()
+        result = self._wait(lambda cb: trader.query_ipo_data_async(cb), QUERY_TIMEOUT)
+        return list(result) if isinstance(result, list | tuple) else []
+
+    async def query_new_purchase_limit(self) -> dict[str, int]:
+        """The account's subscription quota by market key (``query_new_purchase_limit``), off the loop."""
+        rows = await self._call(self._query, "query_new_purchase_limit_async")
+        return sdk.purchase_limits(rows)
+
     async def query_orders(self) -> list[OrderReport]:
         """Today's orders at MiniQMT."""
         rows = await self._call(self._query, "query_stock_orders_async")
@@ -550,3 +569,14 @@ class XtQuantBroker:
             frozen_volume=pos.frozen_volume,
         )
         return cash, position
+
+
+def _exchange_of(stock_code: str) -> Exchange:
+    """The exchange of a normalised code; subscription codes (``370xxx.SZ``) classify by their suffix."""
+    try:
+        return classify(stock_code).exchange
+    except DeskError:
+        suffix = stock_code.rpartition(".")[2].upper()
+        if suffix in Exchange.__members__:
+            return Exchange(suffix)
+        raise

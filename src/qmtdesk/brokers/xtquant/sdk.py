@@ -17,7 +17,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-from qmtdesk.brokers.base import AccountReport, OrderReport, PositionReport, TradeReport
+from qmtdesk.brokers.base import AccountReport, IpoIssue, OrderReport, PositionReport, TradeReport
 from qmtdesk.brokers.xtquant.mapping import PRICE_TYPE_FROM_XT, STATUS_FROM_XT, side_of
 from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.fees import Side
@@ -164,3 +164,35 @@ def account_report(a: Any, account_id: str, account_type: str, now: datetime) ->
         withdrawable=_decimal(_get(a, "fetch_balance", 0)),
         time=now,
     )
+
+
+def _field(obj: Any, native: str, plain: str, default: Any) -> Any:
+    """A field of a native object by its ``m_`` name (what xttrader reads), else its plain name."""
+    value = getattr(obj, native, None)
+    if value is None:
+        value = getattr(obj, plain, None)
+    return default if value is None else value
+
+
+def ipo_issue(item: Any) -> IpoIssue:
+    """An ``IPOData`` of ``query_ipo_data`` as the desk's issue (the fields xttrader itself reads)."""
+    price = _decimal(_field(item, "m_dIssuePrice", "issue_price", 0))
+    return IpoIssue(
+        code=str(_field(item, "m_strIPOCode", "ipo_code", "")).strip(),
+        name=str(_field(item, "m_strIPOName", "ipo_name", "")).strip(),
+        kind=str(_field(item, "m_strIPOType", "ipo_type", "")).strip().upper(),
+        min_quantity=int(_field(item, "m_nMinPurchaseNum", "min_purchase_num", 0)),
+        max_quantity=int(_field(item, "m_nMaxPurchaseNum", "max_purchase_num", 0)),
+        purchase_date=str(_field(item, "m_strPurchaseDate", "purchase_date", "")).strip(),
+        issue_price=price.quantize(Decimal("0.001")) if price > 0 else Decimal(0),
+    )
+
+
+def purchase_limits(items: Any) -> dict[str, int]:
+    """``NewPurchaseLimitInfo`` items of ``query_new_purchase_limit`` as ``{key: shares}``."""
+    out: dict[str, int] = {}
+    for item in items or []:
+        key = str(_field(item, "m_strNewPurchaseLimitKey", "new_purchase_limit_key", "")).strip().upper()
+        if key:
+            out[key] = int(_field(item, "m_nNewPurchaseLimitValue", "new_purchase_limit_value", 0))
+    return out

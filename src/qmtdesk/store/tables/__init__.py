@@ -17,6 +17,7 @@ TABLE_MODULES = (
     "market",
     "held",
     "algos",
+    "ipo",
 )
 
 
