@@ -16,6 +16,7 @@ from qmtdesk.api import ws
 from qmtdesk.api.errors import install_error_handlers
 from qmtdesk.api.middleware import RejectNulCharacters
 from qmtdesk.api.routes import accounts, admin, algos, auth, held, ipo, market, monitor, reports, risk, signals, trading
+from qmtdesk.api.schemas import ERRORS
 from qmtdesk.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def create_app(desk: Desk) -> FastAPI:
         admin.health,
         ws.router,
     ):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=ERRORS)
     _mount_ui(app)
     return app
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StrictInt, field_validator
 
 from qmtdesk.api.deps import AccountDep, Reader, TradeGuard, account_scope, audit_note
 from qmtdesk.api.envelope import IdPath, Page, ok, page_params, paged
+from qmtdesk.api.schemas import AlgoOrder, AlgoOrderWithChildren, PageOf, answers
 from qmtdesk.domain.errors import InvalidValue
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import classify
@@ -70,14 +71,21 @@ def _not_found(algo_id: int) -> Exception:
     return algo_error("ALGO_ORDER_NOT_FOUND", f"算法单 {algo_id} 不存在", f"No algo order {algo_id}", 404)
 
 
-@router.post("", status_code=201, summary="Slice an order over time (TWAP) or show part of it at a time (iceberg)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Slice an order over time (TWAP) or show part of it at a time (iceberg)",
+    **answers(AlgoOrder, 201),
+)
 async def create(body: AlgoBody, principal: TradeGuard, account: AccountDep, request: Request) -> dict[str, Any]:
     algos = _algos(account, request, principal, body.account_id)
     view = await algos.create(body.request(), user_id=principal.user_id, audit=audit_note(principal, request))
     return ok(view)
 
 
-@router.get("", summary="Algo orders, newest first: ?state=live|final|<comma list>&stock_code=")
+@router.get(
+    "", summary="Algo orders, newest first: ?state=live|final|<comma list>&stock_code=", **answers(PageOf[AlgoOrder])
+)
 def listing(
     principal: Reader,
     account: AccountDep,
@@ -90,7 +98,7 @@ def listing(
     return paged(items, total, page)
 
 
-@router.get("/{algo_id}", summary="One algo order with its child orders")
+@router.get("/{algo_id}", summary="One algo order with its child orders", **answers(AlgoOrderWithChildren))
 def one(algo_id: IdPath, principal: Reader, account: AccountDep) -> dict[str, Any]:
     view = account.algos.get(algo_id, children=True)
     if view is None:
@@ -98,6 +106,6 @@ def one(algo_id: IdPath, principal: Reader, account: AccountDep) -> dict[str, An
     return ok(view)
 
 
-@router.post("/{algo_id}/cancel", summary="Stop an algo order and cancel its working child")
+@router.post("/{algo_id}/cancel", summary="Stop an algo order and cancel its working child", **answers(AlgoOrder))
 async def cancel(algo_id: IdPath, principal: TradeGuard, account: AccountDep, request: Request) -> dict[str, Any]:
     return ok(await account.algos.cancel(algo_id, audit=audit_note(principal, request)))

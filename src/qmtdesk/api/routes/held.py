@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, StrictInt, field_validator, model_validat
 
 from qmtdesk.api.deps import AccountDep, Reader, TradeGuard, account_scope, audit_note
 from qmtdesk.api.envelope import IdPath, Page, ok, page_params, paged
+from qmtdesk.api.schemas import Bracket, HeldOrder, PageOf, answers
 from qmtdesk.domain.errors import InvalidValue
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import classify
@@ -125,14 +126,24 @@ def _held(account: AccountDep, request: Request, principal: Any, account_id: str
     return account.held
 
 
-@router.post("", status_code=201, summary="Hold an order until its trigger fires (stop, trailing, time, limit open)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Hold an order until its trigger fires (stop, trailing, time, limit open)",
+    **answers(HeldOrder, 201),
+)
 async def create(body: HeldBody, principal: TradeGuard, account: AccountDep, request: Request) -> dict[str, Any]:
     held = _held(account, request, principal, body.account_id)
     view = await held.create(body.request(), user_id=principal.user_id, audit=audit_note(principal, request))
     return ok(view)
 
 
-@router.post("/bracket", status_code=201, summary="Take-profit and stop-loss on an entry order (one cancels other)")
+@router.post(
+    "/bracket",
+    status_code=201,
+    summary="Take-profit and stop-loss on an entry order (one cancels other)",
+    **answers(Bracket, 201),
+)
 async def bracket(body: BracketBody, principal: TradeGuard, account: AccountDep, request: Request) -> dict[str, Any]:
     held = _held(account, request, principal, body.account_id)
     stored = await held.entry(body.parent_order_id)
@@ -165,7 +176,9 @@ async def bracket(body: BracketBody, principal: TradeGuard, account: AccountDep,
     return ok({"oco_group": group, "legs": legs})
 
 
-@router.get("", summary="Held orders, newest first: ?state=live|final|<comma list>&stock_code=")
+@router.get(
+    "", summary="Held orders, newest first: ?state=live|final|<comma list>&stock_code=", **answers(PageOf[HeldOrder])
+)
 def listing(
     principal: Reader,
     account: AccountDep,
@@ -178,7 +191,7 @@ def listing(
     return paged(items, total, page)
 
 
-@router.get("/{held_id}", summary="One held order")
+@router.get("/{held_id}", summary="One held order", **answers(HeldOrder))
 def one(held_id: IdPath, principal: Reader, account: AccountDep) -> dict[str, Any]:
     view = account.held.get(held_id)
     if view is None:
@@ -186,6 +199,6 @@ def one(held_id: IdPath, principal: Reader, account: AccountDep) -> dict[str, An
     return ok(view)
 
 
-@router.post("/{held_id}/cancel", summary="Cancel a held order that has not fired")
+@router.post("/{held_id}/cancel", summary="Cancel a held order that has not fired", **answers(HeldOrder))
 async def cancel(held_id: IdPath, principal: TradeGuard, account: AccountDep, request: Request) -> dict[str, Any]:
     return ok(await account.held.cancel(held_id, audit=audit_note(principal, request)))

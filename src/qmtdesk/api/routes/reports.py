@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from qmtdesk.api.deps import AccountDep, DeskDep, Reader, account_scope
 from qmtdesk.api.envelope import ok
+from qmtdesk.api.schemas import Envelope, Performance, Statement, answers
 from qmtdesk.desk import Desk
 from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.errors import DeskError
@@ -30,7 +31,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.get(
     "/statement",
     summary="Daily statement: every fill with fees and net cash, holdings balanced",
-    responses={200: {"content": {"application/json": {}, "text/csv": {}, XLSX: {}}}},
+    response_model=None,
+    responses={200: {"model": Envelope[Statement], "content": {"text/csv": {}, XLSX: {}}}},
 )
 async def statement(
     principal: Reader,
@@ -101,7 +103,11 @@ def _read_performance(desk: Desk, account_id: str, first: date | None, last: dat
     }
 
 
-@router.get("/performance", summary="Equity curve, returns, drawdown, and P&L by strategy (manual apart)")
+@router.get(
+    "/performance",
+    summary="Equity curve, returns, drawdown, and P&L by strategy (manual apart)",
+    **answers(Performance),
+)
 async def performance(
     principal: Reader,
     desk: DeskDep,

@@ -27,6 +27,7 @@ from qmtdesk.api.deps import (
 )
 from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response, page_params, paged
 from qmtdesk.api.figures import account_figures
+from qmtdesk.api.schemas import Order, OrderWithEvents, PageOf, Placed, Position, Trade, answers
 from qmtdesk.api.views import position_views
 from qmtdesk.auth.service import Principal
 from qmtdesk.brokers.base import ConnectionState
@@ -175,12 +176,12 @@ async def _positions(desk: Desk, account: Account) -> list[dict[str, Any]]:
     return position_views(positions, trades, desk.market, desk.universe, lambda opened: _holding_days(desk, opened))
 
 
-@router.get("/positions", summary="Holdings with sellable (T+1) volume, cost and P&L")
+@router.get("/positions", summary="Holdings with sellable (T+1) volume, cost and P&L", **answers(list[Position]))
 async def positions(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     return ok(await _positions(desk, account))
 
 
-@router.get("/positions/{stock_code}", summary="One holding")
+@router.get("/positions/{stock_code}", summary="One holding", **answers(Position))
 async def position(stock_code: str, principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     code = classify(stock_code).code
     for view in await _positions(desk, account):
@@ -231,14 +232,21 @@ async def _place(body: OrderBody, principal: TradeGuard, orders: Orders, request
     return ok_response({"order": result.order}, 201 if result.created else 200)
 
 
-@router.post("/order", status_code=201, summary="Place an order (trade token or trade-scoped API token)")
+@router.post(
+    "/order",
+    status_code=201,
+    summary="Place an order (trade token or trade-scoped API token)",
+    **answers(Placed, 201, 200),
+)
 async def place_order(
     body: OrderBody, principal: TradeGuard, orders: Orders, request: Request, response: Response
 ) -> Any:
     return await _place(body, principal, orders, request, response)
 
 
-@router.post("/orders", status_code=201, summary="Place an order (alias of /trading/order)")
+@router.post(
+    "/orders", status_code=201, summary="Place an order (alias of /trading/order)", **answers(Placed, 201, 200)
+)
 async def place_order_alias(
     body: OrderBody, principal: TradeGuard, orders: Orders, request: Request, response: Response
 ) -> Any:
@@ -273,7 +281,7 @@ def _code_filter(raw: str | None) -> str | None:
     return classify(raw).code if raw else None
 
 
-@router.get("/orders", summary="Orders, newest first, with filters")
+@router.get("/orders", summary="Orders, newest first, with filters", **answers(PageOf[Order]))
 def list_orders(
     principal: Reader,
     desk: DeskDep,
@@ -337,7 +345,9 @@ def _with_events(session: Session, row: OrderRow) -> dict[str, Any]:
     return view
 
 
-@router.get("/orders/by-client-id/{client_order_id}", summary="An order by its client_order_id")
+@router.get(
+    "/orders/by-client-id/{client_order_id}", summary="An order by its client_order_id", **answers(OrderWithEvents)
+)
 def order_by_client_id(client_order_id: str, principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     with desk.session_factory() as session:
         row = session.scalar(
@@ -350,7 +360,7 @@ def order_by_client_id(client_order_id: str, principal: Reader, desk: DeskDep, a
         return ok(_with_events(session, row))
 
 
-@router.get("/orders/{order_id}", summary="One order with its event timeline")
+@router.get("/orders/{order_id}", summary="One order with its event timeline", **answers(OrderWithEvents))
 def get_order(order_id: IdPath, principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     with desk.session_factory() as session:
         return ok(_with_events(session, _order_or_404(session, account, order_id)))
@@ -367,7 +377,7 @@ async def cancel_all(
     return ok(result)
 
 
-@router.post("/orders/{order_id}/cancel", summary="Cancel an order")
+@router.post("/orders/{order_id}/cancel", summary="Cancel an order", **answers(Placed))
 async def cancel(order_id: IdPath, principal: TradeGuard, orders: Orders, request: Request) -> dict[str, Any]:
     order = await orders.cancel(order_id, audit=audit_note(principal, request))
     return ok({"order": order})
@@ -401,8 +411,8 @@ def _list_trades(
         return paged([trade_view(r) for r in rows], total, page)
 
 
-@router.get("/trades", summary="Fills, newest first")
-@router.get("/records", summary="Fills (alias of /trading/trades)")
+@router.get("/trades", summary="Fills, newest first", **answers(PageOf[Trade]))
+@router.get("/records", summary="Fills (alias of /trading/trades)", **answers(PageOf[Trade]))
 def trades(
     principal: Reader,
     desk: DeskDep,
