@@ -150,6 +150,82 @@ class Position(Model):
     opened_at: Time | None
 
 
+class AccountFigures(Model):
+    """Cash, market value, total asset and P&L (every P&L figure includes fees)."""
+
+    account_id: str
+    account_type: str
+    cash: Dec
+    frozen_cash: Dec
+    market_value: Dec
+    total_asset: Dec
+    withdrawable: Dec
+    total_profit: Dec | None
+    realized_profit: Dec | None
+    floating_profit: Dec | None
+    today_profit: Dec | None
+    today_realized_profit: Dec | None
+    today_floating_profit: Dec | None
+    updated_at: Time | None
+
+
+class Fees(Model):
+    commission_rate: Dec
+    commission_min: Dec
+
+
+class TradingStatus(Model):
+    """The broker link, the trading day, the market phase and the trading state."""
+
+    broker: str
+    connected: bool
+    state: Literal["connected", "connecting", "reconnecting", "disconnected"]
+    account_id: str
+    account_type: str
+    trading_day: Day
+    is_trading_day: bool
+    market_phase: str
+    phase_detail: str
+    server_time: Time
+    halted: bool
+    trading_state: str
+    message: str | None
+    session_id: int | None
+    quotes: str
+    fees: Fees
+
+
+class Level(Model):
+    price: Dec
+    volume: int
+
+
+class Cage(Model):
+    buy_max: Dec
+    sell_min: Dec
+
+
+class Quote(Model):
+    """A snapshot: last price, five levels each side, daily limits and the price cage."""
+
+    stock_code: str
+    stock_name: str
+    last_price: Dec
+    prev_close: Dec
+    open: Dec | None
+    high: Dec | None
+    low: Dec | None
+    volume: int
+    amount: Dec
+    bid: list[Level]
+    ask: list[Level]
+    limit_up: Dec | None
+    limit_down: Dec | None
+    cage: Cage | None
+    time: Time
+    source: str
+
+
 class Trigger(Model):
     """A held order's trigger, as it was set."""
 

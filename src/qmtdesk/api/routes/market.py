@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from qmtdesk.api.deps import DeskDep, Reader
 from qmtdesk.api.envelope import ok
+from qmtdesk.api.schemas import Quote, answers
 from qmtdesk.api.views import candle_view, instrument_view, quote_view
 from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.errors import DeskError
@@ -15,13 +16,13 @@ from qmtdesk.domain.errors import DeskError
 router = APIRouter(prefix="/market", tags=["market"])
 
 
-@router.get("/quote/{stock_code}", summary="One quote with the five-level book")
+@router.get("/quote/{stock_code}", summary="One quote with the five-level book", **answers(Quote))
 def quote(stock_code: str, principal: Reader, desk: DeskDep) -> dict[str, Any]:
     quote = desk.market.quote_for(stock_code)
     return ok(quote_view(quote, desk.market.cage(quote)))
 
 
-@router.get("/quotes", summary="Several quotes: ?codes=600000.SH,000001.SZ")
+@router.get("/quotes", summary="Several quotes: ?codes=600000.SH,000001.SZ", **answers(list[Quote]))
 def quotes(principal: Reader, desk: DeskDep, codes: str = Query(..., max_length=4000)) -> dict[str, Any]:
     wanted = [c.strip() for c in codes.split(",") if c.strip()]
     if len(wanted) > 200:

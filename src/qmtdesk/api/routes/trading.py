@@ -27,7 +27,17 @@ from qmtdesk.api.deps import (
 )
 from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response, page_params, paged
 from qmtdesk.api.figures import account_figures
-from qmtdesk.api.schemas import Order, OrderWithEvents, PageOf, Placed, Position, Trade, answers
+from qmtdesk.api.schemas import (
+    AccountFigures,
+    Order,
+    OrderWithEvents,
+    PageOf,
+    Placed,
+    Position,
+    Trade,
+    TradingStatus,
+    answers,
+)
 from qmtdesk.api.views import position_views
 from qmtdesk.auth.service import Principal
 from qmtdesk.brokers.base import ConnectionState
@@ -110,7 +120,7 @@ async def _audit(
 # ------------------------------------------------------------------------------------------ status
 
 
-@router.get("/status", summary="Broker link, trading day and market phase")
+@router.get("/status", summary="Broker link, trading day and market phase", **answers(TradingStatus))
 def status(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     now = desk.clock.now()
     state = account.broker.state
@@ -157,7 +167,7 @@ async def disconnect(principal: Admin, desk: DeskDep, account: AccountDep, reque
 # ------------------------------------------------------------------------------------------ account
 
 
-@router.get("/account", summary="Cash, market value, total asset and P&L")
+@router.get("/account", summary="Cash, market value, total asset and P&L", **answers(AccountFigures))
 async def account(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     figures, _, _ = await account_figures(desk, account)
     return ok(figures)
