@@ -276,6 +276,23 @@ class _Credentials:
         return False
 
 
+def _request_args(
+    call: Call, creds: _Credentials, account_id: str | None, retries: int, auth: bool
+) -> tuple[dict[str, Any], int]:
+    """The arguments of ``httpx``'s ``request`` for ``call``, and how many attempts it may take."""
+    params = dict(call.params)
+    if account_id and not call.path.startswith("/auth"):
+        params.setdefault("account_id", account_id)
+    headers = creds.headers(call.trade) if auth else {}
+    request = {"method": call.method, "url": call.path, "json": call.json, "params": params, "headers": headers}
+    return request, retries + 1 if call.retry else 1
+
+
+def _backoff(attempt: int) -> float:
+    """Seconds to wait before the next attempt (0.2, 0.4, 0.8… at most 2)."""
+    return min(0.2 * 2.0**attempt, 2.0)
+
+
 class Client(Calls[Any]):
     """The desk's API, blocking (``httpx.Client``). Use as a context manager or call :meth:`close`."""
 
@@ -334,21 +351,17 @@ class Client(Calls[Any]):
         raise AssertionError("unreachable")
 
     def _send(self, call: Call, *, auth: bool = True) -> Any:
-        params = dict(call.params)
-        if self.account_id and not call.path.startswith("/auth"):
-            params.setdefault("account_id", self.account_id)
-        headers = self._creds.headers(call.trade) if auth else {}
-        attempts = self.retries + 1 if call.retry else 1
+        request, attempts = _request_args(call, self._creds, self.account_id, self.retries, auth)
         for attempt in range(attempts):
             try:
-                response = self._http.request(call.method, call.path, json=call.json, params=params, headers=headers)
+                response = self._http.request(**request)
             except httpx.TransportError:
                 if attempt + 1 >= attempts:
                     raise
             else:
                 if not (_retryable(response) and attempt + 1 < attempts):
                     return _unwrap(response)
-            time.sleep(min(0.2 * 2**attempt, 2.0))
+            time.sleep(_backoff(attempt))
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ paged lists, in full
@@ -439,23 +452,17 @@ class AsyncClient(Calls[Any]):
         raise AssertionError("unreachable")
 
     async def _send(self, call: Call, *, auth: bool = True) -> Any:
-        params = dict(call.params)
-        if self.account_id and not call.path.startswith("/auth"):
-            params.setdefault("account_id", self.account_id)
-        headers = self._creds.headers(call.trade) if auth else {}
-        attempts = self.retries + 1 if call.retry else 1
+        request, attempts = _request_args(call, self._creds, self.account_id, self.retries, auth)
         for attempt in range(attempts):
             try:
-                response = await self._http.request(
-                    call.method, call.path, json=call.json, params=params, headers=headers
-                )
+                response = await self._http.request(**request)
             except httpx.TransportError:
                 if attempt + 1 >= attempts:
                     raise
             else:
                 if not (_retryable(response) and attempt + 1 < attempts):
                     return _unwrap(response)
-            await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
+            await asyncio.sleep(_backoff(attempt))
         raise AssertionError("unreachable")
 
     async def orders(self, **filters: Any) -> list[dict[str, Any]]:
