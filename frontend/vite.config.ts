@@ -37,5 +37,7 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['tests/**/*.test.ts'],
+    // type-level tests (*.test-d.ts: types.ts against the generated API types) run with `tsc` too
+    typecheck: { enabled: true, include: ['tests/**/*.test-d.ts'], tsconfig: './tsconfig.typetest.json' },
   },
 })

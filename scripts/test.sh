@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test: lint, types, unit/integration/API tests on SQLite, and on PostgreSQL
 # when QMTDESK_TEST_DATABASE_URL is set or a server answers on 127.0.0.1:5432; then the web UI's
-# unit tests and a check that the shipped UI build matches its sources.
+# unit tests and checks that the shipped UI build matches its sources and its API types the API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh dev
@@ -16,6 +16,8 @@ if [ -f frontend/package.json ]; then
   if command -v npm >/dev/null 2>&1; then
     echo "== web UI: unit tests and build check"
     (cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm test --silent && node scripts/check-build.mjs)
+    echo "== web UI: its API types match the server's OpenAPI description"
+    bash scripts/api-types.sh --check
   else
     echo "== web UI: npm not found, skipping its unit tests (the Python checks below still run)"
   fi

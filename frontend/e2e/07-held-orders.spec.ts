@@ -239,9 +239,15 @@ test('条件单: a bracket from the ticket, a stop on a position that fires, a T
       await expect(end).toHaveValue(/^\d{2}:\d{2}$/)
       const now = minutesOf((await apiGet(request, headers, '/paper/clock')).body.data.now)
       const endAt = `${String(Math.floor((now + 3) / 60)).padStart(2, '0')}:${String((now + 3) % 60).padStart(2, '0')}`
-      await end.fill(endAt)
-      await end.press('Enter')
-      await expect(end).toHaveValue(endAt)
+      // typed text is taken on Enter only once the picker's panel is up (it lends the parser), so
+      // open it first and wait for it, as a user looking at it would
+      await expect(async () => {
+        await end.click()
+        await expect(page.locator('.el-time-panel').filter({ visible: true })).toHaveCount(1, { timeout: 2000 })
+        await end.fill(endAt)
+        await end.press('Enter')
+        await expect(end).toHaveValue(endAt, { timeout: 2000 })
+      }).toPass({ timeout: 15000 })
       await expect(page.getByTestId('ticket-submit')).toContainText('TWAP 买入')
       await shot(page, 'algo-ticket-twap')
       await page.getByTestId('ticket-submit').click()

@@ -11,7 +11,7 @@ import { useAuthStore } from '@/stores/auth'
 import type { AccountInfo } from '@/api/types'
 import { StreamClient } from '@/lib/stream'
 import { installMock, ok, type Call } from './mockAdapter'
-import { order } from './helpers'
+import { accountFigures, frame, order, orderFrame, position, quote, tradingStatus, user } from './helpers'
 
 class FakeWS {
   static instances: FakeWS[] = []
@@ -53,7 +53,7 @@ function acct(id: string, extra: Partial<AccountInfo> = {}): AccountInfo {
     default: id === 'PAPER',
     state: 'connected',
     connected: true,
-    message: null,
+    message: '',
     halted: false,
     trading_state: 'active',
     ...extra,
@@ -73,18 +73,17 @@ beforeEach(() => {
   setActivePinia(createPinia())
   FakeWS.instances = []
   vi.stubGlobal('WebSocket', FakeWS)
-  useAuthStore().setSession('jwt', 3600, { id: 1, username: 'admin', role: 'admin' })
+  useAuthStore().setSession('jwt', 3600, user())
   const accounts = useAccountsStore()
   configureRequest({ getToken: () => 'jwt', getTradeToken: () => null, getLocale: () => 'zh-CN', getAccountId: () => accounts.currentId })
   listed = [acct('PAPER'), acct('P2')]
-  server.PAPER = { cash: '1000000.00', orders: [order({ order_id: 'o-paper', account_id: 'PAPER', trading_day: DAY })], positions: [{ stock_code: '000001.SZ', volume: 100 }] }
-  server.P2 = { cash: '500000.00', orders: [order({ order_id: 'o-p2', account_id: 'P2', trading_day: DAY })], positions: [] }
+  server.PAPER = { cash: '1000000.00', orders: [order({ order_id: 101, account_id: 'PAPER', trading_day: DAY })], positions: [position({ stock_code: '000001.SZ' })] }
+  server.P2 = { cash: '500000.00', orders: [order({ order_id: 201, account_id: 'P2', trading_day: DAY })], positions: [] }
   calls = installMock((c) => {
     const a = server[accountOf(c) ?? 'PAPER']
     if (c.url === '/accounts') return ok(listed)
-    if (c.url === '/trading/status')
-      return ok({ broker: 'paper', connected: true, state: 'connected', account_id: accountOf(c) ?? 'PAPER', trading_day: DAY, market_phase: 'continuous', halted: false, trading_state: 'active' })
-    if (c.url === '/trading/account') return ok({ account_id: accountOf(c) ?? 'PAPER', cash: a.cash, total_asset: a.cash })
+    if (c.url === '/trading/status') return ok(tradingStatus({ account_id: accountOf(c) ?? 'PAPER', trading_day: DAY }))
+    if (c.url === '/trading/account') return ok(accountFigures({ account_id: accountOf(c) ?? 'PAPER', cash: a.cash, total_asset: a.cash }))
     if (c.url === '/trading/positions') return ok(a.positions)
     if (c.url === '/trading/orders') return ok({ items: a.orders, total: a.orders.length, page: 1, page_size: 200 })
     if (c.url === '/trading/trades') return ok({ items: [], total: 0, page: 1, page_size: 200 })
@@ -154,7 +153,7 @@ describe('live store: switching accounts', () => {
 
   it('on a switch: clears the account data, resubscribes with the new account_id and reloads account, positions, orders, trades', async () => {
     const { accounts, live } = await started()
-    live.handle({ stream: 'quotes:600000.SH', data: { stock_code: '600000.SH', last_price: '11.50' } })
+    live.handle(frame('quotes:600000.SH', quote({ stock_code: '600000.SH', last_price: '11.50' })))
     expect(live.positions).toHaveLength(1)
     calls.length = 0
 
@@ -168,7 +167,7 @@ describe('live store: switching accounts', () => {
     expect(subscribes().at(-1)).toMatchObject({ action: 'subscribe', account_id: 'P2' })
     expect(subscribes().at(-1)?.since_seq).toBeUndefined()
 
-    await vi.waitFor(() => expect(live.orders.map((o) => o.order_id)).toEqual(['o-p2']))
+    await vi.waitFor(() => expect(live.orders.map((o) => o.order_id)).toEqual([201]))
     await vi.waitFor(() => expect(live.account?.cash).toBe('500000.00'))
     expect(live.status?.account_id).toBe('P2')
     expect(live.positionsLoaded).toBe(true)
@@ -182,24 +181,24 @@ describe('live store: switching accounts', () => {
   it("drops the old account's stream items until the server acknowledges the new account", async () => {
     const { accounts, live } = await started()
     accounts.select('P2')
-    await vi.waitFor(() => expect(live.orders.map((o) => o.order_id)).toEqual(['o-p2']))
+    await vi.waitFor(() => expect(live.orders.map((o) => o.order_id)).toEqual([201]))
     // still under way from before the switch: ignored
-    live.handle({ stream: 'orders', seq: 40, data: order({ order_id: 'late-paper', account_id: 'PAPER', trading_day: DAY }) })
-    live.handle({ stream: 'account', data: { account_id: 'PAPER', cash: '1.00' } })
-    live.handle({ stream: 'positions', data: [{ stock_code: '000001.SZ', volume: 100 }] })
-    expect(live.orders.map((o) => o.order_id)).toEqual(['o-p2'])
+    live.handle(orderFrame(40, order({ order_id: 102, account_id: 'PAPER', trading_day: DAY })))
+    live.handle(frame('account', accountFigures({ account_id: 'PAPER', cash: '1.00' })))
+    live.handle(frame('positions', { items: [position({ stock_code: '000001.SZ' })] }))
+    expect(live.orders.map((o) => o.order_id)).toEqual([201])
     expect(live.account?.cash).toBe('500000.00')
     expect(live.positions).toEqual([])
     // quotes are every account's
-    live.handle({ stream: 'quotes:600000.SH', data: { stock_code: '600000.SH', last_price: '11.60' } })
+    live.handle(frame('quotes:600000.SH', quote({ stock_code: '600000.SH', last_price: '11.60' })))
     expect(live.quotes['600000.SH'].last_price).toBe('11.60')
 
     ws().receive({ type: 'subscribed', account_id: 'P2', streams: [], replayed: 0, unknown: [] })
-    live.handle({ stream: 'orders', seq: 41, data: order({ order_id: 'new-p2', account_id: 'P2', trading_day: DAY }) })
-    expect(live.orders.map((o) => o.order_id).sort()).toEqual(['new-p2', 'o-p2'])
+    live.handle(orderFrame(41, order({ order_id: 202, account_id: 'P2', trading_day: DAY })))
+    expect(live.orders.map((o) => o.order_id).sort()).toEqual([201, 202])
     // an item naming another account never gets in
-    live.handle({ stream: 'orders', seq: 42, data: order({ order_id: 'x-paper', account_id: 'PAPER', trading_day: DAY }) })
-    expect(live.orders.map((o) => o.order_id)).not.toContain('x-paper')
+    live.handle(orderFrame(42, order({ order_id: 103, account_id: 'PAPER', trading_day: DAY })))
+    expect(live.orders.map((o) => o.order_id)).not.toContain(103)
   })
 
   it('drops an HTTP answer for the account left behind', async () => {
@@ -232,8 +231,8 @@ describe('live store: switching accounts', () => {
     ws().receive({ type: 'auth_ok' })
     expect(subscribes()[0]).toMatchObject({ action: 'subscribe', account_id: 'P2' })
     // a fresh connection is the new account's from the start: its items are taken
-    live.handle({ stream: 'orders', seq: 50, data: order({ order_id: 'fresh-p2', account_id: 'P2', trading_day: DAY }) })
-    expect(live.orders.map((o) => o.order_id)).toContain('fresh-p2')
+    live.handle(orderFrame(50, order({ order_id: 203, account_id: 'P2', trading_day: DAY })))
+    expect(live.orders.map((o) => o.order_id)).toContain(203)
     await flush()
   })
 

@@ -179,11 +179,11 @@ describe('paddedRange (equity and value axes not from 0)', () => {
 
 describe('fills as markers', () => {
   const trades = [
-    trade({ trade_id: 't1', side: 'buy', price: '11.50', quantity: 100, traded_at: `${D}T10:00:05+08:00`, trading_day: D }),
-    trade({ trade_id: 't2', side: 'buy', price: '11.60', quantity: 300, traded_at: `${D}T10:00:40+08:00`, trading_day: D }),
-    trade({ trade_id: 't3', side: 'sell', price: '11.70', quantity: 200, traded_at: `${D}T13:05:00+08:00`, trading_day: D }),
-    trade({ trade_id: 't4', side: 'buy', price: '11.00', quantity: 100, traded_at: '2026-11-24T14:00:00+08:00', trading_day: '2026-11-24' }),
-    trade({ trade_id: 't5', stock_code: '000001.SZ', price: '10', quantity: 100, traded_at: `${D}T10:00:05+08:00` }),
+    trade({ trade_id: 1, side: 'buy', price: '11.50', quantity: 100, traded_at: `${D}T10:00:05+08:00`, trading_day: D }),
+    trade({ trade_id: 2, side: 'buy', price: '11.60', quantity: 300, traded_at: `${D}T10:00:40+08:00`, trading_day: D }),
+    trade({ trade_id: 3, side: 'sell', price: '11.70', quantity: 200, traded_at: `${D}T13:05:00+08:00`, trading_day: D }),
+    trade({ trade_id: 4, side: 'buy', price: '11.00', quantity: 100, traded_at: '2026-11-24T14:00:00+08:00', trading_day: '2026-11-24' }),
+    trade({ trade_id: 5, stock_code: '000001.SZ', price: '10', quantity: 100, traded_at: `${D}T10:00:05+08:00` }),
   ]
 
   it("intraday: the day's fills of the stock, one marker per minute and side at the average price", () => {

@@ -1,12 +1,11 @@
-// The live store's "today": the lists follow the server's trading day (status, status stream, stream
-// items), reload in order after a clock advance, and drop answers for a day that is already past.
+// The live store's "today": the lists follow the server's trading day (status, stream items), reload in order after a clock advance, and drop answers for a day that is already past.
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios'
 import { configureRequest, http } from '@/api/request'
 import { useLiveStore } from '@/stores/live'
 import { installMock, ok, type Call } from './mockAdapter'
-import { order, trade } from './helpers'
+import { frame, order, orderFrame, position, signalRecord, trade, tradingStatus } from './helpers'
 
 const D1 = '2026-11-25'
 const D2 = '2026-11-26'
@@ -17,21 +16,18 @@ let calls: Call[] = []
 const orders: Record<string, unknown[]> = {}
 const trades: Record<string, unknown[]> = {}
 
-function status(d: string) {
-  return { broker: 'paper', connected: true, state: 'connected', trading_day: d, market_phase: 'continuous', halted: false, trading_state: 'active' }
-}
 
 beforeEach(() => {
   setActivePinia(createPinia())
   configureRequest({ getToken: () => 'jwt', getTradeToken: () => null, getLocale: () => 'zh-CN' })
   day = D1
-  orders[D1] = [order({ order_id: 'o1', trading_day: D1, status: 'accepted' })]
-  trades[D1] = [trade({ trade_id: 't1', order_id: 'o0', trading_day: D1 })]
+  orders[D1] = [order({ order_id: 1, trading_day: D1, status: 'accepted' })]
+  trades[D1] = [trade({ trade_id: 1, order_id: 10, trading_day: D1 })]
   orders[D2] = []
   trades[D2] = []
   calls = installMock((c) => {
     const q = (c.params ?? {}) as { trading_day?: string }
-    if (c.url === '/trading/status') return ok(status(day))
+    if (c.url === '/trading/status') return ok(tradingStatus({ trading_day: day }))
     if (c.url === '/trading/orders') return ok({ items: orders[q.trading_day ?? day] ?? [], total: 0, page: 1, page_size: 200 })
     if (c.url === '/trading/trades') return ok({ items: trades[q.trading_day ?? day] ?? [], total: 0, page: 1, page_size: 200 })
     if (c.url === '/trading/positions') return ok([])
@@ -48,25 +44,25 @@ describe('live store: today', () => {
     expect(calls[0].url).toBe('/trading/status')
     expect(listCalls()).toEqual([D1])
     expect(live.loadedDay).toBe(D1)
-    expect(live.orders.map((o) => o.order_id)).toEqual(['o1'])
+    expect(live.orders.map((o) => o.order_id)).toEqual([1])
     expect(live.trades).toHaveLength(1)
   })
 
   it('empties and reloads the lists when the trading day changes (clock advance: refreshAll, then loadToday)', async () => {
     const live = useLiveStore()
     await live.loadToday()
-    orders[D2] = [order({ order_id: 'o2', trading_day: D2 })]
+    orders[D2] = [order({ order_id: 2, trading_day: D2 })]
     day = D2
     await live.refreshAll()
     await live.loadToday()
     expect(live.loadedDay).toBe(D2)
-    expect(live.orders.map((o) => o.order_id)).toEqual(['o2'])
+    expect(live.orders.map((o) => o.order_id)).toEqual([2])
     expect(live.trades).toEqual([])
     // one load per day: the roll's reload and the explicit call share the request
     expect(listCalls()).toEqual([D1, D2])
   })
 
-  it('rolls when the status poll (a page left open overnight) or the status stream brings a new day', async () => {
+  it('rolls when the status poll (a page left open overnight) brings a new day', async () => {
     const live = useLiveStore()
     await live.loadToday()
     day = D2
@@ -75,23 +71,24 @@ describe('live store: today', () => {
     expect(live.loadedDay).toBe(D2)
     expect(live.orders).toEqual([])
 
-    live.handle({ stream: 'status', data: { trading_day: '2026-11-27' } })
-    expect(live.loadedDay).toBe('2026-11-27')
-    expect(live.status?.broker).toBe('paper') // a partial status update keeps the rest
+    // the status stream tells a change of the broker link; the rest of the status stays
+    live.handle(frame('status', { state: 'reconnecting', connected: false, message: '连接中断' }))
+    expect(live.status).toMatchObject({ state: 'reconnecting', connected: false, broker: 'paper', trading_day: D2 })
+    expect(live.loadedDay).toBe(D2)
   })
 
   it('ignores stream items of the old day and rolls on an item of a newer day', async () => {
     const live = useLiveStore()
     await live.loadToday()
-    live.handle({ stream: 'orders', seq: 5, data: order({ order_id: 'o1', trading_day: D1, status: 'expired', updated_at: '2026-11-25T15:00:00+08:00' }) })
+    live.handle(orderFrame(5, order({ order_id: 1, trading_day: D1, status: 'expired', updated_at: '2026-11-25T15:00:00+08:00' })))
     expect(live.orders[0].status).toBe('expired')
 
-    live.handle({ stream: 'orders', seq: 6, data: order({ order_id: 'o9', trading_day: D2 }) })
+    live.handle(orderFrame(6, order({ order_id: 9, trading_day: D2 })))
     expect(live.loadedDay).toBe(D2)
-    expect(live.orders.map((o) => o.order_id)).toEqual(['o9'])
+    expect(live.orders.map((o) => o.order_id)).toEqual([9])
     // a late update of yesterday's order stays out
-    live.handle({ stream: 'orders', seq: 7, data: order({ order_id: 'o1', trading_day: D1, status: 'canceled', updated_at: '2026-11-25T15:00:01+08:00' }) })
-    expect(live.orders.map((o) => o.order_id)).toEqual(['o9'])
+    live.handle(orderFrame(7, order({ order_id: 1, trading_day: D1, status: 'canceled', updated_at: '2026-11-25T15:00:01+08:00' })))
+    expect(live.orders.map((o) => o.order_id)).toEqual([9])
     expect(live.live.lastSeq).toBe(7)
   })
 
@@ -106,7 +103,7 @@ describe('live store: today', () => {
       if ((config.params as { trading_day?: string } | undefined)?.trading_day === D1) await gate
       return inner(config)
     }
-    orders[D1] = [order({ order_id: 'late' })] // no trading_day: only the day check drops it
+    orders[D1] = [order({ order_id: 5, trading_day: D1 })]
     const first = live.fetchToday(D1)
     live.rollDay(D2)
     await live.loadToday(D2)
@@ -117,14 +114,13 @@ describe('live store: today', () => {
     expect(live.trades).toEqual([])
   })
 
-  it('takes the positions stream as a list, as {items}, or one position', () => {
+  it('takes the positions stream ({items}: the whole list)', () => {
     const live = useLiveStore()
-    const p = (code: string, volume = 100) => ({ stock_code: code, volume }) as never
-    live.handle({ stream: 'positions', data: { items: [p('600000.SH'), p('000001.SZ')] } })
+    live.handle(frame('positions', { items: [position({ stock_code: '600000.SH' }), position({ stock_code: '000001.SZ' })] }))
     expect(live.positions.map((x) => x.stock_code)).toEqual(['600000.SH', '000001.SZ'])
-    live.handle({ stream: 'positions', data: [p('600000.SH')] })
+    live.handle(frame('positions', { items: [position({ stock_code: '600000.SH' })] }))
     expect(live.positions).toHaveLength(1)
-    live.handle({ stream: 'positions', data: p('600000.SH', 0) })
+    live.handle(frame('positions', { items: [] }))
     expect(live.positions).toHaveLength(0)
   })
 })
@@ -134,25 +130,38 @@ describe('live store: trading state', () => {
     const live = useLiveStore()
     await live.refreshStatus()
     expect(live.tradingState).toBe('active')
-    live.handle({ stream: 'risk', data: { kind: 'halt', state: 'halted', halted: true, reason: '盘中异常' } })
+    const time = '2026-11-25T10:00:00+08:00'
+    live.handle(frame('risk', { kind: 'halt', state: 'halted', halted: true, reason: '盘中异常', time }))
     expect(live.tradingState).toBe('halted')
     expect(live.halted).toBe(true)
     expect(live.status?.halted).toBe(true)
     expect(live.stateReason).toBe('盘中异常')
     expect(live.riskTick).toBe(1)
-    live.handle({ stream: 'risk', data: { kind: 'reduce_only', state: 'reduce_only', halted: false, reason: 'x' } })
+    live.handle(frame('risk', { kind: 'reduce_only', state: 'reduce_only', halted: false, reason: 'x', time }))
     expect(live.tradingState).toBe('reduce_only')
     expect(live.halted).toBe(false)
-    live.handle({ stream: 'risk', data: { kind: 'denial', code: 'RISK_MAX_ORDER_VALUE' } })
+    live.handle(
+      frame('risk', {
+        kind: 'denial',
+        code: 'RISK_MAX_ORDER_VALUE',
+        rule: 'max_order_value',
+        scope: 'account',
+        order_id: 7,
+        stock_code: '600000.SH',
+        side: 'buy',
+        message: '单笔委托金额超限',
+        time,
+      }),
+    )
     expect(live.tradingState).toBe('reduce_only') // a denial does not change the state
-    live.handle({ stream: 'risk', data: { kind: 'resume', state: 'active', halted: false, reason: 'ok' } })
+    live.handle(frame('risk', { kind: 'resume', state: 'active', halted: false, reason: 'ok', time }))
     expect(live.tradingState).toBe('active')
     expect(live.stateReason).toBe('')
   })
 
   it('keeps the last signal of the signals stream', () => {
     const live = useLiveStore()
-    live.handle({ stream: 'signals', data: { signal_id: 's1', decision: 'executed' } })
+    live.handle(frame('signals', signalRecord({ signal_id: 's1', decision: 'executed' })))
     expect(live.lastSignal?.signal_id).toBe('s1')
     expect(live.signalTick).toBe(1)
   })

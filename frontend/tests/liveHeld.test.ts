@@ -8,7 +8,7 @@ import { algoApi, heldApi } from '@/api/endpoints'
 import { BASE_STREAMS, useLiveStore, type LiveNotice } from '@/stores/live'
 import { useAccountsStore } from '@/stores/accounts'
 import { installMock, ok, type Call } from './mockAdapter'
-import { algoOrder, heldOrder, order } from './helpers'
+import { algoOrder, frame, heldOrder, order, orderFrame } from './helpers'
 
 let calls: Call[] = []
 let liveHeld: unknown[] = []
@@ -49,11 +49,11 @@ describe('live store: held and algo orders', () => {
     const live = useLiveStore()
     await live.loadHeld()
     const tick = live.heldTick
-    live.handle({ stream: 'conditional_orders', seq: 0, data: heldOrder({ id: 2, state: 'fired', order_id: 31, updated_at: '2026-11-25T10:05:00+08:00' }) })
+    live.handle(frame('conditional_orders', heldOrder({ id: 2, state: 'fired', order_id: 31, updated_at: '2026-11-25T10:05:00+08:00' })))
     expect(live.held.find((h) => h.id === 2)?.state).toBe('fired')
     expect(live.liveHeld.map((h) => h.id)).toEqual([1])
     expect(live.heldTick).toBe(tick + 1)
-    live.handle({ stream: 'conditional_orders', data: heldOrder({ id: 3, updated_at: '2026-11-25T10:06:00+08:00' }) })
+    live.handle(frame('conditional_orders', heldOrder({ id: 3, updated_at: '2026-11-25T10:06:00+08:00' })))
     expect(live.held.map((h) => h.id)).toEqual([3, 2, 1])
     // a reload keeps the fired one (shown until the page loads again) and takes the fresh live list
     liveHeld = [heldOrder({ id: 3, updated_at: '2026-11-25T10:06:00+08:00' })]
@@ -66,24 +66,24 @@ describe('live store: held and algo orders', () => {
     const notices: LiveNotice[] = []
     live.setNoticeHook((n) => notices.push(n))
     await Promise.all([live.loadHeld(), live.loadAlgos()])
-    live.handle({ stream: 'conditional_orders', data: heldOrder({ id: 2, state: 'fired', order_id: 31, updated_at: '2026-11-25T10:05:00+08:00' }) })
+    live.handle(frame('conditional_orders', heldOrder({ id: 2, state: 'fired', order_id: 31, updated_at: '2026-11-25T10:05:00+08:00' })))
     // one never seen as live (another page's history) says nothing
-    live.handle({ stream: 'conditional_orders', data: heldOrder({ id: 9, state: 'failed', updated_at: '2026-11-25T10:05:00+08:00' }) })
-    live.handle({ stream: 'algo_orders', data: algoOrder({ id: 5, state: 'completed', filled_quantity: 1000, updated_at: '2026-11-25T10:06:00+08:00' }) })
-    live.handle({ stream: 'orders', seq: 1, data: order({ order_id: '31', client_order_id: 'held-2', status: 'denied', side: 'sell' }) })
-    live.handle({ stream: 'orders', seq: 2, data: order({ order_id: '32', client_order_id: 'algo-5-3', status: 'denied' }) })
-    live.handle({ stream: 'orders', seq: 3, data: order({ order_id: '33', client_order_id: 'api-1', status: 'denied' }) })
+    live.handle(frame('conditional_orders', heldOrder({ id: 9, state: 'failed', updated_at: '2026-11-25T10:05:00+08:00' })))
+    live.handle(frame('algo_orders', algoOrder({ id: 5, state: 'completed', filled_quantity: 1000, updated_at: '2026-11-25T10:06:00+08:00' })))
+    live.handle(orderFrame(1, order({ order_id: 31, client_order_id: 'held-2', status: 'denied', side: 'sell' })))
+    live.handle(orderFrame(2, order({ order_id: 32, client_order_id: 'algo-5-3', status: 'denied' })))
+    live.handle(orderFrame(3, order({ order_id: 33, client_order_id: 'api-1', status: 'denied' })))
     expect(notices.map((n) => n.kind)).toEqual(['held', 'algo', 'order'])
     live.setNoticeHook(null)
   })
 
   it("another account's items are dropped", () => {
     const live = useLiveStore()
-    live.handle({ stream: 'conditional_orders', data: heldOrder({ id: 8, account_id: 'B2' }) })
-    live.handle({ stream: 'algo_orders', data: algoOrder({ id: 8, account_id: 'B2' }) })
+    live.handle(frame('conditional_orders', heldOrder({ id: 8, account_id: 'B2' })))
+    live.handle(frame('algo_orders', algoOrder({ id: 8, account_id: 'B2' })))
     expect(live.held).toEqual([])
     expect(live.algos).toEqual([])
-    live.handle({ stream: 'algo_orders', data: algoOrder({ id: 8, account_id: 'A1', filled_quantity: 300, progress: '0.3000' }) })
+    live.handle(frame('algo_orders', algoOrder({ id: 8, account_id: 'A1', filled_quantity: 300, progress: '0.3000' })))
     expect(live.algos[0].filled_quantity).toBe(300)
   })
 

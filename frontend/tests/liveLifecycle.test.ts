@@ -7,7 +7,7 @@ import { configureRequest } from '@/api/request'
 import { useAuthStore } from '@/stores/auth'
 import { SLOW_REFRESH_MS, useLiveStore } from '@/stores/live'
 import { installMock, ok } from './mockAdapter'
-import { order, trade } from './helpers'
+import { accountFigures, frame, order, quote, trade, tradeFrame, tradingStatus, user } from './helpers'
 
 const DAY = '2026-11-25'
 
@@ -47,7 +47,7 @@ async function settle() {
 
 function freshPinia() {
   setActivePinia(createPinia())
-  useAuthStore().setSession('jwt', 3600, { id: 1, username: 'admin', role: 'admin' })
+  useAuthStore().setSession('jwt', 3600, user())
 }
 
 beforeEach(() => {
@@ -57,12 +57,11 @@ beforeEach(() => {
   freshPinia()
   configureRequest({ getToken: () => 'jwt', getTradeToken: () => null, getLocale: () => 'zh-CN' })
   installMock((c) => {
-    if (c.url === '/trading/status')
-      return ok({ broker: 'paper', connected: true, state: 'connected', trading_day: DAY, market_phase: 'continuous', halted: false, trading_state: 'active' })
-    if (c.url === '/trading/orders') return ok({ items: [order({ order_id: 'o1', trading_day: DAY })], total: 1, page: 1, page_size: 200 })
+    if (c.url === '/trading/status') return ok(tradingStatus({ trading_day: DAY }))
+    if (c.url === '/trading/orders') return ok({ items: [order({ order_id: 1, trading_day: DAY })], total: 1, page: 1, page_size: 200 })
     if (c.url === '/trading/trades') return ok({ items: [], total: 0, page: 1, page_size: 200 })
     if (c.url === '/trading/positions') return ok([])
-    if (c.url === '/trading/account') return ok({ cash: '1000.00' })
+    if (c.url === '/trading/account') return ok(accountFigures({ account_id: 'PAPER', cash: '1000.00' }))
     return ok({ items: [], total: 0, page: 1, page_size: 200 })
   })
 })
@@ -95,7 +94,7 @@ describe('live store: lifecycle', () => {
     await settle()
     expect(live.wsState).toBe('open')
     expect(live.orders).toHaveLength(1)
-    live.handle({ stream: 'trades', seq: 3, data: trade({ trade_id: 't1', trading_day: DAY }) }) // the debounced refresh
+    live.handle(tradeFrame(3, trade({ trade_id: 1, trading_day: DAY }))) // the debounced refresh
     expect(vi.getTimerCount()).toBeGreaterThanOrEqual(3) // slow refresh, ping, trade refresh
 
     live.stop()
@@ -134,7 +133,7 @@ describe('live store: lifecycle', () => {
     FakeWS.instances[0].receive({ type: 'auth_ok' })
     await settle()
     first.watchQuotes('page', ['600000.SH'])
-    first.handle({ stream: 'quotes:600000.SH', data: { stock_code: '600000.SH', last_price: '11.50' } })
+    first.handle(frame('quotes:600000.SH', quote({ stock_code: '600000.SH', last_price: '11.50' })))
     expect(first.orders).toHaveLength(1)
 
     freshPinia()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Signal } from '@/api/types'
+import type { StrategyDef } from '@/api/types'
 import {
   FALLBACK_STRATEGIES,
   editableParams,
@@ -11,21 +11,10 @@ import {
   strategyInputs,
   upsertSignal,
 } from '@/lib/monitor'
+import { signalRecord as sig } from './helpers'
 
 const grid = FALLBACK_STRATEGIES.find((s) => s.type === 'grid')!
 const sltp = FALLBACK_STRATEGIES.find((s) => s.type === 'stop_loss_take_profit')!
-
-function sig(p: Partial<Signal> & { signal_id: string }): Signal {
-  return {
-    stock_code: '600000.SH',
-    action: 'buy',
-    strategy_name: 'ma1',
-    decision: 'executed',
-    reason: null,
-    created_at: '2026-11-25T10:00:00+08:00',
-    ...p,
-  }
-}
 
 describe('monitor sizing', () => {
   it('sends integer shares, CNY strings and fraction strings', () => {
@@ -69,7 +58,12 @@ describe('strategy parameters', () => {
   })
 
   it('leaves a sizing parameter to the entry sizing', () => {
-    const def = { type: 'ma_cross', name_zh: '均线交叉', params: [...FALLBACK_STRATEGIES[0].params, { name: 'sizing', type: 'sizing', default: null, description: '' }] }
+    const def: StrategyDef = {
+      type: 'ma_cross',
+      name_zh: '均线交叉',
+      description: '',
+      params: [...FALLBACK_STRATEGIES[0].params, { name: 'sizing', type: 'sizing', default: null, description: '', required: false, nullable: true }],
+    }
     expect(editableParams(def).map((p) => p.name)).toEqual(['fast', 'slow', 'period_seconds'])
   })
 
@@ -93,7 +87,7 @@ describe('signals stream into the list', () => {
     const list = [sig({ signal_id: 'a' })]
     expect(upsertSignal(list, sig({ signal_id: 'b', strategy_name: 'other' }), { strategy_name: 'ma1' }, 20).list).toBe(list)
     expect(upsertSignal(list, sig({ signal_id: 'b', decision: 'skipped' }), { decision: 'executed' }, 20).list).toBe(list)
-    expect(upsertSignal(list, sig({ signal_id: 'a', decision: 'duplicate' }), {}, 20).list).toBe(list)
+    expect(upsertSignal(list, { ...sig({ signal_id: 'a' }), decision: 'duplicate', original_decision: 'executed' }, {}, 20).list).toBe(list)
     expect(upsertSignal(list, sig({ signal_id: 'b' }), {}, 1).list.map((s) => s.signal_id)).toEqual(['b'])
   })
 })

@@ -13,10 +13,16 @@ import { fail, installMock, ok, type Call } from './mockAdapter'
 function watched(): MonitoredStock {
   return {
     stock_code: '600000.SH',
+    stock_name: '浦发银行',
     enabled: true,
     auto_trade: false,
     strategy: { type: 'ma_cross', params: { fast: 5, slow: 20 } },
-    sizing: { method: 'quantity', value: 100 },
+    sizing: { method: 'quantity', value: '100' },
+    strategy_name: 'ma_cross-600000',
+    status: { state: 'idle', error: null, last_signal_at: null },
+    quote: null,
+    created_at: '2026-11-25T09:00:00+08:00',
+    updated_at: '2026-11-25T09:00:00+08:00',
   }
 }
 

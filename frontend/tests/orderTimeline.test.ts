@@ -1,11 +1,21 @@
 // The order detail's timeline as a person reads it, and the 说明 column's message.
 import { describe, expect, it } from 'vitest'
-import type { OrderEvent } from '@/api/types'
+import type { Order, OrderEvent, Trade } from '@/api/types'
 import { errorCodeText, orderMessage, orderTimeline } from '@/lib/orderTimeline'
+import { order as orderFixture, trade } from './helpers'
 
 const T = '2026-11-25T10:00:17+08:00'
-const order = (p: Record<string, unknown>) => ({ side: 'buy', price_type: 'limit', price: '11.97', quantity: 1000, filled_quantity: 0, avg_fill_price: null, status_msg: '', ...p })
-const ev = (seq: number, event: string, data: Record<string, unknown>, stream = 'orders'): OrderEvent => ({ seq, stream, event, status: (data.status as string) ?? null, time: T, data })
+/** the order as a change left it (the `data` of an `orders` entry) */
+const order = (p: Partial<Order>) => orderFixture({ order_id: 1, price: '11.97', quantity: 1000, status: 'pending_new', ...p })
+/** one entry of GET /trading/orders/{id}'s `events` */
+const ev = (seq: number, event: string, data: Order | Trade): OrderEvent => ({
+  seq,
+  stream: 'status' in data ? 'orders' : 'trades',
+  event,
+  status: 'status' in data ? data.status : null,
+  time: T,
+  data,
+})
 
 describe('orderTimeline', () => {
   // as GET /trading/orders/{id} returns it: a partial fill, a cancel, the rest cancelled
@@ -14,7 +24,7 @@ describe('orderTimeline', () => {
     ev(2, 'submitted', order({ status: 'submitted' })),
     ev(3, 'broker_status', order({ status: 'submitted', status_msg: '未报' })),
     ev(4, 'accepted', order({ status: 'accepted', status_msg: '已报' })),
-    ev(5, 'trade', { trade_id: 9, price: '11.97', quantity: 300, amount: '3591.00', side: 'buy' }, 'trades'),
+    ev(5, 'trade', trade({ trade_id: 9, order_id: 1, price: '11.97', quantity: 300, amount: '3591.00', side: 'buy' })),
     ev(6, 'filled_quantity', order({ status: 'accepted', filled_quantity: 300, avg_fill_price: '11.9700' })),
     ev(7, 'partially_filled', order({ status: 'partially_filled', filled_quantity: 300, avg_fill_price: '11.9700', status_msg: '部成' })),
     ev(8, 'cancel_requested', order({ status: 'partially_filled', filled_quantity: 300 })),
@@ -97,6 +107,8 @@ describe('orderMessage (the 说明 column)', () => {
   it('errorCodeText', () => {
     expect(errorCodeText('PRICE_CAGE')).toBe('价格超出价格笼子')
     expect(errorCodeText('RISK_HALTED')).toBe('交易已熔断')
+    expect(errorCodeText('RISK_SYMBOL_BLOCKED')).toBe('风控拒绝：该证券在禁止交易名单中')
+    expect(errorCodeText('RISK_MAX_ORDER_VALUE')).toBe('风控拒绝：单笔委托金额上限')
     expect(errorCodeText(null)).toBe('')
   })
 })

@@ -4,8 +4,9 @@ import { configureRequest } from '@/api/request'
 import { SESSION_KEY, useAuthStore } from '@/stores/auth'
 import { EXPIRY_MARGIN_MS, useTradeTokenStore } from '@/stores/tradeToken'
 import { fail, installMock, ok } from './mockAdapter'
+import { user as userFixture } from './helpers'
 
-const user = { id: 1, username: 'admin', role: 'admin', trading_password_set: true }
+const user = userFixture({ id: 1, username: 'admin', role: 'admin', trading_password_set: true })
 
 beforeEach(() => {
   localStorage.clear()
@@ -50,7 +51,7 @@ describe('auth store', () => {
     const calls = installMock((c) =>
       c.url === '/auth/login'
         ? ok({ access_token: 'jwt-2', token_type: 'bearer', expires_in: 3600, user: { ...user, must_change_password: true } })
-        : ok(null),
+        : ok({ access_token: 'jwt-3', token_type: 'bearer', expires_in: 3600, user: { ...user, must_change_password: false } }),
     )
     const auth = useAuthStore()
     await auth.login('admin', 'initial')
@@ -85,7 +86,7 @@ describe('auth store', () => {
 
   it('treats an expired session as signed out', () => {
     const auth = useAuthStore()
-    auth.setSession('jwt', 60, user as never, Date.now() - 61_000)
+    auth.setSession('jwt', 60, user, Date.now() - 61_000)
     expect(auth.isAuthenticated).toBe(false)
     setActivePinia(createPinia())
     expect(useAuthStore().token).toBeNull() // an expired saved session is not restored
@@ -94,7 +95,7 @@ describe('auth store', () => {
   it('a 401 on an authenticated call clears the session and the trade token', async () => {
     const auth = useAuthStore()
     const trade = useTradeTokenStore()
-    auth.setSession('jwt', 3600, user as never)
+    auth.setSession('jwt', 3600, user)
     trade.set('tt', 900)
     installMock(() => fail(401, 'AUTH_INVALID_TOKEN', 'expired'))
     await auth.fetchMe().catch(() => undefined)
@@ -107,7 +108,7 @@ describe('auth store', () => {
     const calls = installMock(() => ok(null))
     const auth = useAuthStore()
     const trade = useTradeTokenStore()
-    auth.setSession('jwt', 3600, user as never)
+    auth.setSession('jwt', 3600, user)
     trade.set('tt', 900)
     await auth.logout()
     expect(calls.map((c) => c.url)).toEqual(['/auth/trade-lock'])
@@ -117,10 +118,10 @@ describe('auth store', () => {
 
   it('derives roles', () => {
     const auth = useAuthStore()
-    auth.setSession('jwt', 3600, { ...user, role: 'viewer' } as never)
+    auth.setSession('jwt', 3600, { ...user, role: 'viewer' })
     expect(auth.canTrade).toBe(false)
     expect(auth.isAdmin).toBe(false)
-    auth.setSession('jwt', 3600, { ...user, role: 'trader' } as never)
+    auth.setSession('jwt', 3600, { ...user, role: 'trader' })
     expect(auth.canTrade).toBe(true)
   })
 })

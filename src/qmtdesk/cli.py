@@ -182,6 +182,38 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Print (or write) the API's OpenAPI description; the UI's TypeScript types are generated from it."""
+    import json
+    import secrets
+    import tempfile
+    from pathlib import Path
+
+    from qmtdesk.api.app import create_app
+    from qmtdesk.desk import Desk
+
+    # The routes do not depend on the settings, so a throwaway paper desk describes any desk.
+    with tempfile.TemporaryDirectory(prefix="qmtdesk-openapi-") as tmp:
+        data = Path(tmp)
+        settings = load_settings(
+            broker="paper",
+            data_dir=data,
+            database_url=f"sqlite:///{data / 'desk.db'}",
+            secret_key=secrets.token_hex(32),
+        )
+        desk = Desk.build(settings)
+        try:
+            spec = create_app(desk).openapi()
+        finally:
+            desk.db.dispose()  # Windows cannot delete the folder while the database files are open
+    text = json.dumps(spec, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``qmtdesk``."""
     parser = argparse.ArgumentParser(prog="qmtdesk", description="A-share trading desk for MiniQMT")
@@ -229,6 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("username")
         p.add_argument("--password", help="read from the terminal (or stdin) when omitted")
         common(p)
+    openapi = sub.add_parser("openapi", help="print the API's OpenAPI description (JSON)")
+    openapi.add_argument("-o", "--output", help="write to this file instead of stdout")
+    openapi.set_defaults(func=cmd_openapi)
+
     for p in (lst, add, *[user_sub.choices[n] for n in ("passwd", "trading-passwd")]):
         p.set_defaults(func=cmd_user)
     return parser

@@ -348,7 +348,7 @@ class Desk:
         loop = getattr(self, "_loop", None)
         if loop is None or loop.is_closed() or not self.bus.wants(f"quotes:{quote.stock_code}"):
             return  # only WebSocket subscribers read quote messages
-        from qmtdesk.api.views import quote_view
+        from qmtdesk.oms.account_views import quote_view
 
         event = Event(f"quotes:{quote.stock_code}", quote_view(quote, self.market.cage(quote)), quote.time)
         loop.call_soon_threadsafe(self.bus.publish, event)

@@ -247,7 +247,7 @@ class DeskJobs:
 
     async def publish_account(self) -> None:
         """Publish the ``account`` and ``positions`` stream messages as they stand now."""
-        from qmtdesk.api.views import account_view, floating_profit, position_views
+        from qmtdesk.oms.account_views import account_view, floating_profit, position_views
 
         now = self.clock.now()
         account = await self.broker.query_account()

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from qmtdesk.api.app import create_app
+from qmtdesk.api.schemas.common import Envelope
 from qmtdesk.config import load_settings
 from qmtdesk.desk import Desk
 from qmtdesk.store.db import normalize_url
@@ -109,3 +110,10 @@ def desk_client(tmp_path: Path, database_url: str) -> Iterator[DeskClient]:
     desk = Desk.build(make_settings(tmp_path / "data", database_url))
     with TestClient(create_app(desk)) as http:
         yield DeskClient(http, desk)
+
+
+def check(model: Any, response: Any, status: int = 200) -> Any:
+    """Assert the status and that the body is ``Envelope[model]`` (unknown fields forbidden); return its data."""
+    assert response.status_code == status, response.text
+    Envelope[model].model_validate(response.json())
+    return response.json()["data"]

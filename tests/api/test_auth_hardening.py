@@ -261,6 +261,9 @@ def test_login_locks_after_five_failures_for_fifteen_minutes(
 
     for _ in range(4):
         assert_error(login("admin", "wrong-password"), 401, "AUTH_INVALID_CREDENTIALS")
+    # the fifth failure is still a wrong password, and says the lock it starts
+    fifth = assert_error(login("admin", "wrong-password"), 401, "AUTH_INVALID_CREDENTIALS")
+    assert fifth["data"]["locked_until"].endswith("+08:00") and fifth["data"]["retry_after"] == 900, fifth
     locked = assert_error(login("admin", "wrong-password"), 429, "AUTH_LOCKED")
     assert locked["data"]["kind"] == "login" and 800 <= locked["data"]["retry_after"] <= 900, locked
     # While locked even the right password is refused (and not checked), whatever the case of the name.
@@ -270,7 +273,8 @@ def test_login_locks_after_five_failures_for_fifteen_minutes(
     assert http.get(f"{API}/auth/me", headers=session).status_code == 200
     # Unknown usernames lock the same way, so a lockout says nothing about which names exist.
     first = [login("nobody", "wrong-password") for _ in range(5)]
-    assert [r.status_code for r in first] == [401, 401, 401, 401, 429]
+    assert [r.status_code for r in first] == [401, 401, 401, 401, 401]
+    assert login("nobody", "wrong-password").status_code == 429
     assert first[0].json() == login("admin2", "wrong-password").json()  # same refusal for any unknown name
     # Fifteen minutes later the lock is over.
     move_auth_clock(monkeypatch, desk_client, timedelta(minutes=14))
@@ -288,7 +292,7 @@ def test_trading_password_locks_trading_after_five_failures(
     def unlock(password: str) -> Any:
         return http.post(f"{API}/auth/trade-unlock", json={"trading_password": password}, headers=admin)
 
-    for _ in range(4):
+    for _ in range(5):
         assert_error(unlock("000000"), 403, "TRADING_PASSWORD_INVALID")
     locked = assert_error(unlock("000000"), 429, "AUTH_LOCKED")
     assert locked["data"]["kind"] == "trade", locked

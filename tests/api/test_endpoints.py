@@ -135,9 +135,8 @@ def test_five_wrong_logins_lock_the_username(desk_client: DeskClient) -> None:
     attempts = [
         http.post(f"{API}/auth/login", json={"username": "admin", "password": f"wrong-{i}-pass"}) for i in range(5)
     ]
-    for r in attempts[:4]:
+    for r in attempts:  # five failures, each answered as one; the lock refuses what comes after
         err(r, 401, "AUTH_INVALID_CREDENTIALS")
-    assert attempts[4].status_code in (401, 429)
     # Locked now: even the right password is refused, in English when asked.
     locked = http.post(
         f"{API}/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}, headers={"Accept-Language": "en"}
@@ -206,9 +205,8 @@ def test_trading_password_unlock_lockout_and_trade_lock(desk_client: DeskClient)
     wrong = [
         http.post(f"{API}/auth/trade-unlock", json={"trading_password": f"00000{i}"}, headers=trader) for i in range(5)
     ]
-    for r in wrong[:4]:
+    for r in wrong:
         err(r, 403, "TRADING_PASSWORD_INVALID")
-    assert wrong[4].status_code in (403, 429)
     locked = http.post(f"{API}/auth/trade-unlock", json={"trading_password": "135790"}, headers=trader)
     assert err(locked, 429, "AUTH_LOCKED")["data"]["kind"] == "trade"
     # The trade lock is per user: the admin still unlocks.

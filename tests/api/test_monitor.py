@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -9,8 +10,10 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import pytest
+from sqlalchemy import select
 
 from qmtdesk.market.quotes import Quote
+from qmtdesk.store.tables.monitor import MonitoredStockRow
 from qmtdesk.strategies.base import STRATEGIES, PositionView, SignalIntent, register_strategy
 from tests.api.conftest import API, DeskClient
 
@@ -67,6 +70,38 @@ def test_watchlist_crud_and_validation(desk_client: DeskClient) -> None:
     assert changed.json()["data"]["auto_trade"] is True
     assert desk_client.http.delete(f"{API}/monitor/stocks/600000.SH", headers=headers).status_code == 200
     assert desk_client.http.get(f"{API}/monitor/stocks", headers=headers).json()["data"] == []
+
+
+def test_strategy_params_and_sizing_read_back_as_decimal_strings(desk_client: DeskClient) -> None:
+    headers = desk_client.trade_headers()
+    grid = {"type": "grid", "params": {"base_price": 11.5, "step_pct": 0.01, "lots_per_step": 1, "max_lots": 3}}
+    sizing = {"method": "amount", "value": 1e4}
+    entry = watch(desk_client, headers, stock_code="600000.SH", strategy=grid, sizing=sizing)
+    assert entry["strategy"]["params"] == {"base_price": "11.5", "step_pct": "0.01", "lots_per_step": 1, "max_lots": 3}
+    assert entry["sizing"] == {"method": "amount", "value": "10000.0"}
+
+
+def test_an_entry_saved_with_raw_numbers_keeps_its_strategy_memory_when_the_same_params_come_again(
+    desk_client: DeskClient,
+) -> None:
+    headers = desk_client.trade_headers()
+    grid = {"type": "grid", "params": {"base_price": 11.5, "step_pct": 0.01}}
+    watch(desk_client, headers, stock_code="600000.SH", strategy=grid)
+    # as an entry stored before params were normalised on the way in: raw JSON numbers, and a memory
+    with desk_client.desk.session_factory() as session, session.begin():
+        row = session.scalars(select(MonitoredStockRow)).one()
+        row.strategy_params, row.state = json.dumps(grid["params"]), json.dumps({"held_levels": [1]})
+    shown = desk_client.http.get(f"{API}/monitor/stocks", headers=headers).json()["data"][0]
+    assert shown["strategy"]["params"] == {"base_price": "11.5", "step_pct": "0.01"}
+    r = desk_client.http.put(f"{API}/monitor/stocks/600000.SH", json={"strategy": grid}, headers=headers)
+    assert r.status_code == 200, r.text
+    with desk_client.desk.session_factory() as session:
+        assert json.loads(session.scalars(select(MonitoredStockRow)).one().state) == {"held_levels": [1]}
+    other = {"type": "grid", "params": {"base_price": 11.6, "step_pct": 0.01}}
+    r = desk_client.http.put(f"{API}/monitor/stocks/600000.SH", json={"strategy": other}, headers=headers)
+    assert r.status_code == 200, r.text
+    with desk_client.desk.session_factory() as session:
+        assert json.loads(session.scalars(select(MonitoredStockRow)).one().state) == {}  # a new strategy starts fresh
 
 
 def test_a_grid_on_a_watched_stock_buys_as_the_price_falls_through_a_level(desk_client: DeskClient) -> None:

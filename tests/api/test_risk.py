@@ -43,6 +43,10 @@ BOUNDARIES = [
 ]
 
 
+#: Denial codes API.md names differently from ``RISK_`` + the rule id.
+DENIAL_CODES = {"symbol_blocklist": "RISK_SYMBOL_BLOCKED"}
+
+
 @pytest.mark.parametrize(("rule", "params", "under", "over"), BOUNDARIES, ids=[b[0] for b in BOUNDARIES])
 def test_rule_allows_just_under_and_denies_just_over(
     desk_client: DeskClient, rule: str, params: dict[str, Any], under: dict[str, Any], over: dict[str, Any]
@@ -50,13 +54,13 @@ def test_rule_allows_just_under_and_denies_just_over(
     headers = desk_client.trade_headers()
     set_rule(desk_client, headers, rule, params=params)
     placed(desk_client.order(headers, **under))
-    denied(desk_client.order(headers, **over), "RISK_" + rule.upper())
+    denied(desk_client.order(headers, **over), DENIAL_CODES.get(rule, "RISK_" + rule.upper()))
 
 
 def test_block_st_refuses_st_buys(desk_client: DeskClient) -> None:
     headers = desk_client.trade_headers()
     set_rule(desk_client, headers, "symbol_blocklist", params={"codes": [], "block_st": True})
-    denied(desk_client.order(headers, stock_code="600179.SH", price="3.21"), "RISK_SYMBOL_BLOCKLIST")
+    denied(desk_client.order(headers, stock_code="600179.SH", price="3.21"), "RISK_SYMBOL_BLOCKED")
     placed(desk_client.order(headers))
 
 
@@ -226,3 +230,12 @@ def test_resume_and_rule_changes_are_pushed_on_the_risk_stream(desk_client: Desk
         desk_client.http.post(f"{API}/risk/resume", json={}, headers=headers)
         message = ws.receive_json()
         assert message["data"]["kind"] == "resume" and message["data"]["halted"] is False
+
+
+def test_money_parameters_read_back_as_plain_decimals(desk_client: DeskClient) -> None:
+    headers = desk_client.login()
+    rule = set_rule(desk_client, headers, "max_order_value", params={"limit": "1e6"})
+    assert rule["params"]["limit"] == "1000000"
+    body = {"params": {"limit": "1e20"}}
+    huge = desk_client.http.put(f"{API}/risk/rules/max_order_value", json=body, headers=headers)
+    assert huge.status_code == 422 and huge.json()["error"] == "VALIDATION_ERROR"

@@ -193,3 +193,16 @@ def test_account_pnl_counts_realised_and_floating_with_fees_today_and_since_star
     assert Decimal(flat["today_profit"]) == Decimal(flat["total_asset"]) - day_start
     assert Decimal(flat["today_realized_profit"]) == loss
     assert Decimal(flat["today_floating_profit"]) == Decimal(flat["today_profit"]) - loss
+
+
+def test_a_latest_order_is_recorded_and_shown_as_a_limit_at_the_last_price(desk_client: DeskClient) -> None:
+    headers = desk_client.trade_headers()
+    r = desk_client.order(headers, price_type="latest", price=None)
+    assert r.status_code == 201, r.text
+    order = r.json()["data"]["order"]
+    assert (order["price_type"], order["price"], order["status"]) == ("latest", "11.50", "accepted"), order
+    # a price sent with it is not the one used: the last price is (11.50, a tick under the ask: it rests)
+    r = desk_client.order(headers, price_type="latest", price="11.60")
+    assert r.status_code == 201 and r.json()["data"]["order"]["price"] == "11.50", r.text
+    listed = desk_client.http.get(f"{API}/trading/orders", headers=headers).json()["data"]["items"]
+    assert [o["price"] for o in listed] == ["11.50", "11.50"]

@@ -263,3 +263,23 @@ def test_a_subscription_naming_the_default_account_gets_its_orders(desk_client: 
         message = receive(ws)
         assert message["stream"] == "orders"
         assert message["data"]["account_id"] == "PAPER"
+
+
+def test_every_documented_stream_is_accepted_and_an_algo_order_is_pushed_on_algo_orders(
+    desk_client: DeskClient,
+) -> None:
+    documented = ["orders", "trades", "account", "positions", "status", "risk", "signals"]
+    documented += ["conditional_orders", "algo_orders"]
+    headers = desk_client.trade_headers()
+    r = desk_client.http.post(f"{API}/paper/quotes/600000.SH", json={"last_price": "11.60"}, headers=headers)
+    assert r.status_code == 200, r.text
+    with desk_client.http.websocket_connect(WS) as ws:
+        authenticate(ws, bearer(headers))
+        _, ack = subscribe(ws, documented)
+        assert ack["unknown"] == [] and set(documented) <= set(ack["streams"]), ack
+        body = {"stock_code": "600000.SH", "side": "buy", "quantity": 1000, "algo": "twap"}
+        body |= {"end_at": "2026-11-25T10:10:00+08:00", "interval_seconds": 60}
+        r = desk_client.http.post(f"{API}/trading/algo-orders", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        pushed = _next_on(ws, "algo_orders")["data"]
+        assert pushed["id"] == r.json()["data"]["id"] and pushed["algo"] == "twap", pushed

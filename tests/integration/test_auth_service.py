@@ -210,9 +210,11 @@ def test_five_wrong_passwords_lock_login_for_15_minutes(desk: Desk) -> None:
     for _ in range(4):
         refused(lambda: desk.auth.login("trader", "wrong-pass"), "AUTH_INVALID_CREDENTIALS", 401)
         desk.clock.advance(minutes=2)
-    err = refused(lambda: desk.auth.login("trader", "wrong-pass"), "AUTH_LOCKED", 429)
+    # the fifth is still answered as a wrong password, and names the lock it starts
+    err = refused(lambda: desk.auth.login("trader", "wrong-pass"), "AUTH_INVALID_CREDENTIALS", 401)
     fifth = desk.clock.now
     assert datetime.fromisoformat(err.data["locked_until"]) == fifth + timedelta(minutes=15)
+    assert refused(lambda: desk.auth.login("trader", "wrong-pass"), "AUTH_LOCKED", 429).data["retry_after"] == 900
     desk.clock.advance(minutes=14, seconds=59)
     refused(lambda: desk.auth.login("trader", TRADER_PW), "AUTH_LOCKED", 429)  # even the right password
     desk.clock.advance(seconds=1)
@@ -360,7 +362,7 @@ def test_wrong_current_passwords_count_toward_the_login_lock(desk: Desk) -> None
         refused(
             lambda: desk.auth.change_password(desk.trader.id, "wrong-pass", "trader-pass-2"), "PASSWORD_INVALID", 403
         )
-    refused(lambda: desk.auth.change_password(desk.trader.id, "wrong-pass", "trader-pass-2"), "AUTH_LOCKED", 429)
+    refused(lambda: desk.auth.change_password(desk.trader.id, "wrong-pass", "trader-pass-2"), "PASSWORD_INVALID", 403)
     refused(lambda: desk.auth.login("trader", TRADER_PW), "AUTH_LOCKED", 429)
 
 
@@ -410,7 +412,7 @@ def test_five_wrong_trading_passwords_lock_trading_for_15_minutes(desk: Desk) ->
     uid = desk.trader.id
     for _ in range(4):
         refused(lambda: desk.auth.trade_unlock(uid, "wrong-pass"), "TRADING_PASSWORD_INVALID", 403)
-    err = refused(lambda: desk.auth.trade_unlock(uid, "wrong-pass"), "AUTH_LOCKED", 429)
+    err = refused(lambda: desk.auth.trade_unlock(uid, "wrong-pass"), "TRADING_PASSWORD_INVALID", 403)
     assert err.data["kind"] == "trade"
     refused(lambda: desk.auth.trade_unlock(uid, TRADE_PW), "AUTH_LOCKED", 429)
     desk.auth.login("trader", TRADER_PW)  # logging in is a separate counter
@@ -531,8 +533,8 @@ def test_wrong_trading_passwords_on_token_creation_count_toward_the_trade_lock(d
             desk.auth.create_api_token(desk.trader.id, "s", ["trade"], trading_password="wrong-pass")
     refused(
         lambda: desk.auth.create_api_token(desk.trader.id, "s", ["trade"], trading_password="wrong-pass"),
-        "AUTH_LOCKED",
-        429,
+        "TRADING_PASSWORD_INVALID",
+        403,
     )
     refused(lambda: desk.auth.trade_unlock(desk.trader.id, TRADE_PW), "AUTH_LOCKED", 429)
 

@@ -19,12 +19,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from qmtdesk.api.app import create_app
+from qmtdesk.api.schemas.ipo import IpoReport, Subscriptions
 from qmtdesk.desk import Desk
 from qmtdesk.domain.clock import SHANGHAI, SimulatedClock
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import AuditLog
 from qmtdesk.store.tables.ipo import SubscriptionRow
-from tests.api.conftest import API, make_settings
+from tests.api.conftest import API, check, make_settings
 from tests.api.conftest import database_url as database_url  # the SQLite / PostgreSQL fixture
 from tests.xtfake import MiniQMT
 from tests.xtquant.conftest import ACCOUNT, LiveDesk, eventually
@@ -101,9 +102,7 @@ def live(tmp_path: Path, mini: MiniQMT, database_url: str) -> Iterator[LiveDesk]
 
 
 def run(live: LiveDesk, headers: dict[str, str], **body: Any) -> dict[str, Any]:
-    r = live.http.post(f"{API}/ipo/run", json=body, headers=headers)
-    assert r.status_code == 200, r.text
-    return dict(r.json()["data"])
+    return check(IpoReport, live.http.post(f"{API}/ipo/run", json=body, headers=headers))
 
 
 def by_code(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -119,9 +118,8 @@ def mini_subscriptions(mini: MiniQMT) -> dict[str, list[tuple[int, Decimal, int]
 
 
 def records(live: LiveDesk, headers: dict[str, str]) -> dict[str, dict[str, Any]]:
-    r = live.http.get(f"{API}/ipo/subscriptions", headers=headers)
-    assert r.status_code == 200, r.text
-    return {item["stock_code"]: item for item in r.json()["data"]["items"]}
+    listed = check(Subscriptions, live.http.get(f"{API}/ipo/subscriptions", headers=headers))
+    return {item["stock_code"]: item for item in listed["items"]}
 
 
 def assert_subscribed_once(mini: MiniQMT) -> None:
@@ -134,9 +132,7 @@ def assert_subscribed_once(mini: MiniQMT) -> None:
 
 def test_today_lists_issues_quota_and_the_plan(live: LiveDesk, listed: MiniQMT) -> None:
     headers = live.login()
-    r = live.http.get(f"{API}/ipo/today", headers=headers)
-    assert r.status_code == 200, r.text
-    today = r.json()["data"]
+    today = check(IpoReport, live.http.get(f"{API}/ipo/today", headers=headers))
     assert today["supported"] is True and today["trading_day"] == "2026-11-25"
     assert today["quota"] == {"SH": 5000, "SZ": 3000, "KCB": 2300}
     issues = by_code(today)

@@ -1,50 +1,43 @@
-// Typed calls of API.md (prefix /api/v1 is the client's baseURL).
+// Typed calls of API.md (prefix /api/v1 is the client's baseURL). Each call's answer is the `data` of
+// its route's success envelope as the generated OpenAPI types describe it (`AnswerOf<route, method>`),
+// and each request body a generated request model (types.ts), so a call cannot drift from the API.
 import { api } from './request'
 import type {
-  Account,
-  AccountInfo,
-  AccountsOverview,
-  AlgoOrder,
+  AccountPatch,
+  AdvanceBody,
   AlgoOrderRequest,
-  AllAccountsStateResult,
-  ApiToken,
-  AuditEntry,
-  Bar,
+  AnswerOf,
+  ApiTokenBody,
   BarPeriod,
   BracketRequest,
-  BracketResult,
-  EquityPoint,
-  HeldOrder,
+  CancelAllBody,
+  HaltBody,
   HeldOrderRequest,
   Id,
-  Instrument,
-  LoginResult,
-  MiniqmtConfig,
-  MonitoredStock,
+  LoginBody,
+  MethodOf,
+  MiniqmtBody,
   MonitoredStockBody,
-  Order,
+  MonitoredStockPatch,
+  NewAccountBody,
+  NewUserBody,
   OrderRequest,
   Page,
-  PaperClock,
-  Performance,
+  PasswordBody,
   PerformanceQuery,
-  Position,
-  Quote,
-  RiskEvent,
-  RiskMetrics,
-  RiskRule,
+  ResetBody,
+  ResumeBody,
+  Route,
   RiskRuleUpdate,
-  Role,
-  Signal,
-  Statement,
   StatementFileFormat,
   StatementQuery,
-  StrategyDef,
-  Trade,
-  TradeUnlock,
-  TradingStatus,
-  User,
+  TradeUnlockBody,
+  TradingPasswordBody,
+  UserPatchBody,
 } from './types'
+
+/** The answer of route R (method M). */
+type A<R extends Route, M extends MethodOf<R>> = AnswerOf<R, M>
 
 const enc = encodeURIComponent
 
@@ -56,151 +49,165 @@ export interface PageQuery {
 
 export const authApi = {
   login: (username: string, password: string) =>
-    api.post<LoginResult>('/auth/login', { username, password }, { skipAuthRedirect: true }),
-  me: () => api.get<User>('/auth/me'),
-  /** May answer a fresh session ({access_token, expires_in, user}): a password change revokes the old tokens. */
+    api.post<A<'/auth/login', 'post'>>('/auth/login', { username, password } satisfies LoginBody, { skipAuthRedirect: true }),
+  me: () => api.get<A<'/auth/me', 'get'>>('/auth/me'),
+  /** Answers a fresh session ({access_token, expires_in, user}): a password change revokes the old tokens. */
   changePassword: (old_password: string, new_password: string) =>
-    api.post<Partial<LoginResult> | null>('/auth/password', { old_password, new_password }, { skipAuthRedirect: true }),
+    api.post<A<'/auth/password', 'post'>>('/auth/password', { old_password, new_password } satisfies PasswordBody, {
+      skipAuthRedirect: true,
+    }),
   setTradingPassword: (password: string, new_trading_password: string) =>
-    api.post<unknown>('/auth/trading-password', { password, new_trading_password }, { skipAuthRedirect: true }),
-  tradeUnlock: (trading_password: string) => api.post<TradeUnlock>('/auth/trade-unlock', { trading_password }),
-  tradeLock: () => api.post<unknown>('/auth/trade-lock'),
-  listTokens: () => api.get<ApiToken[]>('/auth/api-tokens'),
-  createToken: (body: { name: string; scopes: string[]; expires_at?: string | null; trading_password?: string }) =>
-    api.post<ApiToken>('/auth/api-tokens', body),
-  deleteToken: (id: number | string) => api.delete<unknown>(`/auth/api-tokens/${enc(String(id))}`),
+    api.post<A<'/auth/trading-password', 'post'>>(
+      '/auth/trading-password',
+      { password, new_trading_password } satisfies TradingPasswordBody,
+      { skipAuthRedirect: true },
+    ),
+  tradeUnlock: (trading_password: string) =>
+    api.post<A<'/auth/trade-unlock', 'post'>>('/auth/trade-unlock', { trading_password } satisfies TradeUnlockBody),
+  tradeLock: () => api.post<A<'/auth/trade-lock', 'post'>>('/auth/trade-lock'),
+  listTokens: () => api.get<A<'/auth/api-tokens', 'get'>>('/auth/api-tokens'),
+  /** the answer carries the secret (`token`), shown this once */
+  createToken: (body: ApiTokenBody) => api.post<A<'/auth/api-tokens', 'post'>>('/auth/api-tokens', body),
+  deleteToken: (id: Id) => api.delete<A<'/auth/api-tokens/{token_id}', 'delete'>>(`/auth/api-tokens/${enc(String(id))}`),
 }
 
 export const usersApi = {
-  list: () => api.get<User[] | Page<User>>('/users'),
-  create: (body: { username: string; password: string; role: Role; trading_password?: string }) =>
-    api.post<User>('/users', body),
-  update: (
-    id: number | string,
-    body: Partial<{ role: Role; active: boolean; password: string; trading_password: string; must_change_password: boolean }>,
-  ) =>
-    api.patch<User>(`/users/${enc(String(id))}`, body),
+  list: () => api.get<A<'/users', 'get'>>('/users'),
+  create: (body: NewUserBody) => api.post<A<'/users', 'post'>>('/users', body),
+  update: (id: Id, body: UserPatchBody) => api.patch<A<'/users/{user_id}', 'patch'>>(`/users/${enc(String(id))}`, body),
 }
 
 export const accountsApi = {
   /** the accounts the signed-in user may use, the default first */
-  list: () => api.get<AccountInfo[]>('/accounts'),
-  overview: () => api.get<AccountsOverview>('/accounts/overview'),
+  list: () => api.get<A<'/accounts', 'get'>>('/accounts'),
+  overview: () => api.get<A<'/accounts/overview', 'get'>>('/accounts/overview'),
   /** admin: a new paper account, started at once; 409 ACCOUNT_EXISTS */
-  create: (body: { account_id: string; broker: 'paper'; name?: string; cash?: string }) =>
-    api.post<AccountInfo>('/admin/accounts', body),
-  rename: (id: string, name: string) => api.patch<AccountInfo>(`/admin/accounts/${enc(id)}`, { name }),
+  create: (body: NewAccountBody) => api.post<A<'/admin/accounts', 'post'>>('/admin/accounts', body),
+  rename: (id: string, name: string) =>
+    api.patch<A<'/admin/accounts/{account_id}', 'patch'>>(`/admin/accounts/${enc(id)}`, { name } satisfies AccountPatch),
   /** 409 ACCOUNT_IS_DEFAULT / ACCOUNT_HAS_OPEN_ORDERS (data.open_orders) */
-  remove: (id: string) => api.delete<{ account_id: string; removed: boolean }>(`/admin/accounts/${enc(id)}`),
+  remove: (id: string) => api.delete<A<'/admin/accounts/{account_id}', 'delete'>>(`/admin/accounts/${enc(id)}`),
 }
 
 export const tradingApi = {
-  status: () => api.get<TradingStatus>('/trading/status'),
-  connect: () => api.post<Partial<TradingStatus>>('/trading/connect', undefined, { timeout: 60_000 }),
-  disconnect: () => api.post<Partial<TradingStatus>>('/trading/disconnect'),
-  account: () => api.get<Account>('/trading/account'),
-  positions: () => api.get<Position[]>('/trading/positions'),
-  position: (code: string) => api.get<Position>(`/trading/positions/${enc(code)}`),
+  status: () => api.get<A<'/trading/status', 'get'>>('/trading/status'),
+  /** the link's state after it, and the reconciliation when it came up */
+  connect: () => api.post<A<'/trading/connect', 'post'>>('/trading/connect', undefined, { timeout: 60_000 }),
+  disconnect: () => api.post<A<'/trading/disconnect', 'post'>>('/trading/disconnect'),
+  account: () => api.get<A<'/trading/account', 'get'>>('/trading/account'),
+  positions: () => api.get<A<'/trading/positions', 'get'>>('/trading/positions'),
+  position: (code: string) => api.get<A<'/trading/positions/{stock_code}', 'get'>>(`/trading/positions/${enc(code)}`),
   // Never retried automatically; the caller keeps client_order_id for a user-initiated retry.
-  placeOrder: (body: OrderRequest) => api.post<Order | { order: Order }>('/trading/order', body, { trade: true }),
-  orders: (q: PageQuery) => api.get<Page<Order>>('/trading/orders', q),
-  order: (id: Id) => api.get<Order | { order: Order }>(`/trading/orders/${enc(String(id))}`),
-  orderByClientId: (cid: string) => api.get<Order | { order: Order }>(`/trading/orders/by-client-id/${enc(cid)}`),
-  cancel: (id: Id) => api.post<Order | { order: Order }>(`/trading/orders/${enc(String(id))}/cancel`, undefined, { trade: true }),
-  cancelAll: (body: { stock_code?: string; side?: string } = {}) =>
-    api.post<{ requested: number; orders: Order[] }>('/trading/orders/cancel-all', body, { trade: true }),
-  trades: (q: PageQuery) => api.get<Page<Trade>>('/trading/trades', q),
-  equity: (q: { from?: string; to?: string } = {}) => api.get<EquityPoint[]>('/trading/equity', q),
+  placeOrder: (body: OrderRequest) => api.post<A<'/trading/order', 'post'>>('/trading/order', body, { trade: true }),
+  orders: (q: PageQuery) => api.get<A<'/trading/orders', 'get'>>('/trading/orders', q),
+  /** the order with its timeline (`events`) */
+  order: (id: Id) => api.get<A<'/trading/orders/{order_id}', 'get'>>(`/trading/orders/${enc(String(id))}`),
+  orderByClientId: (cid: string) =>
+    api.get<A<'/trading/orders/by-client-id/{client_order_id}', 'get'>>(`/trading/orders/by-client-id/${enc(cid)}`),
+  cancel: (id: Id) =>
+    api.post<A<'/trading/orders/{order_id}/cancel', 'post'>>(`/trading/orders/${enc(String(id))}/cancel`, undefined, { trade: true }),
+  cancelAll: (body: CancelAllBody = {}) =>
+    api.post<A<'/trading/orders/cancel-all', 'post'>>('/trading/orders/cancel-all', body, { trade: true }),
+  trades: (q: PageQuery) => api.get<A<'/trading/trades', 'get'>>('/trading/trades', q),
+  equity: (q: { from?: string; to?: string } = {}) => api.get<A<'/trading/equity', 'get'>>('/trading/equity', q),
 }
 
 /** Held orders (条件单): the desk holds them and places an ordinary order when the trigger holds. */
 export const heldApi = {
   /** `state`: live | final | a comma list of states */
-  list: (q: PageQuery & { state?: string; stock_code?: string } = {}) => api.get<Page<HeldOrder>>('/trading/conditional-orders', q),
-  get: (id: Id) => api.get<HeldOrder>(`/trading/conditional-orders/${enc(String(id))}`),
-  create: (body: HeldOrderRequest) => api.post<HeldOrder>('/trading/conditional-orders', body, { trade: true }),
+  list: (q: PageQuery & { state?: string; stock_code?: string } = {}) =>
+    api.get<A<'/trading/conditional-orders', 'get'>>('/trading/conditional-orders', q),
+  get: (id: Id) => api.get<A<'/trading/conditional-orders/{held_id}', 'get'>>(`/trading/conditional-orders/${enc(String(id))}`),
+  create: (body: HeldOrderRequest) =>
+    api.post<A<'/trading/conditional-orders', 'post'>>('/trading/conditional-orders', body, { trade: true }),
   /** take-profit and stop-loss on an entry order, one-cancels-other */
-  bracket: (body: BracketRequest) => api.post<BracketResult>('/trading/conditional-orders/bracket', body, { trade: true }),
+  bracket: (body: BracketRequest) =>
+    api.post<A<'/trading/conditional-orders/bracket', 'post'>>('/trading/conditional-orders/bracket', body, { trade: true }),
   /** 409 HELD_ORDER_NOT_CANCELABLE once fired or final */
-  cancel: (id: Id) => api.post<HeldOrder>(`/trading/conditional-orders/${enc(String(id))}/cancel`, undefined, { trade: true }),
+  cancel: (id: Id) =>
+    api.post<A<'/trading/conditional-orders/{held_id}/cancel', 'post'>>(
+      `/trading/conditional-orders/${enc(String(id))}/cancel`,
+      undefined,
+      { trade: true },
+    ),
 }
 
 /** Execution algorithms: TWAP and iceberg orders the desk slices into child orders. */
 export const algoApi = {
-  list: (q: PageQuery & { state?: string; stock_code?: string } = {}) => api.get<Page<AlgoOrder>>('/trading/algo-orders', q),
+  list: (q: PageQuery & { state?: string; stock_code?: string } = {}) =>
+    api.get<A<'/trading/algo-orders', 'get'>>('/trading/algo-orders', q),
   /** with `children` (its orders) */
-  get: (id: Id) => api.get<AlgoOrder>(`/trading/algo-orders/${enc(String(id))}`),
-  create: (body: AlgoOrderRequest) => api.post<AlgoOrder>('/trading/algo-orders', body, { trade: true }),
+  get: (id: Id) => api.get<A<'/trading/algo-orders/{algo_id}', 'get'>>(`/trading/algo-orders/${enc(String(id))}`),
+  create: (body: AlgoOrderRequest) => api.post<A<'/trading/algo-orders', 'post'>>('/trading/algo-orders', body, { trade: true }),
   /** cancels the working child; 409 ALGO_ORDER_NOT_CANCELABLE once final */
-  cancel: (id: Id) => api.post<AlgoOrder>(`/trading/algo-orders/${enc(String(id))}/cancel`, undefined, { trade: true }),
-}
-
-/** `{order}` or a bare order: both shapes are accepted. */
-export function orderOf(v: Order | { order: Order }): Order {
-  return 'order' in v && v.order && typeof v.order === 'object' ? v.order : (v as Order)
+  cancel: (id: Id) =>
+    api.post<A<'/trading/algo-orders/{algo_id}/cancel', 'post'>>(`/trading/algo-orders/${enc(String(id))}/cancel`, undefined, {
+      trade: true,
+    }),
 }
 
 export const marketApi = {
-  quote: (code: string) => api.get<Quote>(`/market/quote/${enc(code)}`),
-  quotes: (codes: string[]) => api.get<Quote[]>('/market/quotes', { codes: codes.join(',') }),
-  instruments: (q: string, limit = 20) => api.get<Instrument[]>('/market/instruments', { q, limit }),
+  quote: (code: string) => api.get<A<'/market/quote/{stock_code}', 'get'>>(`/market/quote/${enc(code)}`),
+  quotes: (codes: string[]) => api.get<A<'/market/quotes', 'get'>>('/market/quotes', { codes: codes.join(',') }),
+  instruments: (q: string, limit = 20) => api.get<A<'/market/instruments', 'get'>>('/market/instruments', { q, limit }),
   /** 1m: today's one-minute bars; 1d: up to `count` daily bars ending with today's forming one */
   bars: (code: string, period: BarPeriod, count?: number) =>
-    api.get<Bar[]>(`/market/bars/${enc(code)}`, count ? { period, count } : { period }),
+    api.get<A<'/market/bars/{stock_code}', 'get'>>(`/market/bars/${enc(code)}`, count ? { period, count } : { period }),
 }
 
 export const configApi = {
-  miniqmt: () => api.get<MiniqmtConfig>('/config/miniqmt'),
-  updateMiniqmt: (values: Record<string, unknown>) => api.put<MiniqmtConfig>('/config/miniqmt', values),
+  miniqmt: () => api.get<A<'/config/miniqmt', 'get'>>('/config/miniqmt'),
+  /** null removes a stored value */
+  updateMiniqmt: (values: MiniqmtBody) => api.put<A<'/config/miniqmt', 'put'>>('/config/miniqmt', values),
 }
 
 export const paperApi = {
-  clock: () => api.get<PaperClock>('/paper/clock'),
-  advance: (body: { to: string } | { days: number; at?: string }) => api.post<PaperClock>('/paper/clock/advance', body),
-  reset: (cash: string) => api.post<unknown>('/paper/reset', { cash }),
+  clock: () => api.get<A<'/paper/clock', 'get'>>('/paper/clock'),
+  advance: (body: AdvanceBody) => api.post<A<'/paper/clock/advance', 'post'>>('/paper/clock/advance', body),
+  reset: (cash: string) => api.post<A<'/paper/reset', 'post'>>('/paper/reset', { cash } satisfies ResetBody),
 }
 
 export const riskApi = {
-  rules: () => api.get<RiskRule[]>('/risk/rules'),
+  rules: () => api.get<A<'/risk/rules', 'get'>>('/risk/rules'),
   /** admin; omitted fields keep their value; a new strategy scope starts from the account's settings */
-  updateRule: (rule: string, body: RiskRuleUpdate) => api.put<RiskRule>(`/risk/rules/${enc(rule)}`, body),
-  metrics: () => api.get<RiskMetrics>('/risk/metrics'),
-  events: (q: PageQuery = {}) => api.get<Page<RiskEvent>>('/risk/events', q),
-  halt: (reason: string, cancel_open_orders: boolean) => api.post<unknown>('/risk/halt', { reason, cancel_open_orders }),
-  resume: (reason: string) => api.post<unknown>('/risk/resume', { reason }),
-  reduceOnly: (reason: string) => api.post<unknown>('/risk/reduce-only', { reason }),
+  updateRule: (rule: string, body: RiskRuleUpdate) => api.put<A<'/risk/rules/{rule}', 'put'>>(`/risk/rules/${enc(rule)}`, body),
+  metrics: () => api.get<A<'/risk/metrics', 'get'>>('/risk/metrics'),
+  events: (q: PageQuery = {}) => api.get<A<'/risk/events', 'get'>>('/risk/events', q),
+  halt: (reason: string, cancel_open_orders: boolean) =>
+    api.post<A<'/risk/halt', 'post'>>('/risk/halt', { reason, cancel_open_orders } satisfies HaltBody),
+  resume: (reason: string) => api.post<A<'/risk/resume', 'post'>>('/risk/resume', { reason } satisfies ResumeBody),
+  reduceOnly: (reason: string) => api.post<A<'/risk/reduce-only', 'post'>>('/risk/reduce-only', { reason } satisfies ResumeBody),
   /** the global kill switch: every account the caller reaches (no trade token needed) */
   haltAll: (reason: string, cancel_open_orders: boolean) =>
-    api.post<AllAccountsStateResult>('/risk/halt-all', { reason, cancel_open_orders }),
-  resumeAll: (reason: string) => api.post<AllAccountsStateResult>('/risk/resume-all', { reason }),
+    api.post<A<'/risk/halt-all', 'post'>>('/risk/halt-all', { reason, cancel_open_orders } satisfies HaltBody),
+  resumeAll: (reason: string) => api.post<A<'/risk/resume-all', 'post'>>('/risk/resume-all', { reason } satisfies ResumeBody),
 }
 
 export const monitorApi = {
-  strategies: () => api.get<StrategyDef[]>('/monitor/strategies'),
-  list: () => api.get<MonitoredStock[]>('/monitor/stocks'),
+  strategies: () => api.get<A<'/monitor/strategies', 'get'>>('/monitor/strategies'),
+  list: () => api.get<A<'/monitor/stocks', 'get'>>('/monitor/stocks'),
   /** 201 with the entry; 409 MONITOR_EXISTS when the stock is already watched */
   // switching automatic trading on needs the trade token, like placing an order
-  add: (body: MonitoredStockBody) => api.post<MonitoredStock>('/monitor/stocks', body, { trade: true }),
-  update: (code: string, body: Partial<MonitoredStockBody>) =>
-    api.put<MonitoredStock>(`/monitor/stocks/${enc(code)}`, body, { trade: true }),
-  remove: (code: string) => api.delete<unknown>(`/monitor/stocks/${enc(code)}`),
-  signals: (q: PageQuery = {}) => api.get<Page<Signal>>('/signals', q),
+  add: (body: MonitoredStockBody) => api.post<A<'/monitor/stocks', 'post'>>('/monitor/stocks', body, { trade: true }),
+  update: (code: string, body: MonitoredStockPatch) =>
+    api.put<A<'/monitor/stocks/{stock_code}', 'put'>>(`/monitor/stocks/${enc(code)}`, body, { trade: true }),
+  remove: (code: string) => api.delete<A<'/monitor/stocks/{stock_code}', 'delete'>>(`/monitor/stocks/${enc(code)}`),
+  signals: (q: PageQuery = {}) => api.get<A<'/signals', 'get'>>('/signals', q),
 }
 
 /** Reports: the statement (交割单) as JSON or a file, and performance by strategy (READ access). */
 export const reportsApi = {
-  statement: (q: StatementQuery = {}) => api.get<Statement>('/reports/statement', { ...q }),
+  statement: (q: StatementQuery = {}) => api.get<A<'/reports/statement', 'get'>>('/reports/statement', { ...q }),
   /** the same statement as a CSV (UTF-8 with BOM) or Excel download, fetched with the session's token */
   statementFile: (q: StatementQuery, format: StatementFileFormat) => api.file('/reports/statement', { ...q, format }),
-  performance: (q: PerformanceQuery = {}) => api.get<Performance>('/reports/performance', { ...q }),
+  performance: (q: PerformanceQuery = {}) => api.get<A<'/reports/performance', 'get'>>('/reports/performance', { ...q }),
 }
 
 export const auditApi = {
-  list: (q: PageQuery) => api.get<Page<AuditEntry>>('/audit', q),
+  list: (q: PageQuery) => api.get<A<'/audit', 'get'>>('/audit', q),
 }
 
-/** Lists that may come paginated or bare. */
-export function itemsOf<T>(v: T[] | Page<T> | null | undefined): T[] {
-  if (!v) return []
-  return Array.isArray(v) ? v : v.items ?? []
+/** The items of a page; none when there is no answer (a failed call caught as null). */
+export function itemsOf<T>(v: Page<T> | null | undefined): T[] {
+  return v ? v.items : []
 }

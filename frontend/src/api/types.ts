@@ -1,819 +1,337 @@
-// Types of the qmtdesk HTTP + WebSocket contract (shared/API.md). Money and prices are decimal
-// strings, quantities integers, ratios decimal strings of fractions, times ISO 8601 with offset.
+// Types of the qmtdesk HTTP + WebSocket contract (docs/API.md).
+//
+// Every HTTP answer and request body here is an alias of the server's own models: `schema.d.ts` is
+// generated from the server's OpenAPI description by scripts/api-types.sh (never edit it by hand;
+// `scripts/api-types.sh --check` fails when it is stale). `AnswerOf` / `BodyOf` / `QueryOf` read a
+// route's success `data`, request body and query straight from `paths`; the names below keep what
+// the UI has always imported (Order, Position, HeldOrder…).
+//
+// Hand-written, because OpenAPI cannot describe them:
+// - the WebSocket frames (`StreamMessage` and the payloads only the stream sends: the `status`
+//   change, the `risk` event, the `signals` item); their payloads use the generated models;
+// - request bodies where the server fills a default: openapi-typescript turns a defaulted field into
+//   a required one, so `WithDefaults` makes exactly those optional again (the keys are checked
+//   against the generated model);
+// - generic helpers (Envelope<T>, Page<T>, Dec, Id) and UI-only view types.
+// Money and prices are decimal strings, quantities integers, ratios decimal strings of fractions,
+// times ISO 8601 with offset.
+import type { components, paths } from './schema'
+
+type S = components['schemas']
+
+// ---------------------------------------------------------------- helpers over the generated paths
+
+/** A route as the client names it (the axios baseURL is /api/v1), e.g. `/trading/orders/{order_id}`. */
+export type Route = keyof paths extends infer K ? (K extends `/api/v1${infer R}` ? R : never) : never
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'
+
+type PathItem<R extends Route> = paths[`/api/v1${R}` & keyof paths]
+/** The methods route `R` answers. */
+export type MethodOf<R extends Route> = {
+  [M in HttpMethod]: [NonNullable<PathItem<R>[M]>] extends [never] ? never : M
+}[HttpMethod]
+type Operation<R extends Route, M extends MethodOf<R>> = NonNullable<PathItem<R>[M]>
+type Json<X> = X extends { content: { 'application/json': infer B } } ? B : never
+type Responses<R extends Route, M extends MethodOf<R>> = Operation<R, M> extends { responses: infer Rs } ? Rs : never
+type SuccessBody<Rs> = Json<Rs[Extract<keyof Rs, 200 | 201>]>
+
+/** The `data` of route R's success envelope (`{code: 0, message, data}`). */
+export type AnswerOf<R extends Route, M extends MethodOf<R>> = SuccessBody<Responses<R, M>> extends { data: infer D } ? D : never
+/** Route R's JSON request body, exactly as generated (see WithDefaults for what the server fills in). */
+export type BodyOf<R extends Route, M extends MethodOf<R>> = Operation<R, M> extends { requestBody?: infer B } ? Json<NonNullable<B>> : never
+/** Route R's query parameters. */
+export type QueryOf<R extends Route, M extends MethodOf<R>> = Operation<R, M> extends { parameters: { query?: infer Q } }
+  ? NonNullable<Q>
+  : never
+
+/**
+ * A request model with the fields the server defaults made optional: openapi-typescript generates a
+ * field that has a default as required, but the server fills it in when it is absent.
+ */
+export type WithDefaults<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>
+
+// ---------------------------------------------------------------- generic shapes
 
 export type Dec = string
-export type Role = 'admin' | 'trader' | 'viewer'
-export type Side = 'buy' | 'sell'
+/** Ids are integers on the server; a route parameter may come as a string (router params). */
+export type Id = string | number
 
+/** The success envelope every route answers (the client unwraps it). */
 export interface Envelope<T> {
   code: number
   message: string
   data: T
 }
 
-export interface ErrorBody {
-  code: number
-  error: string
-  message: string
-  data: unknown
-}
+export type ErrorBody = S['ErrorBody']
 
-export interface Page<T> {
-  items: T[]
-  total: number
-  page: number
-  page_size: number
-}
+type Flat<T> = { [K in keyof T]: T[K] }
 
-export interface User {
-  id: number | string
-  username: string
-  role: Role
-  trading_password_set?: boolean
-  /** Not in API.md: when true the UI forces POST /auth/password before anything else. */
-  must_change_password?: boolean
-  /** false = disabled account */
-  active?: boolean
-  created_at?: string
-  updated_at?: string
-  last_login_at?: string | null
-}
+/** A page of a list route (PageOf[…] on the server): its items and total, page and page_size. */
+export type Page<T> = Flat<Omit<S['PageOf_Order_'], 'items'> & { items: T[] }>
 
-export interface LoginResult {
-  access_token: string
-  token_type: 'bearer'
-  expires_in: number
-  user: User
-}
+// ---------------------------------------------------------------- enums
 
-export interface TradeUnlock {
-  trade_token: string
-  expires_in: number
-}
+export type Side = S['Side']
+export type Role = S['UserView']['role']
+export type OrderStatus = S['OrderStatus']
+export type PriceType = S['PriceType']
+export type ConnState = S['TradingStatus']['state']
+export type MarketPhase = S['TradingStatus']['market_phase']
+/** Finer than MarketPhase: the auction's no-cancel part and the break before the open too. */
+export type PhaseDetail = S['Phase']
+export type TradingState = S['TradingStatus']['trading_state']
+export type BrokerKind = S['DeskAccount']['broker']
+export type ApiScope = S['ApiTokenView']['scopes'][number]
+export type SizingMethod = S['SizingMethod']
+export type SignalAction = S['SignalAction']
+/** What POST /signals answers (`duplicate` on a replay of a known signal_id). */
+export type SignalDecision = S['SignalResult']['decision']
+/** What GET /signals lists (`pending` while being decided). */
+export type SignalRecordDecision = S['SignalRecord']['decision']
+export type RiskEventKind = S['RiskEvent']['kind']
+export type RiskRuleId = S['RiskRule']['rule']
+export type RiskParamType = S['RiskRule']['param_types'][string]
+export type MonitorState = S['WatchStatus']['state']
+export type HeldState = S['HeldOrder']['state']
+export type TriggerType = S['TriggerKind']
+export type TriggerDirection = NonNullable<S['Trigger']['direction']>
+export type AlgoKind = S['AlgoKind']
+export type AlgoState = S['AlgoOrder']['state']
+export type BarPeriod = NonNullable<QueryOf<'/market/bars/{stock_code}', 'get'>['period']>
+export type StatementFileFormat = Exclude<NonNullable<QueryOf<'/reports/statement', 'get'>['format']>, 'json'>
 
-export type ApiScope = 'read' | 'trade'
+// ---------------------------------------------------------------- auth, users, tokens
 
-export interface ApiToken {
-  id: number | string
-  name: string
-  scopes: ApiScope[]
-  expires_at?: string | null
-  created_at?: string
-  last_used_at?: string | null
-  revoked_at?: string | null
-  /** first characters of the secret, to recognise it */
-  prefix?: string
-  /** Only in the POST answer: the secret, shown once. */
-  token?: string
-  secret?: string
-}
+/** A user as /users and the login answer show it. */
+export type User = S['UserView']
+/** GET /auth/me: the user, and how the credentials proved it (`via`) and their scopes. */
+export type CurrentUser = S['CurrentUser']
+export type LoginResult = S['LoginAnswer']
+export type LoginBody = S['LoginBody']
+export type PasswordBody = S['PasswordBody']
+export type TradingPasswordBody = S['TradingPasswordBody']
+export type TradeUnlock = S['TradeUnlocked']
+export type TradeUnlockBody = S['TradeUnlockBody']
+export type TradeLocked = S['TradeLocked']
+/** An API token as listed (its secret never again). */
+export type ApiToken = S['ApiTokenView']
+/** POST /auth/api-tokens: the token with its secret (`token`, the same as `secret`), shown once. */
+export type NewApiToken = S['NewApiToken']
+export type ApiTokenBody = S['ApiTokenBody']
+export type ApiTokenRevoked = S['ApiTokenRevoked']
+export type NewUserBody = WithDefaults<S['NewUserBody'], 'role'>
+export type UserPatchBody = S['UserPatchBody']
 
-export type ConnState = 'connected' | 'connecting' | 'reconnecting' | 'disconnected'
-export type MarketPhase =
-  | 'closed'
-  | 'pre_open'
-  | 'opening_auction'
-  | 'continuous'
-  | 'lunch_break'
-  | 'closing_auction'
-  | 'after_hours'
+// ---------------------------------------------------------------- accounts, status
 
-export interface TradingStatus {
-  broker: string
-  connected: boolean
-  state: ConnState
-  account_id: string | null
-  account_type: string | null
-  trading_day: string | null
-  market_phase: MarketPhase
-  server_time: string
-  halted: boolean
-  /** active | reduce_only | halted (risk trading state) */
-  trading_state?: TradingState
-}
-
-export type TradingState = 'active' | 'reduce_only' | 'halted'
-
-export type BrokerKind = 'paper' | 'xtquant'
-
+export type TradingStatus = S['TradingStatus']
+/** The broker link after POST /trading/connect or /disconnect. */
+export type LinkAnswer = S['LinkAnswer']
 /** GET /accounts item: one account the desk serves (the default first). */
-export interface AccountInfo {
-  account_id: string
-  name: string
-  broker: BrokerKind | string
-  account_type: string | null
-  enabled: boolean
-  default: boolean
-  state: ConnState
-  connected: boolean
-  message: string | null
-  halted: boolean
-  trading_state?: TradingState
-}
+export type AccountInfo = S['DeskAccount']
+/** GET /accounts/overview item: the account plus its money and counts when its broker answered. */
+export type AccountOverviewItem = S['AccountOverviewRow']
+export type AccountsOverview = S['AccountsOverview']
+export type NewAccountBody = WithDefaults<S['NewAccountBody'], 'cash'>
+export type AccountPatch = S['AccountPatch']
+export type AccountRemoved = S['AccountRemoved']
+/** GET /trading/account */
+export type Account = S['AccountFigures']
 
-/** GET /accounts/overview item: the account plus its money (decimal strings) and counts. */
-export interface AccountOverviewItem extends AccountInfo {
-  /** false (with `error`) when its broker could not answer */
-  available: boolean
-  error?: string | null
-  cash?: Dec | null
-  frozen_cash?: Dec | null
-  market_value?: Dec | null
-  total_asset?: Dec | null
-  total_profit?: Dec | null
-  today_profit?: Dec | null
-  realized_profit?: Dec | null
-  floating_profit?: Dec | null
-  /** market value / total asset, a fraction string */
-  exposure?: Dec | null
-  holdings?: number | null
-  open_orders?: number | null
-  /** how long the broker took to answer the account query */
-  rtt_ms?: number | null
-}
+// ---------------------------------------------------------------- trading
 
-export interface AccountsOverview {
-  items: AccountOverviewItem[]
-  totals: { cash: Dec; market_value: Dec; total_asset: Dec; total_profit: Dec; today_profit: Dec }
-}
+export type Position = S['Position']
+export type Order = S['Order']
+/** GET /trading/orders/{id}: the order and its timeline. */
+export type OrderWithEvents = S['OrderWithEvents']
+/** One step of an order's timeline: `data` is the order as that change left it (orders) or the fill (trades). */
+export type OrderEvent = S['OrderEvent']
+/** POST /trading/order and /trading/orders/{id}/cancel answer `{order}`. */
+export type Placed = S['Placed']
+export type OrderRequest = WithDefaults<S['OrderBody'], 'price_type' | 'strategy_name' | 'remark'>
+export type CancelAllBody = S['CancelAllBody']
+export type CanceledAll = S['CanceledAll']
+export type Trade = S['Trade']
+/** GET /trading/equity: one point of the intraday equity curve. */
+export type EquityPoint = S['EquitySample']
 
-/** POST /risk/halt-all and /risk/resume-all answer: one entry per account reached. */
-export interface AllAccountsStateResult {
-  accounts: { account_id: string; state?: TradingState | string; reason?: string; cancelled?: unknown; [k: string]: unknown }[]
-}
+// ---------------------------------------------------------------- market
 
-export interface Account {
-  account_id: string
-  account_type: string
-  cash: Dec
-  frozen_cash: Dec
-  market_value: Dec
-  total_asset: Dec
-  withdrawable: Dec
-  /** realised + floating since the account started, fees included */
-  total_profit: Dec
-  /** null when the broker reports no realised P&L (MiniQMT) */
-  realized_profit?: Dec | null
-  floating_profit?: Dec
-  today_profit: Dec | null
-  today_realized_profit?: Dec | null
-  today_floating_profit?: Dec | null
-  updated_at: string
-}
-
-export interface Position {
-  stock_code: string
-  stock_name: string
-  volume: number
-  can_use_volume: number
-  frozen_volume: number
-  yesterday_volume: number
-  avg_price: Dec
-  last_price: Dec
-  market_value: Dec
-  profit: Dec
-  profit_rate: Dec
-  /** the previous close the day's change is measured from (null when no quote) */
-  prev_close?: Dec | null
-  /** today's price change, last / prev_close − 1, a fraction string ("0.0123" = 1.23%) */
-  change_pct?: Dec | null
-  /** 当日盈亏: market value − yesterday's value − today's buys + today's sells, fees included */
-  today_profit?: Dec | null
-  holding_days: number
-  opened_at: string | null
-}
-
-export type OrderStatus =
-  | 'pending_new'
-  | 'submitted'
-  | 'accepted'
-  | 'partially_filled'
-  | 'pending_cancel'
-  | 'filled'
-  | 'canceled'
-  | 'partially_canceled'
-  | 'rejected'
-  | 'denied'
-  | 'expired'
-  | 'unknown'
-
-export type PriceType =
-  | 'limit'
-  | 'latest'
-  | 'market'
-  | 'best5_cancel'
-  | 'best5_limit'
-  | 'counterparty_best'
-  | 'own_best'
-  | 'ioc'
-  | 'fok'
-
-export interface OrderEvent {
-  seq?: number
-  time?: string
-  created_at?: string
-  type?: string
-  event?: string
-  status?: OrderStatus | string
-  from_status?: string | null
-  to_status?: string | null
-  message?: string | null
-  detail?: unknown
-  [k: string]: unknown
-}
-
-/** Integer ids on the server; strings accepted too. */
-export type Id = string | number
-
-export interface Order {
-  order_id: Id
-  client_order_id: string | null
-  broker_order_id: string | null
-  broker_sysid: string | null
-  account_id: string
-  stock_code: string
-  stock_name: string
-  side: Side
-  price_type: PriceType
-  price: Dec | null
-  quantity: number
-  filled_quantity: number
-  avg_fill_price: Dec | null
-  status: OrderStatus
-  status_code: number | null
-  status_msg: string | null
-  error: string | null
-  /** human text of `error` */
-  error_message?: string | null
-  filled_amount?: Dec | null
-  strategy_name: string | null
-  remark: string | null
-  /** `conditional`: placed by a held order (client_order_id `held-<id>`); `algo`: a child of an algo
-   * order; `ipo`: a new-share subscription (新股申购); `repo`: a reverse-repo loan (逆回购) */
-  source: 'api' | 'ui' | 'signal' | 'strategy' | 'external' | 'conditional' | 'algo' | 'ipo' | 'repo'
-  fees: Dec | null
-  frozen_amount: Dec | null
-  /** Not in API.md, sent by the server: the trading day the order belongs to (YYYY-MM-DD). */
-  trading_day?: string | null
-  created_at: string
-  updated_at: string
-  finished_at: string | null
-  /** Optional on GET /trading/orders/{id}: the order's event timeline. */
-  events?: OrderEvent[]
-}
-
-export interface OrderRequest {
-  stock_code: string
-  side: Side
-  quantity: number
-  price_type: PriceType
-  price?: Dec
-  client_order_id?: string
-  strategy_name?: string
-  remark?: string
-  /** the account the order goes to (wins over ?account_id=); the current account when omitted */
-  account_id?: string
-}
-
-export interface Trade {
-  trade_id: Id
-  broker_trade_id: string | null
-  order_id: Id
-  broker_order_id?: string | null
-  stock_code: string
-  stock_name: string
-  side: Side
-  price: Dec
-  quantity: number
-  amount: Dec
-  commission: Dec
-  stamp_duty: Dec
-  transfer_fee: Dec
-  fees: Dec
-  traded_at: string
-  /** Not in API.md, sent by the server: the trading day of the fill (YYYY-MM-DD). */
-  trading_day?: string | null
-  strategy_name: string | null
-}
-
-export interface EquityPoint {
-  time: string
-  total_asset: Dec
-  cash: Dec
-  market_value: Dec
-}
-
-export interface BookLevel {
-  /** null on an empty level (the server pads each side to five) */
-  price: Dec | null
-  volume: number
-}
-
-export interface Quote {
-  stock_code: string
-  stock_name: string
-  last_price: Dec
-  prev_close: Dec
-  /** null before the first trade of the day */
-  open: Dec | null
-  high: Dec | null
-  low: Dec | null
-  volume: number
-  amount: Dec
-  bid: BookLevel[]
-  ask: BookLevel[]
-  limit_up: Dec | null
-  limit_down: Dec | null
-  /** the price cage (价格笼子) the exchange accepts now, inside the limits; null when none applies */
-  cage?: PriceCage | null
-  time: string
-  source: 'paper' | 'xtdata'
-}
-
-export interface PriceCage {
-  /** highest buy limit price accepted now */
-  buy_max: Dec
-  /** lowest sell limit price accepted now */
-  sell_min: Dec
-}
-
-export type BarPeriod = '1m' | '1d'
-
+export type Quote = S['Quote']
+/** One level of the book: `price` null on an empty level (the server pads each side to five). */
+export type BookLevel = S['Level']
+/** The price cage (价格笼子) the exchange accepts now. */
+export type PriceCage = S['Cage']
 /** GET /market/bars/{code}: oldest first. `time`: the minute's start (ISO datetime) or the day (YYYY-MM-DD). */
-export interface Bar {
-  time: string
-  open: Dec
-  high: Dec
-  low: Dec
-  close: Dec
-  volume: number
-  amount: Dec
-}
+export type Bar = S['Bar']
+export type Instrument = S['InstrumentInfo']
 
-export interface Instrument {
-  stock_code: string
-  stock_name: string
-  board: string
-  kind: string
-  lot_size: number
-  price_tick: Dec
-  is_st: boolean
-  limit_pct: Dec | null
-}
+// ---------------------------------------------------------------- configuration, paper
 
-export interface ConfigValue {
-  value: string | number | boolean | null
-  source: 'env' | 'db' | 'default'
-}
-export type MiniqmtConfig = Record<string, ConfigValue>
+export type ConfigValue = S['ConfigValue']
+export type MiniqmtConfig = S['MiniQmtSettings']
+export type MiniqmtBody = S['MiniQmtBody']
+export type PaperClock = S['PaperClock']
+export type PaperReset = S['PaperReset']
+export type AdvanceBody = S['AdvanceBody']
+export type ResetBody = WithDefaults<S['ResetBody'], 'cash'>
 
-export interface PaperClock {
-  now: string
-  trading_day: string
-  market_phase: MarketPhase
-  simulated: boolean
-}
-
-export type RiskParamType = 'money' | 'fraction' | 'count' | 'seconds' | 'codes' | 'bool'
+// ---------------------------------------------------------------- risk
 
 /** One rule in one scope (`account` or `strategy:<name>`), as GET /risk/rules lists it. */
-export interface RiskRule {
-  rule: string
-  /** denial code, RISK_<RULE> */
-  code: string
-  /** zh-CN title */
-  title: string
-  description: string
-  scope: string
-  enabled: boolean
-  params: Record<string, unknown>
-  defaults: Record<string, unknown>
-  param_types: Record<string, RiskParamType>
-  buy_side_only: boolean
-  /** false = the built-in defaults, never saved */
-  customised: boolean
-}
-
-export interface RiskRuleUpdate {
-  enabled?: boolean
-  params?: Record<string, unknown>
-  scope: string
-}
-
+export type RiskRule = S['RiskRule']
+export type RiskRuleUpdate = WithDefaults<S['RuleBody'], 'scope'>
 /** GET /risk/metrics: ratios are fraction strings, money decimal strings. */
-export interface RiskMetrics {
-  time?: string
-  trading_day?: string
-  trading_state?: TradingState
-  halted?: boolean
-  total_asset?: Dec
-  cash?: Dec
-  cash_ratio?: Dec | null
-  market_value?: Dec
-  exposure?: Dec | null
-  largest_position_code?: string | null
-  largest_position_pct?: Dec | null
-  holdings_count?: number
-  today_pnl?: Dec
-  today_pnl_pct?: Dec | null
-  current_drawdown?: Dec
-  max_drawdown?: Dec
-  turnover_today?: Dec
-  orders_today?: number
-  denied_today?: number
-  cancels_today?: number
-  active_orders?: number
-  [k: string]: unknown
-}
+export type RiskMetrics = S['RiskMetrics']
+export type RiskEvent = S['RiskEvent']
+export type HaltBody = WithDefaults<S['HaltBody'], 'reason' | 'cancel_open_orders'>
+export type ResumeBody = WithDefaults<S['ResumeBody'], 'reason'>
+/** POST /risk/halt: the state, and the cancels when asked for. */
+export type HaltAnswer = S['HaltAnswer']
+/** POST /risk/resume and /risk/reduce-only. */
+export type RiskState = S['RiskState']
+/** POST /risk/halt-all: one entry per account reached, with its cancels. */
+export type HaltAllResult = S['HaltAllAnswer']
+/** POST /risk/resume-all: one entry per account reached. */
+export type ResumeAllResult = S['ResumeAllAnswer']
+/** Either answer of the global kill switch. */
+export type AllAccountsStateResult = HaltAllResult | ResumeAllResult
 
-export type RiskEventKind = 'denial' | 'halt' | 'resume' | 'reduce_only' | 'rule_change'
+// ---------------------------------------------------------------- monitoring, signals
 
-export interface RiskEvent {
-  id: number | string
-  time: string
-  kind: RiskEventKind | string
-  rule: string | null
-  code: string | null
-  scope: string | null
-  order_id: Id | null
-  stock_code: string | null
-  side: Side | null
-  strategy_name: string | null
-  message: string
-  detail: Record<string, unknown> | null
-}
-
-/** What the WebSocket `risk` stream carries. */
-export interface RiskStreamEvent {
-  kind: RiskEventKind | string
-  state?: TradingState
-  halted?: boolean
-  reason?: string
-  time?: string
-  [k: string]: unknown
-}
-
-export type SizingMethod = 'quantity' | 'amount' | 'equity_pct' | 'target_pct' | 'position_pct'
-
-/** value: integer shares for quantity, CNY string for amount, fraction string for the *_pct ones */
-export type Sizing = {
-  method: SizingMethod
-  value: number | string
-}
-
-export type StrategyType = 'ma_cross' | 'grid' | 'stop_loss_take_profit'
-
-export interface StrategyParamDef {
-  name: string
-  /** int | decimal | sizing (others shown as text) */
-  type: string
-  default: unknown
-  description: string
-  required?: boolean
-  nullable?: boolean
-}
-
+/** How much to trade, as sent (shares, CNY, or a fraction; a number or a decimal string). */
+export type Sizing = S['SizingBody']
+/** How much a watched stock's strategy trades, as the server shows it (value a decimal string). */
+export type WatchedSizing = S['WatchedSizing']
+/** A built-in strategy's type (ma_cross, grid, stop_loss_take_profit…). */
+export type StrategyType = S['StrategyInfo']['type']
+export type StrategyParamDef = S['StrategyParamInfo']
 /** GET /monitor/strategies */
-export interface StrategyDef {
-  type: StrategyType | string
-  name_zh: string
-  description?: string
-  params: StrategyParamDef[]
-}
-
-export type MonitorState = 'idle' | 'running' | 'error'
-
-export interface MonitoredStock {
-  stock_code: string
-  stock_name?: string
-  enabled: boolean
-  auto_trade: boolean
-  strategy: { type: StrategyType | string; params: Record<string, unknown> } | null
-  sizing: Sizing | null
-  strategy_name?: string | null
-  status?: { state: MonitorState | string; error?: string | null; last_signal_at?: string | null } | null
-  created_at?: string
-  updated_at?: string
-}
-
-export interface MonitoredStockBody {
-  stock_code: string
-  enabled: boolean
-  auto_trade: boolean
-  strategy: { type: string; params: Record<string, unknown> } | null
-  sizing: Sizing | null
-  /** the strategy_name its signals and orders carry (server default `<type>-<code digits>`) */
-  strategy_name?: string | null
-}
-
-export type SignalDecision = 'executed' | 'skipped' | 'denied' | 'expired' | 'duplicate'
-
-export interface Signal {
-  signal_id: string
-  stock_code: string
-  stock_name?: string
-  action: 'buy' | 'sell' | 'close'
-  strategy_name: string
-  decision: SignalDecision | 'pending' | null
-  reason: string | null
-  error?: string | null
-  order_id?: Id | null
-  source?: string | null
-  created_at: string
-  decided_at?: string | null
-  /** extra fields the server may send */
-  decision_reason?: string | null
-  decision_reason_en?: string | null
-  confidence?: string | number | null
-  price?: Dec | null
-  sizing?: Sizing | null
-  quantity?: number | null
-}
+export type StrategyDef = S['StrategyInfo']
+export type MonitoredStock = S['WatchedStock']
+export type MonitoredStockBody = WithDefaults<S['WatchBody'], 'enabled' | 'auto_trade'>
+export type MonitoredStockPatch = S['WatchPatch']
+export type WatchDeleted = S['WatchDeleted']
+/** GET /signals item: a stored signal with its decision and order. */
+export type Signal = S['SignalRecord']
+export type SignalBody = WithDefaults<S['SignalBody'], 'reason'>
+export type SignalResult = S['SignalResult']
 
 /** GET /audit item */
-export interface AuditEntry {
-  id: number | string
-  time: string
-  /** who did it: a username, or `risk` / `system` for the desk itself */
-  actor: string | null
-  action: string
-  target: string | null
-  detail: unknown
-  ip: string | null
-}
+export type AuditEntry = S['AuditEntry']
 
 // ---------------------------------------------------------------- held orders (条件单)
 
-/** waiting (a bracket leg until its entry is final), armed (watching quotes), triggered (its order
- * being placed), fired (`order_id` set), canceled, expired, failed (the order was refused) */
-export type HeldState = 'waiting' | 'armed' | 'triggered' | 'fired' | 'canceled' | 'expired' | 'failed'
-
-export type TriggerDirection = 'above' | 'below'
-
-/** What a held order waits for. `percent` is a fraction string ("0.05" = 5%), `amount` CNY per share. */
-export type HeldTrigger =
-  | { type: 'price'; direction: TriggerDirection; price: Dec }
-  | { type: 'trailing'; percent?: Dec | null; amount?: Dec | null }
-  | { type: 'time'; at: string }
-  | { type: 'limit_open'; which: 'up' | 'down' }
-
-export type TriggerType = HeldTrigger['type']
-
-export interface HeldOrder {
-  id: number
-  account_id: string
-  stock_code: string
-  stock_name: string
-  side: Side
-  /** 0 on a bracket leg until its entry is final (then what the entry filled) */
-  quantity: number
-  price_type: PriceType
-  /** limit price of the order placed (stop-limit), or the protective price of an SH/BJ market order */
-  price: Dec | null
-  trigger: HeldTrigger
-  state: HeldState
-  /** zh-CN words of `state` */
-  state_label: string
-  /** trailing: the best price since armed */
-  mark: Dec | null
-  /** trailing: the level that fires it now */
-  stop_price: Dec | null
-  last_price: Dec | null
-  /** how far the last price is from firing, a fraction string ("0.0174" = 1.74%) */
-  distance_pct: Dec | null
-  /** why the last quote did not fire it (stale quote, auction, not live before active_from) */
-  skipped_reason: string | null
-  parent_order_id: number | null
-  oco_group: string | null
-  /** the trading day it becomes live (a T+1 bracket sell leg: the next one) */
-  active_from: string
-  /** good till this trading day's close */
-  expires: string
-  order_id: Id | null
-  client_order_id: string | null
-  error: string | null
-  message: string | null
-  strategy_name: string | null
-  remark: string | null
-  created_at: string
-  updated_at: string
-  triggered_at: string | null
-  notional: Dec | null
+/** A held order's trigger as the server shows it: the fields of its `type` set, the others null/absent. */
+export type HeldTrigger = S['Trigger']
+/** A trigger as sent: `{type: price, direction, price}` | `{type: trailing, percent | amount}` | `{type: time, at}` | `{type: limit_open, which}`. */
+export type HeldTriggerBody = S['TriggerBody']
+export type HeldOrder = S['HeldOrder']
+export type HeldOrderRequest = WithDefaults<S['HeldBody'], 'price_type' | 'strategy_name' | 'remark'>
+export type BracketLeg = WithDefaults<S['LegBody'], 'price_type'>
+export type BracketRequest = Omit<S['BracketBody'], 'take_profit' | 'stop_loss'> & {
+  take_profit?: BracketLeg | null
+  stop_loss?: BracketLeg | null
 }
-
-export interface HeldOrderRequest {
-  stock_code: string
-  side: Side
-  quantity: number
-  price_type: PriceType
-  price?: Dec
-  trigger: HeldTrigger
-  /** YYYY-MM-DD; default today's close */
-  expires?: string
-  parent_order_id?: number
-  oco_group?: string
-  strategy_name?: string
-  remark?: string
-  account_id?: string
-}
-
-export interface BracketLeg {
-  trigger_price: Dec
-  price_type?: PriceType
-  price?: Dec
-}
-
-export interface BracketRequest {
-  parent_order_id: number
-  take_profit?: BracketLeg
-  stop_loss?: BracketLeg
-  expires?: string
-  account_id?: string
-}
-
-export interface BracketResult {
-  oco_group: string
-  legs: HeldOrder[]
-}
+export type BracketResult = S['Bracket']
 
 // ---------------------------------------------------------------- algo orders (TWAP, iceberg)
 
-export type AlgoKind = 'twap' | 'iceberg'
-export type AlgoState = 'running' | 'completed' | 'canceled' | 'expired' | 'failed'
-
-export interface AlgoOrder {
-  id: number
-  account_id: string
-  stock_code: string
-  stock_name: string
-  side: Side
-  algo: AlgoKind
-  quantity: number
-  price: Dec | null
-  display_quantity: number | null
-  start_at: string | null
-  end_at: string | null
-  interval_seconds: number | null
-  state: AlgoState
-  state_label: string
-  filled_quantity: number
-  working_quantity: number
-  /** filled / quantity, a fraction string ("0.4500") */
-  progress: Dec
-  arrival_price: Dec | null
-  avg_price: Dec | null
-  /** worse (positive) or better (negative) than arrival, in basis points */
-  slippage_bps: Dec | null
-  child_count: number
-  paused_reason: string | null
-  error: string | null
-  message: string | null
-  strategy_name: string | null
-  remark: string | null
-  created_at: string
-  updated_at: string
-  finished_at: string | null
-  /** GET /trading/algo-orders/{id} only */
-  children?: Order[]
-}
-
-export interface AlgoOrderRequest {
-  stock_code: string
-  side: Side
-  quantity: number
-  algo: AlgoKind
-  price?: Dec
-  start_at?: string
-  end_at?: string
-  interval_seconds?: number
-  display_quantity?: number
-  strategy_name?: string
-  remark?: string
-  account_id?: string
-}
+export type AlgoOrder = S['AlgoOrder']
+/** GET /trading/algo-orders/{id}: the algo order and its child orders. */
+export type AlgoOrderWithChildren = S['AlgoOrderWithChildren']
+export type AlgoOrderRequest = WithDefaults<S['AlgoBody'], 'interval_seconds' | 'strategy_name' | 'remark'>
 
 // ---------------------------------------------------------------- reports (交割单, performance)
 
 /** GET /reports/statement: `trading_day` (one day) or `from`/`to` (a range of at most 400 days). */
-export interface StatementQuery {
-  trading_day?: string
-  from?: string
-  to?: string
-}
-
-export type StatementFileFormat = 'csv' | 'xlsx'
-
+export type StatementQuery = Omit<QueryOf<'/reports/statement', 'get'>, 'format' | 'account_id'>
 /** A fill on the statement: the trade plus its 买卖标志 and the cash it moved. */
-export interface StatementFill extends Trade {
-  /** 证券买入 / 证券卖出 */
-  side_label: string
-  /** a buy −(amount + fees), a sale amount − fees */
-  net_amount: Dec
-}
-
-export interface StatementSums {
-  buy_amount: Dec
-  sell_amount: Dec
-  commission: Dec
-  stamp_duty: Dec
-  transfer_fee: Dec
-  fees: Dec
-  net_amount: Dec
-}
-
-export interface StatementDay extends StatementSums {
-  trading_day: string
-}
-
+export type StatementFill = S['StatementFill']
+export type StatementSums = S['StatementTotals']
+export type StatementDay = S['StatementDay']
 /** 持仓核对: opening + bought − sold = closing, or not (shares the desk never saw bought). */
-export interface StatementPosition {
-  stock_code: string
-  stock_name: string
-  opening: number
-  bought: number
-  sold: number
-  closing: number
-  balanced: boolean
-}
-
-export interface Statement {
-  account_id: string
-  from: string
-  to: string
-  fills: StatementFill[]
-  days: StatementDay[]
-  positions: StatementPosition[]
-  totals: StatementSums
-  /** every position balanced */
-  balanced: boolean
-}
-
-export interface PerformanceQuery {
-  from?: string
-  to?: string
-}
-
-export interface PerformanceEquityPoint {
-  trading_day: string
-  total_asset: Dec
-}
-
-export interface PerformanceReturn {
-  trading_day: string
-  /** the day's return, a fraction string */
-  return: Dec | null
-}
-
-export interface StrategyHolding {
-  stock_code: string
-  shares: number
-  /** what the shares held cost, buy fees included */
-  cost: Dec
-  /** at the last price (the cost when no price is known) */
-  value: Dec
-}
-
-export interface StrategyDailyPnl {
-  trading_day: string
-  realized_profit: Dec
-  cumulative: Dec
-}
-
+export type StatementPosition = S['StatementHolding']
+export type Statement = S['Statement']
+export type PerformanceQuery = Omit<QueryOf<'/reports/performance', 'get'>, 'account_id'>
+export type PerformanceEquityPoint = S['EquityPoint']
+export type PerformanceReturn = S['DailyReturn']
+export type StrategyHolding = S['StrategyHolding']
+export type StrategyDailyPnl = S['StrategyDay']
 /** One strategy's figures (the fills without a strategy_name together as `manual`, listed last). */
-export interface StrategyPerformance {
-  strategy_name: string
-  manual: boolean
-  fills: number
-  sales: number
-  wins: number
-  /** wins / sales, a fraction string; null before the first sale */
-  win_rate: Dec | null
-  realized_profit: Dec
-  floating_profit: Dec
-  total_profit: Dec
-  fees: Dec
-  turnover: Dec
-  holdings: StrategyHolding[]
-  daily: StrategyDailyPnl[]
+export type StrategyPerformance = S['StrategyPerformance']
+export type Performance = S['Performance']
+
+// ---------------------------------------------------------------- WebSocket /api/v1/ws (hand-written)
+
+/** The `status` stream: the broker link changed (the rest of TradingStatus comes from GET /trading/status). */
+export type StatusChange = Pick<TradingStatus, 'state' | 'connected' | 'message'>
+
+/** The `risk` stream's halt / resume / reduce-only: the account's trading state now. */
+export interface TradingStateEvent {
+  kind: 'halt' | 'resume' | 'reduce_only'
+  state: TradingState
+  halted: boolean
+  reason: string
+  time: string
 }
 
-export interface Performance {
-  account_id: string
-  from: string | null
-  to: string | null
-  equity: PerformanceEquityPoint[]
-  returns: PerformanceReturn[]
-  /** fraction strings; total_return null with fewer than two days */
-  total_return: Dec | null
-  max_drawdown: Dec | null
-  fees: Dec
-  turnover: Dec
-  strategies: StrategyPerformance[]
-}
+/**
+ * The `risk` stream: a trading state change, a denial (the risk event's fields), a rule change, or a
+ * watched stock's strategy that failed and was switched off (`strategy_error`, sent without `time`).
+ */
+export type RiskStreamEvent =
+  | TradingStateEvent
+  | (Pick<RiskEvent, 'code' | 'rule' | 'scope' | 'order_id' | 'stock_code' | 'side' | 'message'> & { kind: 'denial'; time: string })
+  | { kind: 'rule_change'; rule: RiskRuleId; scope: string; enabled: boolean; params: RiskRule['params']; time: string }
+  | { kind: 'strategy_error'; stock_code: string; strategy_name: string; message: string }
 
-export interface StreamMessage<T = unknown> {
-  stream: string
-  seq?: number
-  time?: string
+/** The `signals` stream's replay of a known signal_id: the stored signal, `duplicate`, and its first decision. */
+export type ReplayedSignal = Omit<Signal, 'decision'> & { decision: 'duplicate'; original_decision: SignalRecordDecision }
+type StrategySaid = Pick<Signal, 'signal_id' | 'stock_code' | 'action' | 'strategy_name' | 'reason' | 'created_at'> & { source: 'strategy' }
+/** What a watched stock's strategy advised while automatic trading is off: on the stream only, never stored. */
+export type AdvisorySignal = StrategySaid & { decision: 'skipped'; advisory: true; price: Dec }
+/** A strategy's signal refused before it could be sized (e.g. a watchlist sizing that does not fit a buy): on the stream only. */
+export type RefusedSignal = StrategySaid & { decision: 'denied'; error: string }
+/**
+ * The `signals` stream: a stored signal after its decision (as GET /signals lists it), a replay of a
+ * known signal_id, or what a watched stock's strategy said without a stored signal.
+ */
+export type SignalStreamItem = Signal | ReplayedSignal | AdvisorySignal | RefusedSignal
+/** A row of the signal list: the stored signals, and the stream's advice and refusals shown on top. */
+export type SignalRow = Exclude<SignalStreamItem, ReplayedSignal>
+
+/** A frame of a plain stream: `seq` is null (only the durable streams number their frames). */
+interface Frame<N extends string, T> {
+  stream: N
+  seq: null
+  time: string
   data: T
 }
+
+/** `seq` increases across the durable streams (orders, trades); `since_seq` replays what was missed. */
+export interface DurableFrame<N extends string, T> {
+  stream: N
+  seq: number
+  time: string
+  data: T
+}
+
+/** One server message of a stream (control messages — auth_ok, subscribed, pong, errors — are not). */
+export type StreamMessage =
+  | DurableFrame<'orders', Order>
+  | DurableFrame<'trades', Trade>
+  | Frame<'account', Account>
+  | Frame<'positions', { items: Position[] }>
+  | Frame<'status', StatusChange>
+  | Frame<'risk', RiskStreamEvent>
+  | Frame<'signals', SignalStreamItem>
+  | Frame<'conditional_orders', HeldOrder>
+  | Frame<'algo_orders', AlgoOrder>
+  | QuoteFrame
+
+/** `quotes:<code>`: the quote of one subscribed code, on every change. */
+export type QuoteFrame = Frame<`quotes:${string}`, Quote>
+
+export type StreamName = StreamMessage['stream']

@@ -202,6 +202,7 @@ export const messages = {
   'errcode.INSUFFICIENT_POSITION': ['可卖数量不足', 'Not enough sellable shares'],
   'errcode.RISK_HALTED': ['交易已熔断', 'Trading is halted'],
   'errcode.RISK_REDUCE_ONLY': ['只减仓模式：只允许卖出已有持仓', 'Reduce-only: only sells of held shares'],
+  'errcode.RISK_SYMBOL_BLOCKED': ['风控拒绝：该证券在禁止交易名单中', 'Refused by risk: the stock is on the blocklist'],
   'errcode.BROKER_UNAVAILABLE': ['券商通道不可用', 'The broker is unavailable'],
   'errcode.ACCOUNT_DISABLED': ['账户已停用', 'The account is disabled'],
 
@@ -357,6 +358,7 @@ export const messages = {
   'orders.cancelConfirm': ['撤销委托：{order}？', 'Cancel the order {order}?'],
   'orders.keep': ['不撤', 'Keep it'],
   'orders.cancelAllSent': ['已请求撤销 {n} 笔委托', '{n} cancels requested'],
+  'orders.cancelAllRefused': ['{n} 笔委托未能撤销：{msg}', '{n} orders could not be cancelled: {msg}'],
   'orders.noOpen': ['没有未完成的委托', 'No open orders'],
   'orders.onlyThis': ['仅当前证券', 'This security only'],
   'orders.detail': ['委托详情', 'Order detail'],

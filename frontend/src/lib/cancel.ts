@@ -3,7 +3,7 @@
 import { ElMessage, ElMessageBox } from 'element-plus'
 import { t, tk } from '@/i18n'
 import { errorMessage } from '@/api/request'
-import { orderOf, tradingApi } from '@/api/endpoints'
+import { tradingApi } from '@/api/endpoints'
 import type { Order } from '@/api/types'
 import { fmtInt, fmtPrice, priceDecimalsForCode } from './format'
 import { isCancelable } from './reducer'
@@ -43,10 +43,10 @@ export async function cancelOrder(o: Order): Promise<Order | null> {
   if (!(await confirmCancel(o))) return null
   if (!(await ensureTradeUnlocked())) return null
   try {
-    const res = orderOf(await tradingApi.cancel(o.order_id))
-    if (res?.order_id) useLiveStore().mergeOrder(res)
+    const { order: res } = await tradingApi.cancel(o.order_id)
+    useLiveStore().mergeOrder(res)
     ElMessage.success(t('orders.cancelSent'))
-    return res ?? o
+    return res
   } catch (e) {
     ElMessage.error(errorMessage(e))
     return null

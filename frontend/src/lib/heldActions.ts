@@ -40,7 +40,7 @@ export async function cancelHeld(h: HeldOrder): Promise<HeldOrder | null> {
   if (!(await ensureTradeUnlocked())) return null
   try {
     const res = await heldApi.cancel(h.id)
-    if (res?.id) useLiveStore().mergeHeld(res)
+    useLiveStore().mergeHeld(res)
     ElMessage.success(t('held.canceled'))
     return res
   } catch (e) {
@@ -56,7 +56,7 @@ export async function cancelAlgo(a: AlgoOrder): Promise<AlgoOrder | null> {
   if (!(await ensureTradeUnlocked())) return null
   try {
     const res = await algoApi.cancel(a.id)
-    if (res?.id) useLiveStore().mergeAlgo(res)
+    useLiveStore().mergeAlgo(res)
     ElMessage.success(t('algo.canceled'))
     return res
   } catch (e) {

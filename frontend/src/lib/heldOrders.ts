@@ -11,7 +11,9 @@ import type {
   HeldOrderRequest,
   HeldState,
   HeldTrigger,
+  HeldTriggerBody,
   Id,
+  OrderRequest,
   PriceType,
   Side,
   TriggerDirection,
@@ -74,8 +76,8 @@ export interface TriggerTextOptions {
   today?: string | null
 }
 
-/** The trigger as a trader reads it. */
-export function triggerText(trigger: HeldTrigger | null | undefined, opts: TriggerTextOptions = {}): string {
+/** The trigger as a trader reads it: a held order's (as the server shows it) or one about to be sent. */
+export function triggerText(trigger: HeldTrigger | HeldTriggerBody | null | undefined, opts: TriggerTextOptions = {}): string {
   if (!trigger) return '--'
   const dec = opts.decimals ?? 2
   switch (trigger.type) {
@@ -95,7 +97,7 @@ export function triggerText(trigger: HeldTrigger | null | undefined, opts: Trigg
     }
     case 'time': {
       const at = shanghaiParts(trigger.at)
-      if (!at) return t('held.trigTime', { time: trigger.at })
+      if (!at) return t('held.trigTime', { time: trigger.at ?? '--' })
       const time = shortTime(at.time)
       return t('held.trigTime', { time: opts.today && at.day !== opts.today ? `${at.day.slice(5)} ${time}` : time })
     }
@@ -111,8 +113,8 @@ export function heldTriggerText(h: Pick<HeldOrder, 'trigger' | 'side' | 'stop_pr
   return triggerText(h.trigger, { side: h.side, stopPrice: h.stop_price, decimals: priceDecimalsForCode(h.stock_code), today })
 }
 
-/** The order it places: "限价 11.20", "最新价", "市价（保护价 10.35）". */
-export function placedOrderText(h: Pick<HeldOrder, 'price_type' | 'price' | 'stock_code'>): string {
+/** The order it places: "限价 11.20", "最新价", "市价（保护价 10.35）" (of a held order, or of a request about to be sent). */
+export function placedOrderText(h: Pick<HeldOrder, 'price_type' | 'stock_code'> & { price?: Dec | number | null }): string {
   const dec = priceDecimalsForCode(h.stock_code)
   if (h.price_type === 'limit') return t('held.placeLimit', { price: fmtPrice(h.price, dec) })
   if (h.price && h.price_type !== 'latest') return t('held.placeProtected', { type: tk('pt', h.price_type), price: fmtPrice(h.price, dec) })
@@ -217,7 +219,7 @@ function decimalsOfTick(tick: number): number {
 }
 
 /** The `trigger` object of the API from the form, or what is wrong with it. */
-export function buildTrigger(form: TriggerForm, ctx: TriggerContext): Built<HeldTrigger> {
+export function buildTrigger(form: TriggerForm, ctx: TriggerContext): Built<HeldTriggerBody> {
   const tick = ctx.tick > 0 ? ctx.tick : 0.01
   switch (form.type) {
     case 'price': {
@@ -251,14 +253,11 @@ export function buildTrigger(form: TriggerForm, ctx: TriggerContext): Built<Held
   }
 }
 
-/** What a held order places when it fires (validated by the ticket or the dialog). */
-export interface HeldOrderPart {
-  stock_code: string
-  side: Side
-  quantity: number
-  price_type: PriceType
-  price?: Dec
-}
+/**
+ * The order the ticket or the dialog validated (what a held order places when it fires): fields of
+ * the generated order body, its price type always given and its price as a decimal string.
+ */
+export type HeldOrderPart = Pick<OrderRequest, 'stock_code' | 'side' | 'quantity'> & { price_type: PriceType; price?: Dec }
 
 /** POST /trading/conditional-orders body: the order, its trigger and expiry. */
 export function buildHeldRequest(order: HeldOrderPart, form: TriggerForm, ctx: TriggerContext & { accountId?: string | null }): Built<HeldOrderRequest> {

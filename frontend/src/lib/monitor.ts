@@ -2,7 +2,7 @@
 // from GET /monitor/strategies, the watchlist switches, and merging the `signals` stream into the
 // signal list.
 import { monitorApi } from '@/api/endpoints'
-import type { MonitoredStock, Signal, Sizing, SizingMethod, StrategyDef, StrategyParamDef } from '@/api/types'
+import type { MonitoredStock, SignalRow, SignalStreamItem, Sizing, SizingMethod, StrategyDef, StrategyParamDef } from '@/api/types'
 import { fmtInt, fmtMoney, fmtPct, fractionToPercentInput, percentInputToFraction } from './format'
 import { withTradeUnlock } from './unlock'
 
@@ -17,29 +17,32 @@ export const FALLBACK_STRATEGIES: StrategyDef[] = [
   {
     type: 'ma_cross',
     name_zh: '均线交叉',
+    description: '',
     params: [
-      { name: 'fast', type: 'int', default: 5, description: '快线周期（K线根数），须小于 slow' },
-      { name: 'slow', type: 'int', default: 20, description: '慢线周期（K线根数）' },
-      { name: 'period_seconds', type: 'int', default: 60, description: 'K线周期（秒）' },
+      { name: 'fast', type: 'int', default: 5, description: '快线周期（K线根数），须小于 slow', required: false, nullable: false },
+      { name: 'slow', type: 'int', default: 20, description: '慢线周期（K线根数）', required: false, nullable: false },
+      { name: 'period_seconds', type: 'int', default: 60, description: 'K线周期（秒）', required: false, nullable: false },
     ],
   },
   {
     type: 'grid',
     name_zh: '网格',
+    description: '',
     params: [
-      { name: 'base_price', type: 'decimal', default: null, description: '网格基准价（元）', required: true },
-      { name: 'step_pct', type: 'decimal', default: '0.02', description: '每格间距（相对基准价）' },
-      { name: 'lots_per_step', type: 'int', default: 1, description: '每档买入/卖出的手数' },
-      { name: 'max_lots', type: 'int', default: 5, description: '网格最多同时持有的手数' },
+      { name: 'base_price', type: 'decimal', default: null, description: '网格基准价（元）', required: true, nullable: false },
+      { name: 'step_pct', type: 'decimal', default: '0.02', description: '每格间距（相对基准价）', required: false, nullable: false },
+      { name: 'lots_per_step', type: 'int', default: 1, description: '每档买入/卖出的手数', required: false, nullable: false },
+      { name: 'max_lots', type: 'int', default: 5, description: '网格最多同时持有的手数', required: false, nullable: false },
     ],
   },
   {
     type: 'stop_loss_take_profit',
     name_zh: '止盈止损',
+    description: '',
     params: [
-      { name: 'stop_pct', type: 'decimal', default: '0.05', description: '止损幅度（相对成本价）' },
-      { name: 'take_profit_pct', type: 'decimal', default: '0.10', description: '止盈幅度（相对成本价）' },
-      { name: 'trailing_pct', type: 'decimal', default: null, description: '回撤止盈幅度（相对最高价），为空不启用', nullable: true },
+      { name: 'stop_pct', type: 'decimal', default: '0.05', description: '止损幅度（相对成本价）', required: false, nullable: false },
+      { name: 'take_profit_pct', type: 'decimal', default: '0.10', description: '止盈幅度（相对成本价）', required: false, nullable: false },
+      { name: 'trailing_pct', type: 'decimal', default: null, description: '回撤止盈幅度（相对最高价），为空不启用', required: false, nullable: true },
     ],
   },
 ]
@@ -158,7 +161,7 @@ export function formatStrategyParams(def: StrategyDef | null | undefined, params
  */
 export async function setMonitorSwitch(s: MonitoredStock, field: 'enabled' | 'auto_trade', value: boolean): Promise<void> {
   const updated = await withTradeUnlock(() => monitorApi.update(s.stock_code, { [field]: value }))
-  Object.assign(s, updated ?? { [field]: value })
+  Object.assign(s, updated)
 }
 
 // ------------------------------------------------------------------ signals
@@ -169,7 +172,7 @@ export interface SignalFilters {
   decision?: string
 }
 
-export function signalMatches(s: Signal, f: SignalFilters): boolean {
+export function signalMatches(s: SignalRow, f: SignalFilters): boolean {
   if (f.strategy_name && s.strategy_name !== f.strategy_name) return false
   if (f.stock_code && !s.stock_code.toUpperCase().startsWith(f.stock_code.trim().toUpperCase())) return false
   if (f.decision && s.decision !== f.decision) return false
@@ -181,7 +184,7 @@ export function signalMatches(s: Signal, f: SignalFilters): boolean {
  * signal_id, or goes on top (the page keeps `pageSize` rows); a `duplicate` (a replay) changes
  * nothing. `added` says whether the total grew.
  */
-export function upsertSignal(list: Signal[], s: Signal, f: SignalFilters, pageSize: number): { list: Signal[]; added: boolean } {
+export function upsertSignal(list: SignalRow[], s: SignalStreamItem, f: SignalFilters, pageSize: number): { list: SignalRow[]; added: boolean } {
   if (!s || !s.signal_id) return { list, added: false }
   // a replay of a known signal_id: the stored signal keeps its first decision
   if (s.decision === 'duplicate') return { list, added: false }

@@ -22,13 +22,9 @@ function str(v: unknown): string {
   return v === null || v === undefined ? '' : String(v)
 }
 
+/** the order as the change left it, or the fill, read field by field */
 function dataOf(e: OrderEvent): Data {
-  const d = e.data ?? e.detail
-  return d && typeof d === 'object' ? (d as Data) : {}
-}
-
-function kindOf(e: OrderEvent): string {
-  return str(e.event ?? e.type)
+  return e.data && typeof e.data === 'object' ? e.data : {}
 }
 
 /** xtquant's status names: a broker status report saying only one of these repeats the status line */
@@ -44,15 +40,15 @@ function message(d: Data): string {
  */
 export function orderTimeline(events: OrderEvent[] | null | undefined, decimals = 2): TimelineEntry[] {
   const list = [...(events ?? [])].sort((a, b) => (num(a.seq) || 0) - (num(b.seq) || 0))
-  const hasFills = list.some((e) => e.stream === 'trades' || kindOf(e) === 'trade')
+  const hasFills = list.some((e) => e.stream === 'trades' || e.event === 'trade')
   const price = (v: unknown) => fmtPrice(v, decimals)
   const out: TimelineEntry[] = []
   let lastStatusMsg = ''
 
   for (const e of list) {
     const d = dataOf(e)
-    const kind = kindOf(e)
-    const time = str(e.time ?? e.created_at) || null
+    const kind = e.event
+    const time = e.time || null
     const push = (title: string, detail = '', tone: TimelineTone = 'primary', code: string | null = null) =>
       out.push({ time, title, detail, tone, code })
     const filled = num(d.filled_quantity) || 0

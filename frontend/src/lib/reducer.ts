@@ -103,9 +103,8 @@ export function upsertOrder(state: LiveState, order: Order, seq?: number): LiveS
     const held = state.orders[idx]
     const takesPrecedence = seq !== undefined && heldSeq !== undefined ? true : isNewerOrder(order, held)
     if (!takesPrecedence) return lastSeq === state.lastSeq ? state : { ...state, lastSeq }
-    const merged: Order = order.events === undefined && held.events ? { ...order, events: held.events } : order
     const orders = state.orders.slice()
-    orders[idx] = merged
+    orders[idx] = order
     const orderSeqs = seq !== undefined ? { ...state.orderSeqs, [id]: seq } : state.orderSeqs
     return { ...state, lastSeq, orders, orderSeqs }
   }
@@ -135,25 +134,11 @@ export function mergeTradeSnapshot(state: LiveState, trades: Trade[]): LiveState
 
 /** Apply one server message; messages of other streams leave the state as it is. */
 export function applyStreamMessage(state: LiveState, msg: StreamMessage): LiveState {
-  if (msg.stream === 'orders' && msg.data && typeof msg.data === 'object') {
-    return upsertOrder(state, msg.data as Order, msg.seq)
-  }
-  if (msg.stream === 'trades' && msg.data && typeof msg.data === 'object') {
-    return addTrade(state, msg.data as Trade, msg.seq)
-  }
+  if (msg.stream === 'orders') return upsertOrder(state, msg.data, msg.seq)
+  if (msg.stream === 'trades') return addTrade(state, msg.data, msg.seq)
   return state
 }
 
 export function openOrders(orders: Order[]): Order[] {
   return orders.filter(isOpen)
-}
-
-/** Merge a position-like update into a list keyed by stock_code; volume 0 removes it. */
-export function upsertByCode<T extends { stock_code: string; volume?: number }>(list: T[], item: T): T[] {
-  const idx = list.findIndex((p) => p.stock_code === item.stock_code)
-  if (item.volume !== undefined && item.volume <= 0) return idx >= 0 ? list.filter((_, i) => i !== idx) : list
-  if (idx < 0) return [...list, item]
-  const next = list.slice()
-  next[idx] = item
-  return next
 }

@@ -7,7 +7,7 @@ import { fmtDateTime, fmtInt, fmtMoney, fmtPct, fmtSignedMoney, trendClass } fro
 export type MetricKind = 'time' | 'text' | 'state' | 'bool' | 'money' | 'pnl' | 'ratio' | 'pnl_ratio' | 'count' | 'code'
 
 /** Every metric of the API, in display order, with its kind and [zh-CN, en] label. */
-export const RISK_METRICS: ReadonlyArray<{ key: string; kind: MetricKind; label: readonly [string, string] }> = [
+export const RISK_METRICS: ReadonlyArray<{ key: keyof RiskMetrics; kind: MetricKind; label: readonly [string, string] }> = [
   { key: 'trading_state', kind: 'state', label: ['交易状态', 'Trading state'] },
   { key: 'halted', kind: 'bool', label: ['是否熔断', 'Halted'] },
   { key: 'trading_day', kind: 'text', label: ['交易日', 'Trading day'] },

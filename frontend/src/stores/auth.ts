@@ -67,17 +67,14 @@ export const useAuthStore = defineStore('auth', {
     },
     async fetchMe() {
       const me = await authApi.me()
-      // keep flags only the login answer carries (must_change_password)
-      this.user = { ...(this.user ?? {}), ...me }
+      this.user = me
       this.persist()
       return this.user
     },
     async changePassword(oldPassword: string, newPassword: string) {
       const res = await authApi.changePassword(oldPassword, newPassword)
-      // The server revokes the old tokens and may hand out a new session with the answer.
-      if (res && res.access_token) this.setSession(res.access_token, res.expires_in ?? 3600, { ...(this.user ?? {}), ...(res.user ?? {}) } as User)
-      if (this.user) this.user = { ...this.user, must_change_password: false }
-      this.persist()
+      // The server revokes the old tokens and answers a new session (its user no longer must change it).
+      this.setSession(res.access_token, res.expires_in, res.user)
     },
     /** Forget everything about the session (also the in-memory trade token). */
     clearSession() {

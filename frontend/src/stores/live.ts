@@ -3,11 +3,11 @@
 // algo orders (TWAP, iceberg): loaded with `?state=live`, kept current by the `conditional_orders`
 // and `algo_orders` streams (one that goes final while shown stays in the list until the next load).
 //
-// "Today" is the server's trading day (`trading_day` of /trading/status or of the status stream).
-// When it changes — a paper clock advance, a page left open overnight, a stream item of a newer
-// day — the today lists are emptied and reloaded for the new day (`rollDay`). The status is polled
-// every SLOW_REFRESH_MS while the page is visible (and on becoming visible), so the roll happens
-// even when the stream says nothing about it.
+// "Today" is the server's trading day (`trading_day` of /trading/status; the `status` stream only
+// tells the broker link's changes). When it changes — a paper clock advance, a page left open
+// overnight, a stream item of a newer day — the today lists are emptied and reloaded for the new day
+// (`rollDay`). The status is polled every SLOW_REFRESH_MS while the page is visible (and on becoming
+// visible), so the roll happens even when the stream says nothing about it.
 //
 // All of it is one account's: the current one of the accounts store. `switchAccount()` empties the
 // account data, subscribes the WebSocket again with the new account_id and reloads status, account,
@@ -29,11 +29,13 @@ import type {
   Order,
   Position,
   Quote,
+  QuoteFrame,
   RiskStreamEvent,
-  Signal,
+  SignalStreamItem,
   StreamMessage,
   Trade,
   TradingState,
+  TradingStateEvent,
   TradingStatus,
 } from '@/api/types'
 import { isHeldLive, mergeLiveSnapshot, upsertNewer } from '@/lib/heldOrders'
@@ -44,7 +46,6 @@ import {
   mergeOrderSnapshot,
   mergeTradeSnapshot,
   openOrders,
-  upsertByCode,
   upsertOrder,
   withDay,
 } from '@/lib/reducer'
@@ -63,6 +64,10 @@ export type LiveNotice =
   /** a held order fired or failed, an algo order ended, while the page watched it */
   | { kind: 'held'; held: HeldOrder }
   | { kind: 'algo'; algo: AlgoOrder }
+
+function isQuoteFrame(m: StreamMessage): m is QuoteFrame {
+  return m.stream.startsWith('quotes:')
+}
 
 function currentAccountId(): string | null {
   return useAccountsStore().currentId
@@ -94,7 +99,7 @@ export const useLiveStore = defineStore('live', () => {
   const riskTick = ref(0)
   const signalTick = ref(0)
   const lastRisk = ref<RiskStreamEvent | null>(null)
-  const lastSignal = ref<Signal | null>(null)
+  const lastSignal = ref<SignalStreamItem | null>(null)
   /** why trading is halted / reduce-only, when the risk stream told us */
   const stateReason = ref('')
 
@@ -286,73 +291,62 @@ export const useLiveStore = defineStore('live', () => {
   }
 
   function handle(msg: StreamMessage) {
-    const stream = msg.stream
     // until the server confirmed the switch, account streams may still carry the old account's items
-    if (pendingAccount !== null && !stream.startsWith('quotes')) return
-    const itemAccount = (msg.data as { account_id?: unknown } | null)?.account_id
+    if (isQuoteFrame(msg)) {
+      quotes.value[msg.data.stock_code] = msg.data
+      return
+    }
+    if (pendingAccount !== null) return
+    const itemAccount = 'account_id' in msg.data ? msg.data.account_id : null
     const current = currentAccountId()
-    if (current && typeof itemAccount === 'string' && itemAccount !== current && ACCOUNT_ITEM_STREAMS.has(stream)) return
-    if (stream === 'orders' || stream === 'trades') {
-      // an item of a newer trading day than the lists hold: the day rolled
-      const itemDay = (msg.data as { trading_day?: string | null } | null)?.trading_day
-      if (itemDay && live.value.day && itemDay > live.value.day) rollDay(itemDay)
-      const before = live.value
-      live.value = applyStreamMessage(live.value, msg)
-      if (live.value !== before && msg.data) {
-        if (stream === 'trades') {
-          noticeHook?.({ kind: 'trade', trade: msg.data as Trade })
+    if (current && typeof itemAccount === 'string' && itemAccount !== current && ACCOUNT_ITEM_STREAMS.has(msg.stream)) return
+    switch (msg.stream) {
+      case 'orders':
+      case 'trades': {
+        // an item of a newer trading day than the lists hold: the day rolled
+        const itemDay = msg.data.trading_day
+        if (itemDay && live.value.day && itemDay > live.value.day) rollDay(itemDay)
+        const before = live.value
+        live.value = applyStreamMessage(live.value, msg)
+        if (live.value === before) break
+        if (msg.stream === 'trades') {
+          noticeHook?.({ kind: 'trade', trade: msg.data })
           scheduleTradeRefresh()
         } else {
-          const o = msg.data as Order
           // a held order's or an algo child's refusal is told by the held / algo notice
-          const cid = o.client_order_id ?? ''
-          if (!ownClientIds.has(cid) && !/^(held|algo)-/.test(cid)) noticeHook?.({ kind: 'order', order: o })
+          const cid = msg.data.client_order_id ?? ''
+          if (!ownClientIds.has(cid) && !/^(held|algo)-/.test(cid)) noticeHook?.({ kind: 'order', order: msg.data })
         }
+        break
       }
-      return
-    }
-    if (stream.startsWith('quotes')) {
-      const list = Array.isArray(msg.data) ? (msg.data as Quote[]) : [msg.data as Quote]
-      for (const q of list) if (q && q.stock_code) quotes.value[q.stock_code] = q
-      return
-    }
-    switch (stream) {
       case 'account':
-        account.value = { ...(account.value ?? {}), ...(msg.data as Account) }
+        account.value = msg.data
         break
-      case 'positions': {
-        // the whole list (bare or as {items}), or one position
-        const d = msg.data as Position[] | { items?: Position[] } | Position | null
-        if (Array.isArray(d)) positions.value = d
-        else if (d && Array.isArray((d as { items?: Position[] }).items)) positions.value = (d as { items: Position[] }).items
-        else if (d && (d as Position).stock_code) positions.value = upsertByCode(positions.value, d as Position)
+      case 'positions':
+        positions.value = msg.data.items
         break
-      }
       case 'status':
-        if (msg.data && typeof msg.data === 'object') setStatus({ ...(status.value ?? ({} as TradingStatus)), ...(msg.data as TradingStatus) })
+        // the broker link changed; the rest of the status comes from GET /trading/status
+        if (status.value) setStatus({ ...status.value, ...msg.data })
         break
-      case 'risk': {
-        const d = msg.data as RiskStreamEvent | null
-        lastRisk.value = d
+      case 'risk':
+        lastRisk.value = msg.data
         riskTick.value++
-        if (d) applyRiskEvent(d)
+        if ('state' in msg.data) applyRiskEvent(msg.data)
         break
-      }
       case 'signals':
-        lastSignal.value = (msg.data as Signal) ?? null
+        lastSignal.value = msg.data
         signalTick.value++
         break
       case 'conditional_orders': {
-        const h = msg.data as HeldOrder | null
-        if (!h || typeof h.id !== 'number') break
+        const h = msg.data
         const before = held.value.find((x) => x.id === h.id)
         mergeHeld(h)
         if (before && isHeldLive(before) && (h.state === 'fired' || h.state === 'failed')) noticeHook?.({ kind: 'held', held: h })
         break
       }
       case 'algo_orders': {
-        const a = msg.data as AlgoOrder | null
-        if (!a || typeof a.id !== 'number') break
+        const a = msg.data
         const before = algos.value.find((x) => x.id === a.id)
         mergeAlgo(a)
         if (before && isAlgoLive(before) && !isAlgoLive(a) && a.state !== 'canceled') noticeHook?.({ kind: 'algo', algo: a })
@@ -370,19 +364,10 @@ export const useLiveStore = defineStore('live', () => {
     }, 800)
   }
 
-  /** A halt / resume / reduce-only on the `risk` stream changes the trading state at once. */
-  function applyRiskEvent(d: RiskStreamEvent) {
-    const state: TradingState | undefined =
-      d.state === 'active' || d.state === 'reduce_only' || d.state === 'halted'
-        ? d.state
-        : typeof d.halted === 'boolean'
-          ? d.halted
-            ? 'halted'
-            : 'active'
-          : undefined
-    if (!state) return
-    stateReason.value = state === 'active' ? '' : typeof d.reason === 'string' ? d.reason : ''
-    if (status.value) status.value = { ...status.value, trading_state: state, halted: state === 'halted' }
+  /** A trading state change: a `risk` stream event, or the answer of a halt / resume / reduce-only. */
+  function applyRiskEvent(d: Pick<TradingStateEvent, 'state' | 'reason'>) {
+    stateReason.value = d.state === 'active' ? '' : d.reason
+    if (status.value) status.value = { ...status.value, trading_state: d.state, halted: d.state === 'halted' }
   }
 
   /** The reason of the current halt / reduce-only: the latest such risk event (after a page load). */
@@ -402,7 +387,7 @@ export const useLiveStore = defineStore('live', () => {
   function setStatus(next: TradingStatus) {
     if (next.server_time && next.server_time !== status.value?.server_time) statusAt.value = Date.now()
     status.value = next
-    if (next.trading_state === 'active' || (next.trading_state === undefined && next.halted === false)) stateReason.value = ''
+    if (next.trading_state === 'active') stateReason.value = ''
     const day = next.trading_day
     if (day && live.value.day && day !== live.value.day) rollDay(day)
   }

@@ -16,7 +16,7 @@ from qmtdesk.api import ws
 from qmtdesk.api.errors import install_error_handlers
 from qmtdesk.api.middleware import RejectNulCharacters
 from qmtdesk.api.routes import accounts, admin, algos, auth, held, ipo, market, monitor, reports, risk, signals, trading
-from qmtdesk.api.schemas import ERRORS
+from qmtdesk.api.schemas.common import ERRORS
 from qmtdesk.desk import Desk
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from qmtdesk.accounts import Account
-from qmtdesk.api.views import account_view, floating_profit, ratio
 from qmtdesk.brokers.paper.broker import PaperBroker
 from qmtdesk.desk import Desk
+from qmtdesk.oms.account_views import account_view, floating_profit, ratio
 
 
 async def account_figures(desk: Desk, account: Account) -> tuple[dict[str, Any], int, float]:
@@ -29,19 +29,37 @@ async def account_figures(desk: Desk, account: Account) -> tuple[dict[str, Any],
     return account_view(report, floating, base), holdings, rtt_ms
 
 
+#: The figures of an overview row, in order (all null when the account's broker cannot answer).
+OVERVIEW_FIGURES = (
+    "cash",
+    "frozen_cash",
+    "market_value",
+    "total_asset",
+    "total_profit",
+    "today_profit",
+    "realized_profit",
+    "floating_profit",
+    "exposure",
+    "holdings",
+    "open_orders",
+    "rtt_ms",
+)
+
+
 async def overview_row(desk: Desk, account: Account) -> dict[str, Any]:
     """One account in the all-accounts overview: identity, link, trading state and money."""
     view = account.view(default=account.account_id == desk.accounts.default_id)
     try:
         figures, holdings, rtt_ms = await account_figures(desk, account)
-    except Exception as exc:  # an account whose broker cannot answer still has its row
-        return {**view, "available": False, "error": f"{type(exc).__name__}: {exc}"[:200]}
+    except Exception as exc:  # an account whose broker cannot answer still has its row, figures null
+        error = f"{type(exc).__name__}: {exc}"[:200]
+        return {**view, "available": False, "error": error, **dict.fromkeys(OVERVIEW_FIGURES)}
     total, market_value = Decimal(figures["total_asset"]), Decimal(figures["market_value"])
     return {
         **view,
         "available": True,
-        **{k: figures[k] for k in ("cash", "frozen_cash", "market_value", "total_asset")},
-        **{k: figures[k] for k in ("total_profit", "today_profit", "realized_profit", "floating_profit")},
+        "error": None,
+        **{k: figures[k] for k in OVERVIEW_FIGURES[:8]},
         "exposure": ratio(market_value / total) if total > 0 else "0.0000",
         "holdings": holdings,
         "open_orders": sum(1 for _ in account.engine.book.open_orders()),

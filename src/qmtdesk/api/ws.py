@@ -29,7 +29,7 @@ AUTH_TIMEOUT = 5.0
 PING_SECONDS = 15.0
 REPLAY_LIMIT = 10_000
 PLAIN_STREAMS = frozenset(
-    {"orders", "trades", "account", "positions", "status", "risk", "signals", "conditional_orders"}
+    {"orders", "trades", "account", "positions", "status", "risk", "signals", "conditional_orders", "algo_orders"}
 )
 CLOSE_UNAUTHORIZED = 4401
 
@@ -105,7 +105,7 @@ class Connection:
         for code in added_quotes:
             quote = self.desk.market.quote(code)
             if quote is not None:
-                from qmtdesk.api.views import quote_view
+                from qmtdesk.oms.account_views import quote_view
 
                 view = quote_view(quote, self.desk.market.cage(quote))
                 await self.send_event(Event(f"quotes:{code}", view, quote.time))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.errors import DeskError
 
 
@@ -56,17 +57,33 @@ def account_disabled() -> DeskError:
     )
 
 
-def locked(kind: str, until: datetime, now: datetime) -> DeskError:
-    """Too many wrong passwords: ``kind`` (``login`` or ``trade``) is locked until ``until``."""
+def _lock_terms(kind: str, until: datetime, now: datetime) -> tuple[str, str, dict[str, Any]]:
+    """The lock in words (zh, en) and as data: ``kind``, ``locked_until`` (+08:00), ``retry_after`` (s)."""
     retry_after = max(1, int((until - now).total_seconds() + 0.999))
     minutes = max(1, (retry_after + 59) // 60)
-    what_zh, what_en = ("登录", "Sign-in") if kind == "login" else ("交易解锁", "Trade unlock")
+    what_zh, what_en = ("登录", "sign-in") if kind == "login" else ("交易解锁", "trade unlock")
+    data = {"kind": kind, "locked_until": until.astimezone(SHANGHAI).isoformat(), "retry_after": retry_after}
+    return f"{what_zh}已锁定，请约 {minutes} 分钟后再试", f"{what_en} is locked for about {minutes} minute(s)", data
+
+
+def locked(kind: str, until: datetime, now: datetime) -> DeskError:
+    """Too many wrong passwords: ``kind`` (``login`` or ``trade``) is locked until ``until``."""
+    zh, en, data = _lock_terms(kind, until, now)
+    zh, en = f"密码错误次数过多，{zh}", f"Too many wrong passwords; {en}"
+    return DeskError("AUTH_LOCKED", zh, en, http_status=429, data=data)
+
+
+def now_locked(refusal: DeskError, kind: str, until: datetime, now: datetime) -> DeskError:
+    """The wrong password that reached the limit: still answered as wrong (its own code and status),
+    saying the lock it started; the attempts after it get :func:`locked`."""
+    zh, en, data = _lock_terms(kind, until, now)
+    extra = refusal.data if isinstance(refusal.data, dict) else {}
     return DeskError(
-        "AUTH_LOCKED",
-        f"密码错误次数过多，{what_zh}已锁定，请约 {minutes} 分钟后再试",
-        f"Too many wrong passwords; {what_en.lower()} is locked for about {minutes} more minute(s)",
-        http_status=429,
-        data={"kind": kind, "locked_until": until.isoformat(), "retry_after": retry_after},
+        refusal.code,
+        f"{refusal.message_zh}；错误次数过多，{zh}",
+        f"{refusal.message_en}; too many wrong passwords, {en}",
+        http_status=refusal.http_status,
+        data=extra | data,
     )
 
 

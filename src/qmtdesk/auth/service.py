@@ -373,7 +373,9 @@ class AuthService:
         detail = {"kind": kind} | ({"locked_until": until.isoformat()} if until else {})
         record_audit(session, username, action, target or username, detail, ip, at=self._stamp())
         session.commit()
-        return errors.locked(kind, until, now) if until is not None else refusal
+        # the attempt that reaches the limit is still answered as a wrong password; the lock refuses
+        # the attempts after it (API.md: five failures, then 429 AUTH_LOCKED)
+        return errors.now_locked(refusal, kind, until, now) if until is not None else refusal
 
     # -- bootstrap and login ---------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from qmtdesk.domain.clock import SHANGHAI, Clock
-from qmtdesk.domain.errors import UnknownInstrument
+from qmtdesk.domain.errors import BrokerUnavailable, UnknownInstrument
 from qmtdesk.domain.instruments import Instrument, classify
 from qmtdesk.market.history import Candle
 from qmtdesk.market.quotes import Level, Quote, QuoteListener
@@ -68,6 +68,15 @@ def _px(value: Any) -> Decimal | None:
     return d.quantize(Decimal("0.001")).normalize() if d > 0 else None
 
 
+class QuotesUnavailable(BrokerUnavailable):
+    """xtdata could not be asked: the desk's quotes and instrument details come from MiniQMT."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__("xtdata", type(exc).__name__)
+        self.message_zh = f"行情服务（MiniQMT xtdata）不可用：{type(exc).__name__}，请确认 MiniQMT 已启动并登录"
+        self.message_en = f"Quotes (MiniQMT xtdata) are not available: {type(exc).__name__}; is MiniQMT running?"
+
+
 class XtDataMarket:
     """Instruments and quotes from xtdata, behind the same interface as the paper market."""
 
@@ -95,12 +104,19 @@ class XtDataMarket:
 
     # ------------------------------------------------------------------------------ plumbing
     def _run(self, fn: Callable[[ModuleType], Any]) -> Any:
+        """Run ``fn`` on xtdata's own thread; ``503 BROKER_UNAVAILABLE`` when xtdata cannot answer (the
+        SDK is missing, MiniQMT is not running, or it did not answer in 15 s), never a bare exception."""
+
         def call() -> Any:
             if self._xtdata is None:
                 self._xtdata = load_xtdata()
             return fn(self._xtdata)
 
-        return self._executor.submit(call).result(timeout=15)
+        try:
+            return self._executor.submit(call).result(timeout=15)
+        except Exception as exc:
+            log.warning("xtdata did not answer: %r", exc)
+            raise QuotesUnavailable(exc) from exc
 
     def add_listener(self, listener: QuoteListener) -> None:
         """Receive every pushed snapshot."""

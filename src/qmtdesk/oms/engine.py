@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -67,6 +68,7 @@ from qmtdesk.domain.order_events import (
     OrderDenied as OrderDeniedEvent,
 )
 from qmtdesk.domain.orders import CANCELABLE, STATUS_LABELS_ZH, TERMINAL, Order, OrderStatus
+from qmtdesk.domain.rules import PriceType
 from qmtdesk.oms.book import OrderBook, order_from_row
 from qmtdesk.oms.bus import Event, EventBus
 from qmtdesk.oms.commands import (
@@ -221,7 +223,9 @@ class Engine:
             if cid:  # concurrent retries of a client id only the ledger held: read its owner before trying again
                 await self._adopt_client_id_owner(cid)
         # The ledger kept refusing the client id although memory now knows its owner: never place it.
-        raise DuplicateClientOrderId(command.payload.client_order_id or "", {})
+        owner_id = self.book.client_id_owner(cid) if cid else None
+        owner = self.book.get(owner_id) if owner_id is not None else None
+        raise DuplicateClientOrderId(cid or "", order_view(owner) if owner is not None else {})
 
     async def _place_once(self, command: PlaceOrder) -> Placed | None:
         if self.journal.failed is not None:
@@ -266,7 +270,12 @@ class Engine:
                     if held_by not in self.ledger.unconfirmed:
                         break
                 if held_by in self.ledger.refused:
-                    return None  # the older order is in memory now: the next attempt answers with it
+                    # The placing call forgets it too, but it may not have run yet: forget it here, so the
+                    # next attempt (after place() reads the older owner) answers with that one.
+                    refused_order = self.book.get(held_by)
+                    if refused_order is not None:
+                        self._forget_refused(refused_order)
+                    return None
                 if error is not None:
                     raise error
                 return Placed(view, created=False)
@@ -281,7 +290,11 @@ class Engine:
             stock_name=name,
             side=payload.side,
             price_type=payload.price_type,
-            price=payload.price,
+            price=(
+                self._latest_price(code)
+                if payload.price_type is PriceType.LATEST and not special and code_error is None
+                else payload.price
+            ),
             quantity=payload.quantity,
             source=command.source,
             trading_day=day,
@@ -312,12 +325,21 @@ class Engine:
             result = await self.ledger.touch()
             if order.id in result.conflicts:
                 self._sending.discard(order.id)
-                await self._forget_conflict(order)
+                self._forget_refused(order)
                 return None
             failpoints.hit("before_send")
             return await self._send(order)
         finally:
             self._sending.discard(order.id)
+
+    def _latest_price(self, code: str) -> Decimal | None:
+        """A ``latest`` order is a limit at the last price: it is recorded (and shown) with that price,
+        the one the checks judge and the cash is frozen at; any price sent with it is not used."""
+        quote = self.market.quote(code)
+        if quote is None:
+            return None  # refused as MARKET_CLOSED by the checks
+        last = quote.book_view().last_price  # as the checks read it: the last trade, else the reference
+        return last if last > 0 else None
 
     def _resolve(self, raw: str) -> tuple[str, str, OrderDenied | None]:
         """Normalised code and name, or the raw text and the refusal to store with it."""
@@ -348,7 +370,7 @@ class Engine:
         view = order_view(order)
         result = await self.ledger.touch()
         if order.id in result.conflicts:
-            await self._forget_conflict(order)
+            self._forget_refused(order)
             return None
         error.data = {"order": view, **(error.data or {})}
         raise error
@@ -448,11 +470,14 @@ class Engine:
             self.book.index_client_id(order)
         return order
 
-    async def _forget_conflict(self, order: Order) -> None:
-        """The ledger refused ``order``: its client id belongs to an order memory did not hold."""
-        self.recorder.forget(order)
-        if order.client_order_id:
-            await self._adopt_client_id_owner(order.client_order_id)
+    def _forget_refused(self, order: Order) -> None:
+        """The ledger refused ``order``: its client id belongs to an order memory did not hold.
+
+        Both the call that placed it and a concurrent retry replaying it may get here: only the first
+        forgets it (counters and reservations are released once). Reading the older owner is left to
+        :meth:`place`, which does it before its next attempt."""
+        if self.book.get(order.id) is order:
+            self.recorder.forget(order)
 
     async def _adopt_client_id_owner(self, client_order_id: str) -> None:
         """Read the order that holds ``client_order_id`` in the ledger into memory (when memory lacks it)."""

@@ -99,11 +99,13 @@ class RuleSpec:
     enabled_by_default: bool
     buy_side_only: bool
     check: Check
+    #: The denial code when it is not ``RISK_`` + the id in upper case (API.md names it).
+    denial_code: str | None = None
 
     @property
     def code(self) -> str:
-        """The denial code: ``RISK_`` + the rule id in upper case."""
-        return "RISK_" + self.id.upper()
+        """The denial code: ``RISK_`` + the rule id in upper case, unless the rule names its own."""
+        return self.denial_code or "RISK_" + self.id.upper()
 
 
 def invalid_params(rule: str, name: str, why_zh: str, why_en: str) -> DeskError:
@@ -117,14 +119,24 @@ def invalid_params(rule: str, name: str, why_zh: str, why_en: str) -> DeskError:
     )
 
 
-def clean_params(spec: RuleSpec, given: dict[str, Any]) -> dict[str, Any]:
-    """Validate ``given`` against the rule's parameters; return JSON-ready values (money as strings)."""
+def clean_params(spec: RuleSpec, given: dict[str, Any], stored: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Validate ``given`` against the rule's parameters; return JSON-ready values (money as strings).
+
+    ``stored`` fills what ``given`` leaves out: values accepted when they were saved stay as they are
+    even if a later, stricter check would refuse them, so changing one parameter never fails on another."""
+    kept = {k: v for k, v in (stored or {}).items() if k not in given}
     unknown = set(given) - {p.name for p in spec.params}
     if unknown:
         name = sorted(unknown)[0]
         raise invalid_params(spec.id, name, "未知参数", "unknown parameter")
     out: dict[str, Any] = {}
     for param in spec.params:
+        if param.name in kept:
+            try:
+                out[param.name] = None if kept[param.name] is None else _clean(spec.id, param, kept[param.name])
+            except DeskError:
+                out[param.name] = kept[param.name]
+            continue
         value = given.get(param.name, spec.defaults.get(param.name))
         if value is None:
             if param.required:
@@ -145,7 +157,9 @@ def _clean(rule: str, param: Param, value: Any) -> Any:
             raise invalid_params(rule, param.name, "须为非负数", "must be a non-negative number")
         if param.kind == "fraction" and number > 1:
             raise invalid_params(rule, param.name, "须为0到1之间的小数（如 0.2 表示 20%）", "must be a fraction 0..1")
-        return str(number)
+        if number >= 10**15:
+            raise invalid_params(rule, param.name, "超出范围", "out of range")
+        return format(number, "f")  # "1e6" reads back as "1000000", as every decimal in the API
     if param.kind in ("count", "seconds"):
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise invalid_params(rule, param.name, "须为正整数", "must be a positive integer")

@@ -214,8 +214,7 @@ class RiskEngine:
             )
         scope = check_scope(scope)
         current = self._configs.get((rule, scope)) or self._configs[(rule, "account")]
-        merged = {**current.params, **(params or {})}
-        cleaned = clean_params(spec, merged)
+        cleaned = clean_params(spec, params or {}, current.params)
         new_enabled = current.enabled if enabled is None else enabled
         now = self.clock.now()
         detail = {"rule": rule, "scope": scope, "enabled": new_enabled, "params": cleaned}

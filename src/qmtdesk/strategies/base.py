@@ -203,7 +203,7 @@ def parse_sizing(strategy: str, param: str, value: Any, action: str = "buy") -> 
         raise StrategyError.invalid_param(strategy, param, f"规模不可用（{exc.message_zh}）", str(exc)) from None
     if method == "quantity":
         return {"method": method, "value": int(number)}
-    return {"method": method, "value": str(number)}
+    return {"method": method, "value": format(number, "f")}
 
 
 def _check_bounds(strategy: str, spec: ParamSpec, number: Decimal) -> None:
@@ -310,6 +310,19 @@ def make_strategy(type: str, params: Mapping[str, Any] | None) -> Strategy:
     values = parse_params(type, cls.params, params)  # type: ignore[attr-defined]
     strategy: Strategy = cls(**values)
     return strategy
+
+
+def normalize_strategy_params(type: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The params a watchlist entry was given, validated and JSON-ready as the API shows them:
+    integers as numbers, decimals as plain decimal strings (``11.5`` → ``"11.5"``), sizings normalised.
+
+    Raises like :func:`make_strategy`."""
+    make_strategy(type, params)
+    cls = STRATEGIES[type]
+    values = parse_params(type, cls.params, params)  # type: ignore[attr-defined]
+    return {
+        name: format(v, "f") if isinstance(v, Decimal) else v for name, v in values.items() if name in (params or {})
+    }
 
 
 def describe_strategies() -> list[dict[str, Any]]:

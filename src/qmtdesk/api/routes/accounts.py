@@ -13,6 +13,8 @@ from qmtdesk.accounts import DEFAULT_NAMES
 from qmtdesk.api.deps import Admin, DeskDep, Reader, client_ip
 from qmtdesk.api.envelope import ok
 from qmtdesk.api.figures import overview_row
+from qmtdesk.api.schemas.access import AccountRemoved, AccountsOverview, DeskAccount
+from qmtdesk.api.schemas.common import answers
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import InvalidValue
 from qmtdesk.oms.views import money
@@ -43,12 +45,20 @@ class AccountPatch(BaseModel):
         return value
 
 
-@router.get("/accounts", summary="The accounts this desk serves, the default first, with link and trading state")
+@router.get(
+    "/accounts",
+    summary="The accounts this desk serves, the default first, with link and trading state",
+    **answers(list[DeskAccount]),
+)
 async def list_accounts(principal: Reader, desk: DeskDep) -> dict[str, Any]:
     return ok(desk.accounts.views(principal))
 
 
-@router.get("/accounts/overview", summary="Every account the caller reaches with its money, exposure and link")
+@router.get(
+    "/accounts/overview",
+    summary="Every account the caller reaches with its money, exposure and link",
+    **answers(AccountsOverview),
+)
 async def overview(principal: Reader, desk: DeskDep) -> dict[str, Any]:
     rows = [await overview_row(desk, account) for account in desk.accounts.reachable(principal)]
     counted = [r for r in rows if r["available"]]
@@ -59,7 +69,9 @@ async def overview(principal: Reader, desk: DeskDep) -> dict[str, Any]:
     return ok({"items": rows, "totals": totals})
 
 
-@admin.patch("/{account_id}", summary="Rename an account, or enable / disable its new orders (admin)")
+@admin.patch(
+    "/{account_id}", summary="Rename an account, or enable / disable its new orders (admin)", **answers(DeskAccount)
+)
 def patch_account(
     account_id: AccountPath, body: AccountPatch, principal: Admin, desk: DeskDep, request: Request
 ) -> dict[str, Any]:
@@ -105,7 +117,12 @@ class NewAccountBody(BaseModel):
         return value.strip() if value is not None else None
 
 
-@admin.post("", status_code=201, summary="Add an account (admin): paper or a remote gateway, started at once")
+@admin.post(
+    "",
+    status_code=201,
+    summary="Add an account (admin): paper or a remote gateway, started at once",
+    **answers(DeskAccount, 201),
+)
 async def add_account(body: NewAccountBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
     name = body.name or f"{DEFAULT_NAMES[body.broker]} {body.account_id}"
     account = await desk.add_account(body.broker, body.account_id, name, body.cash)
@@ -114,7 +131,11 @@ async def add_account(body: NewAccountBody, principal: Admin, desk: DeskDep, req
     return ok(account.view(default=False))
 
 
-@admin.delete("/{account_id}", summary="Stop serving an account (admin; not the default, none with open orders)")
+@admin.delete(
+    "/{account_id}",
+    summary="Stop serving an account (admin; not the default, none with open orders)",
+    **answers(AccountRemoved),
+)
 async def remove_account(account_id: AccountPath, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
     account = await desk.remove_account(account_id)
     detail = {"broker": account.broker_kind}

@@ -13,6 +13,9 @@ import qmtdesk
 from qmtdesk.accounts import Account
 from qmtdesk.api.deps import AccountDep, Admin, DeskDep, Reader, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
+from qmtdesk.api.schemas.admin import AuditEntry, Health, MiniQmtSettings, PaperClock, PaperReset
+from qmtdesk.api.schemas.common import PageOf, answers
+from qmtdesk.api.schemas.market import Quote
 from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.brokers.paper.broker import PaperBroker, advance_paper_clock
 from qmtdesk.config import MINIQMT_KEYS, ensure_config_editable, miniqmt_config_sources
@@ -40,14 +43,18 @@ class MiniQmtBody(BaseModel):
     MINIQMT_USERDATA_PATH: str | None = Field(None, max_length=1024)
 
 
-@config.get("/miniqmt", summary="MiniQMT settings and where each value comes from")
+@config.get("/miniqmt", summary="MiniQMT settings and where each value comes from", **answers(MiniQmtSettings))
 def get_miniqmt(principal: Reader, desk: DeskDep) -> dict[str, Any]:
     with desk.session_factory() as session:
         stored = read_app_config(session)
     return ok(miniqmt_config_sources(desk.settings, stored))
 
 
-@config.put("/miniqmt", summary="Store MiniQMT settings (keys set by the environment are locked)")
+@config.put(
+    "/miniqmt",
+    summary="Store MiniQMT settings (keys set by the environment are locked)",
+    **answers(MiniQmtSettings),
+)
 def put_miniqmt(body: MiniQmtBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
     given = body.model_dump(exclude_unset=True)
     ensure_config_editable(desk.settings, list(given))
@@ -120,13 +127,17 @@ class AdvanceBody(BaseModel):
         return self
 
 
-@paper.get("/clock", summary="The paper clock")
+@paper.get("/clock", summary="The paper clock", **answers(PaperClock))
 def get_clock(principal: Admin, desk: DeskDep) -> dict[str, Any]:
     _paper_only(desk)
     return ok(_clock_view(desk))
 
 
-@paper.post("/clock/advance", summary="Move the simulated clock forward, running closes and day rolls")
+@paper.post(
+    "/clock/advance",
+    summary="Move the simulated clock forward, running closes and day rolls",
+    **answers(PaperClock),
+)
 async def advance_clock(body: AdvanceBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
     accounts = _paper_only(desk)
     now = desk.clock.now()
@@ -167,7 +178,11 @@ class PriceBody(BaseModel):
     price: Decimal = Field(gt=0, le=Decimal("1e7"))
 
 
-@paper.post("/price", summary="Move a simulated price now (practice scenarios; clamped to the daily limits)")
+@paper.post(
+    "/price",
+    summary="Move a simulated price now (practice scenarios; clamped to the daily limits)",
+    **answers(Quote),
+)
 async def set_price(body: PriceBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
     return ok(await _move_price(desk, body.stock_code, body.price, principal.username, client_ip(request)))
 
@@ -176,7 +191,11 @@ class LastPriceBody(BaseModel):
     last_price: Decimal = Field(gt=0, le=Decimal("1e7"))
 
 
-@paper.post("/quotes/{stock_code}", summary="Set a simulated last price: the book moves around it (held orders fire)")
+@paper.post(
+    "/quotes/{stock_code}",
+    summary="Set a simulated last price: the book moves around it (held orders fire)",
+    **answers(Quote),
+)
 async def set_quote(
     stock_code: str, body: LastPriceBody, principal: Admin, desk: DeskDep, request: Request
 ) -> dict[str, Any]:
@@ -193,7 +212,7 @@ async def _move_price(desk: Desk, stock_code: str, to: Decimal, actor: str, ip: 
     await _settle(accounts)
     desk.engine.ledger.audit(actor, "paper.set_price", code, {"price": str(to)}, ip, desk.clock.now())
     await desk.journal.flush()
-    from qmtdesk.api.views import quote_view
+    from qmtdesk.oms.account_views import quote_view
 
     return quote_view(quote, desk.market.cage(quote))
 
@@ -202,7 +221,7 @@ class ResetBody(BaseModel):
     cash: Decimal = Field(Decimal(1_000_000), gt=0, le=Decimal("1e13"))
 
 
-@paper.post("/reset", summary="A fresh paper account (?account_id= picks one of several)")
+@paper.post("/reset", summary="A fresh paper account (?account_id= picks one of several)", **answers(PaperReset))
 async def reset(
     principal: Admin, desk: DeskDep, account: AccountDep, request: Request, body: ResetBody | None = None
 ) -> dict[str, Any]:
@@ -231,7 +250,7 @@ async def reset(
 # ------------------------------------------------------------------------------------------ audit and health
 
 
-@audit.get("/audit", summary="The audit trail (admin), newest first")
+@audit.get("/audit", summary="The audit trail (admin), newest first", **answers(PageOf[AuditEntry]))
 def get_audit(
     principal: Admin, desk: DeskDep, page: Annotated[Page, Depends(page_params)], action: str | None = None
 ) -> dict[str, Any]:
@@ -254,7 +273,7 @@ def get_audit(
     return paged(items, total, page)
 
 
-@health.get("/health", summary="Liveness and broker link (no auth)")
+@health.get("/health", summary="Liveness and broker link (no auth)", **answers(Health))
 def get_health(desk: DeskDep) -> dict[str, Any]:
     return ok(
         {

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field, StrictInt, field_validator
 
 from qmtdesk.api.deps import AccountDep, Reader, TradeGuard, account_scope, audit_note
 from qmtdesk.api.envelope import IdPath, Page, ok, page_params, paged
-from qmtdesk.api.schemas import AlgoOrder, AlgoOrderWithChildren, PageOf, answers
+from qmtdesk.api.schemas.common import PageOf, answers
+from qmtdesk.api.schemas.held import AlgoOrder, AlgoOrderWithChildren
 from qmtdesk.domain.errors import InvalidValue
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import classify

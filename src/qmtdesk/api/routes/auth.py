@@ -12,6 +12,17 @@ from pydantic import BaseModel, Field
 
 from qmtdesk.api.deps import Admin, DeskDep, Interactive, PrincipalDep, client_ip
 from qmtdesk.api.envelope import IdPath, ok
+from qmtdesk.api.schemas.access import (
+    ApiTokenRevoked,
+    ApiTokenView,
+    CurrentUser,
+    LoginAnswer,
+    NewApiToken,
+    TradeLocked,
+    TradeUnlocked,
+    UserView,
+)
+from qmtdesk.api.schemas.common import answers
 from qmtdesk.auth.service import UNSET, ApiTokenInfo, UserInfo
 from qmtdesk.desk import Desk
 from qmtdesk.oms.views import iso
@@ -100,7 +111,7 @@ class UserPatchBody(BaseModel):
     account_ids: AccountIds | None = Field(None, max_length=64, description="only these accounts; null: all")
 
 
-@router.post("/auth/login", summary="Sign in; returns an access token")
+@router.post("/auth/login", summary="Sign in; returns an access token", **answers(LoginAnswer))
 def login(body: LoginBody, desk: DeskDep, request: Request) -> dict[str, Any]:
     result = desk.auth.login(body.username, body.password, ip=client_ip(request))
     return ok(
@@ -113,13 +124,13 @@ def login(body: LoginBody, desk: DeskDep, request: Request) -> dict[str, Any]:
     )
 
 
-@router.get("/auth/me", summary="Who am I")
+@router.get("/auth/me", summary="Who am I", **answers(CurrentUser))
 def me(principal: PrincipalDep, desk: DeskDep) -> dict[str, Any]:
     user = desk.auth.get_user(principal.user_id)
     return ok({**user_view(user), "via": principal.via, "scopes": sorted(principal.scopes)})
 
 
-@router.post("/auth/password", summary="Change my login password")
+@router.post("/auth/password", summary="Change my login password", **answers(LoginAnswer))
 def change_password(body: PasswordBody, principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
     result = desk.auth.change_password(principal.user_id, body.old_password, body.new_password, ip=client_ip(request))
     return ok(
@@ -132,7 +143,7 @@ def change_password(body: PasswordBody, principal: Interactive, desk: DeskDep, r
     )
 
 
-@router.post("/auth/trading-password", summary="Set or change my trading password")
+@router.post("/auth/trading-password", summary="Set or change my trading password", **answers(UserView))
 def trading_password(
     body: TradingPasswordBody, principal: Interactive, desk: DeskDep, request: Request
 ) -> dict[str, Any]:
@@ -142,25 +153,27 @@ def trading_password(
     return ok(user_view(user))
 
 
-@router.post("/auth/trade-unlock", summary="Unlock trading with the trading password")
+@router.post("/auth/trade-unlock", summary="Unlock trading with the trading password", **answers(TradeUnlocked))
 def trade_unlock(body: TradeUnlockBody, principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
     principal.require_role("admin", "trader")
     unlocked = desk.auth.trade_unlock(principal.user_id, body.trading_password, ip=client_ip(request))
     return ok({"trade_token": unlocked.trade_token, "expires_in": unlocked.expires_in})
 
 
-@router.post("/auth/trade-lock", summary="Revoke my trade tokens")
+@router.post("/auth/trade-lock", summary="Revoke my trade tokens", **answers(TradeLocked))
 def trade_lock(principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
     desk.auth.trade_lock(principal.user_id, ip=client_ip(request))
     return ok({"locked": True})
 
 
-@router.get("/auth/api-tokens", summary="My API tokens")
+@router.get("/auth/api-tokens", summary="My API tokens", **answers(list[ApiTokenView]))
 def list_tokens(principal: Interactive, desk: DeskDep) -> dict[str, Any]:
     return ok([token_view(t) for t in desk.auth.list_api_tokens(principal.user_id)])
 
 
-@router.post("/auth/api-tokens", status_code=201, summary="Create an API token (secret shown once)")
+@router.post(
+    "/auth/api-tokens", status_code=201, summary="Create an API token (secret shown once)", **answers(NewApiToken, 201)
+)
 def create_token(body: ApiTokenBody, principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
     created = desk.auth.create_api_token(
         principal.user_id,
@@ -174,18 +187,18 @@ def create_token(body: ApiTokenBody, principal: Interactive, desk: DeskDep, requ
     return ok({**token_view(created.token), "token": created.secret, "secret": created.secret})
 
 
-@router.delete("/auth/api-tokens/{token_id}", summary="Revoke an API token")
+@router.delete("/auth/api-tokens/{token_id}", summary="Revoke an API token", **answers(ApiTokenRevoked))
 def revoke_token(token_id: IdPath, principal: Interactive, desk: DeskDep, request: Request) -> dict[str, Any]:
     desk.auth.revoke_api_token(principal.user_id, token_id, any_user=principal.is_admin, ip=client_ip(request))
     return ok({"revoked": token_id})
 
 
-@users.get("/users", summary="All users (admin)")
+@users.get("/users", summary="All users (admin)", **answers(list[UserView]))
 def list_users(principal: Admin, desk: DeskDep) -> dict[str, Any]:
     return ok([user_view(u) for u in desk.auth.list_users()])
 
 
-@users.post("/users", status_code=201, summary="Create a user (admin)")
+@users.post("/users", status_code=201, summary="Create a user (admin)", **answers(UserView, 201))
 async def create_user(body: NewUserBody, principal: Admin, desk: DeskDep, request: Request) -> dict[str, Any]:
     user = await run_in_threadpool(
         desk.auth.create_user,
@@ -200,7 +213,7 @@ async def create_user(body: NewUserBody, principal: Admin, desk: DeskDep, reques
     return ok(user_view(user))
 
 
-@users.patch("/users/{user_id}", summary="Change a user's role, status or passwords (admin)")
+@users.patch("/users/{user_id}", summary="Change a user's role, status or passwords (admin)", **answers(UserView))
 def update_user(
     user_id: IdPath, body: UserPatchBody, principal: Admin, desk: DeskDep, request: Request
 ) -> dict[str, Any]:

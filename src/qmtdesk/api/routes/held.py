@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field, StrictInt, field_validator, model_validat
 
 from qmtdesk.api.deps import AccountDep, Reader, TradeGuard, account_scope, audit_note
 from qmtdesk.api.envelope import IdPath, Page, ok, page_params, paged
-from qmtdesk.api.schemas import Bracket, HeldOrder, PageOf, answers
+from qmtdesk.api.schemas.common import PageOf, answers
+from qmtdesk.api.schemas.held import Bracket, HeldOrder
 from qmtdesk.domain.errors import InvalidValue
 from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import classify

@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field, StrictBool
 from qmtdesk.accounts import Account
 from qmtdesk.api.deps import AccountDep, Reader, TradeGuard, account_scope, audit_note
 from qmtdesk.api.envelope import ok
+from qmtdesk.api.schemas.common import answers
+from qmtdesk.api.schemas.ipo import IpoReport, Subscriptions
 
 router = APIRouter(prefix="/ipo", tags=["ipo"], dependencies=[Depends(account_scope)])
 
@@ -32,12 +34,20 @@ def _account(account: Account, request: Request, principal: Any, account_id: str
     return account
 
 
-@router.get("/today", summary="Today's new issues, the subscription quota and the plan (what a run would do)")
+@router.get(
+    "/today",
+    summary="Today's new issues, the subscription quota and the plan (what a run would do)",
+    **answers(IpoReport),
+)
 async def today(principal: Reader, account: AccountDep) -> dict[str, Any]:
     return ok(await account.ipo.today())
 
 
-@router.post("/run", summary="Subscribe today's issues (and lend idle cash) now; a dry run only plans")
+@router.post(
+    "/run",
+    summary="Subscribe today's issues (and lend idle cash) now; a dry run only plans",
+    **answers(IpoReport),
+)
 async def run(body: RunBody, principal: TradeGuard, account: AccountDep, request: Request) -> dict[str, Any]:
     target = _account(account, request, principal, body.account_id)
     dry_run = target.ipo.settings.dry_run if body.dry_run is None else body.dry_run
@@ -52,7 +62,11 @@ async def run(body: RunBody, principal: TradeGuard, account: AccountDep, request
     return ok(report)
 
 
-@router.get("/subscriptions", summary="Recorded subscriptions and repo loans of a trading day (default today)")
+@router.get(
+    "/subscriptions",
+    summary="Recorded subscriptions and repo loans of a trading day (default today)",
+    **answers(Subscriptions),
+)
 def subscriptions(
     principal: Reader,
     account: AccountDep,

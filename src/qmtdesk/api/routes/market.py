@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query
 
 from qmtdesk.api.deps import DeskDep, Reader
 from qmtdesk.api.envelope import ok
-from qmtdesk.api.schemas import Quote, answers
-from qmtdesk.api.views import candle_view, instrument_view, quote_view
+from qmtdesk.api.schemas.common import answers
+from qmtdesk.api.schemas.market import Bar, InstrumentInfo, Quote
 from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.errors import DeskError
+from qmtdesk.oms.account_views import candle_view, instrument_view, quote_view
 
 router = APIRouter(prefix="/market", tags=["market"])
 
@@ -31,7 +32,11 @@ def quotes(principal: Reader, desk: DeskDep, codes: str = Query(..., max_length=
     return ok([quote_view(q, desk.market.cage(q)) for q in found])
 
 
-@router.get("/bars/{stock_code}", summary="Bars for the charts: today's minutes (1m) or the daily K-line (1d)")
+@router.get(
+    "/bars/{stock_code}",
+    summary="Bars for the charts: today's minutes (1m) or the daily K-line (1d)",
+    **answers(list[Bar]),
+)
 def bars(
     stock_code: str,
     principal: Reader,
@@ -48,7 +53,7 @@ def bars(
     return ok([candle_view(c, code) for c in candles])
 
 
-@router.get("/instruments", summary="Search instruments by code or name")
+@router.get("/instruments", summary="Search instruments by code or name", **answers(list[InstrumentInfo]))
 def instruments(
     principal: Reader,
     desk: DeskDep,

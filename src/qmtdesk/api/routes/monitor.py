@@ -13,16 +13,18 @@ from sqlalchemy import select
 from qmtdesk.accounts import Account
 from qmtdesk.api.deps import AccountDep, DeskDep, Operator, Reader, account_scope, client_ip
 from qmtdesk.api.envelope import ok
-from qmtdesk.api.views import quote_view
+from qmtdesk.api.schemas.common import answers
+from qmtdesk.api.schemas.monitor import StrategyInfo, WatchDeleted, WatchedStock
 from qmtdesk.auth.service import Principal
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError
 from qmtdesk.domain.instruments import classify
+from qmtdesk.oms.account_views import quote_view
 from qmtdesk.oms.views import iso
 from qmtdesk.store.db import unit_of_work
 from qmtdesk.store.tables.audit import record_audit
 from qmtdesk.store.tables.monitor import MonitoredStockRow
-from qmtdesk.strategies.base import describe_strategies, make_strategy, parse_sizing
+from qmtdesk.strategies.base import describe_strategies, normalize_strategy_params, parse_sizing
 
 # Every route takes ``?account_id=`` (the default account without it; 404 for an unknown one).
 router = APIRouter(prefix="/monitor", tags=["monitor"], dependencies=[Depends(account_scope)])
@@ -33,7 +35,7 @@ class StrategyBody(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class SizingBody(BaseModel):
+class WatchSizingBody(BaseModel):
     method: Literal["quantity", "amount", "equity_pct", "target_pct", "position_pct"]
     value: str | int | float
 
@@ -43,7 +45,7 @@ class WatchBody(BaseModel):
     enabled: bool = True
     auto_trade: bool = False
     strategy: StrategyBody | None = None
-    sizing: SizingBody | None = None
+    sizing: WatchSizingBody | None = None
     strategy_name: str | None = Field(None, max_length=64)
 
 
@@ -51,8 +53,20 @@ class WatchPatch(BaseModel):
     enabled: bool | None = None
     auto_trade: bool | None = None
     strategy: StrategyBody | None = None
-    sizing: SizingBody | None = None
+    sizing: WatchSizingBody | None = None
     strategy_name: str | None = Field(None, max_length=64)
+
+
+def _stored_params(row: MonitoredStockRow) -> dict[str, Any]:
+    """The entry's strategy params normalised as the API shows them; rows saved before params were
+    normalised on the way in hold raw JSON numbers, and an entry that no longer validates shows as stored."""
+    raw = json.loads(row.strategy_params or "{}")
+    if not row.strategy_type:
+        return dict(raw)
+    try:
+        return normalize_strategy_params(row.strategy_type, raw)
+    except DeskError:
+        return dict(raw)
 
 
 def _view(desk: Desk, row: MonitoredStockRow) -> dict[str, Any]:
@@ -63,9 +77,7 @@ def _view(desk: Desk, row: MonitoredStockRow) -> dict[str, Any]:
         "stock_name": instrument.name if instrument else "",
         "enabled": row.enabled,
         "auto_trade": row.auto_trade,
-        "strategy": {"type": row.strategy_type, "params": json.loads(row.strategy_params or "{}")}
-        if row.strategy_type
-        else None,
+        "strategy": {"type": row.strategy_type, "params": _stored_params(row)} if row.strategy_type else None,
         "sizing": json.loads(row.sizing) if row.sizing else None,
         "strategy_name": row.strategy_name,
         "status": {
@@ -83,15 +95,15 @@ def _not_watched(code: str) -> DeskError:
     return DeskError("NOT_FOUND", f"{code} 不在监测列表中", f"{code} is not on the watchlist", http_status=404)
 
 
-def _validate(strategy: StrategyBody | None, sizing: SizingBody | None) -> tuple[str | None, str, str | None]:
+def _validate(strategy: StrategyBody | None, sizing: WatchSizingBody | None) -> tuple[str | None, str, str | None]:
     params = "{}"
     if strategy is not None:
-        make_strategy(strategy.type, strategy.params)  # raises INVALID_STRATEGY_PARAMS / UNKNOWN_STRATEGY
-        params = json.dumps(strategy.params, ensure_ascii=False, default=str)
+        # raises INVALID_STRATEGY_PARAMS / UNKNOWN_STRATEGY; stored (and shown) with decimals as strings
+        params = json.dumps(normalize_strategy_params(strategy.type, strategy.params), ensure_ascii=False)
     sizing_json = None
     if sizing is not None:
-        parse_sizing(strategy.type if strategy else "watchlist", "sizing", sizing.model_dump())
-        sizing_json = json.dumps({"method": sizing.method, "value": str(sizing.value)})
+        normalised = parse_sizing(strategy.type if strategy else "watchlist", "sizing", sizing.model_dump())
+        sizing_json = json.dumps({"method": normalised["method"], "value": str(normalised["value"])})
     return (strategy.type if strategy else None), params, sizing_json
 
 
@@ -104,12 +116,12 @@ async def _reload(account: Account) -> None:
     await asyncio.to_thread(account.runtime.reload)
 
 
-@router.get("/strategies", summary="Built-in strategies and their parameters")
+@router.get("/strategies", summary="Built-in strategies and their parameters", **answers(list[StrategyInfo]))
 def strategies(principal: Reader) -> dict[str, Any]:
     return ok(describe_strategies())
 
 
-@router.get("/stocks", summary="The watchlist with live quotes and strategy status")
+@router.get("/stocks", summary="The watchlist with live quotes and strategy status", **answers(list[WatchedStock]))
 def list_stocks(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, Any]:
     with desk.session_factory() as session:
         rows = session.scalars(
@@ -120,7 +132,12 @@ def list_stocks(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[s
         return ok([_view(desk, r) for r in rows])
 
 
-@router.post("/stocks", status_code=201, summary="Watch a stock (optionally with a strategy)")
+@router.post(
+    "/stocks",
+    status_code=201,
+    summary="Watch a stock (optionally with a strategy)",
+    **answers(WatchedStock, 201),
+)
 async def add_stock(
     body: WatchBody, principal: Operator, desk: DeskDep, account: AccountDep, request: Request
 ) -> dict[str, Any]:
@@ -173,7 +190,9 @@ async def add_stock(
     return ok(view)
 
 
-@router.put("/stocks/{stock_code}", summary="Change a watched stock (switches, strategy, sizing)")
+@router.put(
+    "/stocks/{stock_code}", summary="Change a watched stock (switches, strategy, sizing)", **answers(WatchedStock)
+)
 async def update_stock(
     stock_code: str, body: WatchPatch, principal: Operator, desk: DeskDep, account: AccountDep, request: Request
 ) -> dict[str, Any]:
@@ -200,7 +219,8 @@ async def update_stock(
             if body.auto_trade is not None:
                 row.auto_trade = body.auto_trade
             if body.strategy is not None:
-                if strategy_type != row.strategy_type or params != row.strategy_params:
+                # compared normalised: the same params sent again keep what the strategy remembers
+                if strategy_type != row.strategy_type or json.loads(params) != _stored_params(row):
                     row.state = "{}"  # a new strategy starts fresh
                 row.strategy_type, row.strategy_params = strategy_type, params
                 if not row.strategy_name:
@@ -227,7 +247,7 @@ async def update_stock(
     return ok(view)
 
 
-@router.delete("/stocks/{stock_code}", summary="Stop watching a stock")
+@router.delete("/stocks/{stock_code}", summary="Stop watching a stock", **answers(WatchDeleted))
 async def delete_stock(
     stock_code: str, principal: Operator, desk: DeskDep, account: AccountDep, request: Request
 ) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from qmtdesk.api.deps import AccountDep, DeskDep, Reader, account_scope
 from qmtdesk.api.envelope import ok
-from qmtdesk.api.schemas import Envelope, Performance, Statement, answers
+from qmtdesk.api.schemas.common import Envelope, answers
+from qmtdesk.api.schemas.reports import Performance, Statement
 from qmtdesk.desk import Desk
 from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.errors import DeskError

@@ -15,11 +15,21 @@ from sqlalchemy import func, select
 from qmtdesk.accounts import Account
 from qmtdesk.api.deps import AccountDep, Admin, DeskDep, Operator, Orders, Reader, RiskDep, account_scope, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
-from qmtdesk.api.views import ratio
+from qmtdesk.api.schemas.common import PageOf, answers
+from qmtdesk.api.schemas.risk import (
+    HaltAllAnswer,
+    HaltAnswer,
+    ResumeAllAnswer,
+    RiskEvent,
+    RiskMetrics,
+    RiskRule,
+    RiskState,
+)
 from qmtdesk.desk import Desk
 from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.orders import OPEN, OrderStatus
 from qmtdesk.jobs import day_start_asset
+from qmtdesk.oms.account_views import ratio
 from qmtdesk.oms.views import money
 from qmtdesk.risk.engine import HALTED
 from qmtdesk.store.tables.orders import AccountSnapshotRow, OrderEventRow, OrderRow, TradeRow
@@ -45,12 +55,12 @@ class ResumeBody(BaseModel):
     reason: str = Field("", max_length=500)
 
 
-@router.get("/rules", summary="Every risk rule with its scope, switch and parameters")
+@router.get("/rules", summary="Every risk rule with its scope, switch and parameters", **answers(list[RiskRule]))
 def rules(principal: Reader, risk: RiskDep) -> dict[str, Any]:
     return ok(risk.rules())
 
 
-@router.put("/rules/{rule}", summary="Change a risk rule (admin)")
+@router.put("/rules/{rule}", summary="Change a risk rule (admin)", **answers(RiskRule))
 async def put_rule(rule: str, body: RuleBody, principal: Admin, risk: RiskDep, request: Request) -> dict[str, Any]:
     view = await risk.update_rule(
         rule,
@@ -63,13 +73,17 @@ async def put_rule(rule: str, body: RuleBody, principal: Admin, risk: RiskDep, r
     return ok(view)
 
 
-@router.get("/events", summary="Denials, halts and rule changes, newest first")
+@router.get("/events", summary="Denials, halts and rule changes, newest first", **answers(PageOf[RiskEvent]))
 def events(principal: Reader, risk: RiskDep, page: Annotated[Page, Depends(page_params)]) -> dict[str, Any]:
     items, total = risk.events(page.page, page.page_size)
     return paged(items, total, page)
 
 
-@router.post("/halt", summary="Kill switch: stop every new order now (optionally cancel open orders)")
+@router.post(
+    "/halt",
+    summary="Kill switch: stop every new order now (optionally cancel open orders)",
+    **answers(HaltAnswer),
+)
 async def halt(body: HaltBody, principal: Operator, risk: RiskDep, orders: Orders, request: Request) -> dict[str, Any]:
     state = await run_in_threadpool(
         risk.set_state, HALTED, body.reason or "手动熔断", principal.username, client_ip(request)
@@ -80,13 +94,17 @@ async def halt(body: HaltBody, principal: Operator, risk: RiskDep, orders: Order
     return ok({**state, "cancelled": cancelled})
 
 
-@router.post("/resume", summary="Resume trading after a halt")
+@router.post("/resume", summary="Resume trading after a halt", **answers(RiskState))
 def resume(principal: Operator, risk: RiskDep, request: Request, body: ResumeBody | None = None) -> dict[str, Any]:
     reason = body.reason if body else ""
     return ok(risk.set_state("active", reason or "恢复交易", principal.username, client_ip(request)))
 
 
-@router.post("/halt-all", summary="Global kill switch: halt every account the caller reaches at once")
+@router.post(
+    "/halt-all",
+    summary="Global kill switch: halt every account the caller reaches at once",
+    **answers(HaltAllAnswer),
+)
 async def halt_all(body: HaltBody, principal: Operator, desk: DeskDep, request: Request) -> dict[str, Any]:
     reason, ip = body.reason or "全局熔断", client_ip(request)
     accounts = desk.accounts.reachable(principal)
@@ -99,7 +117,11 @@ async def halt_all(body: HaltBody, principal: Operator, desk: DeskDep, request: 
     return ok({"accounts": results})
 
 
-@router.post("/resume-all", summary="Resume every account the caller reaches after a halt")
+@router.post(
+    "/resume-all",
+    summary="Resume every account the caller reaches after a halt",
+    **answers(ResumeAllAnswer),
+)
 async def resume_all(
     principal: Operator, desk: DeskDep, request: Request, body: ResumeBody | None = None
 ) -> dict[str, Any]:
@@ -111,7 +133,7 @@ async def resume_all(
     return ok({"accounts": results})
 
 
-@router.post("/reduce-only", summary="Only sells of held shares are allowed until resume")
+@router.post("/reduce-only", summary="Only sells of held shares are allowed until resume", **answers(RiskState))
 def reduce_only(principal: Operator, risk: RiskDep, request: Request, body: ResumeBody | None = None) -> dict[str, Any]:
     reason = body.reason if body else ""
     return ok(risk.set_state("reduce_only", reason or "只减仓", principal.username, client_ip(request)))
@@ -127,7 +149,7 @@ def _drawdowns(points: list[Decimal]) -> tuple[Decimal, Decimal]:
     return current, worst
 
 
-@router.get("/metrics", summary="Exposure, P&L, drawdown, turnover and order counts")
+@router.get("/metrics", summary="Exposure, P&L, drawdown, turnover and order counts", **answers(RiskMetrics))
 async def metrics(principal: Reader, desk: DeskDep, scope: AccountDep) -> dict[str, Any]:
     return ok(await compute_metrics(desk, scope))
 

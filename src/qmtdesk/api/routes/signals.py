@@ -13,6 +13,8 @@ from qmtdesk.accounts import Account
 from qmtdesk.api.deps import AccountDep, DeskDep, Reader, Signals, TradeGuard, account_scope, client_ip
 from qmtdesk.api.envelope import Page, ok, page_params, paged
 from qmtdesk.api.errors import lang_of
+from qmtdesk.api.schemas.common import PageOf, answers
+from qmtdesk.api.schemas.signals import SignalRecord, SignalResult
 from qmtdesk.desk import Desk
 from qmtdesk.domain.errors import DeskError, InvalidValue
 from qmtdesk.domain.sizing import SignalAction, SizingMethod, check_sizing
@@ -128,21 +130,32 @@ _EXECUTE_DOC = (
 )
 
 
-@router.post("/trading/execute", status_code=201, summary="Execute a trading signal", description=_EXECUTE_DOC)
+@router.post(
+    "/trading/execute",
+    status_code=201,
+    summary="Execute a trading signal",
+    description=_EXECUTE_DOC,
+    **answers(SignalResult, 201, 200),
+)
 async def execute_signal(
     body: SignalBody, principal: TradeGuard, desk: DeskDep, account: AccountDep, request: Request, response: Response
 ) -> Any:
     return await _execute(body, principal, desk, account, request, response)
 
 
-@router.post("/signals", status_code=201, summary="Execute a trading signal (alias of /trading/execute)")
+@router.post(
+    "/signals",
+    status_code=201,
+    summary="Execute a trading signal (alias of /trading/execute)",
+    **answers(SignalResult, 201, 200),
+)
 async def post_signal(
     body: SignalBody, principal: TradeGuard, desk: DeskDep, account: AccountDep, request: Request, response: Response
 ) -> Any:
     return await _execute(body, principal, desk, account, request, response)
 
 
-@router.get("/signals", summary="Signals and their decisions, newest first")
+@router.get("/signals", summary="Signals and their decisions, newest first", **answers(PageOf[SignalRecord]))
 def list_signals(
     principal: Reader,
     signals: Signals,
@@ -164,7 +177,7 @@ def list_signals(
     return paged(items, total, page)
 
 
-@router.get("/signals/{signal_id}", summary="One signal with its decision and order")
+@router.get("/signals/{signal_id}", summary="One signal with its decision and order", **answers(SignalRecord))
 def get_signal(signal_id: str, principal: Reader, signals: Signals) -> dict[str, Any]:
     view = signals.get(signal_id)
     if view is None:

@@ -27,18 +27,19 @@ from qmtdesk.api.deps import (
 )
 from qmtdesk.api.envelope import MAX_ID, IdPath, IdQuery, Page, ok, ok_response, page_params, paged
 from qmtdesk.api.figures import account_figures
-from qmtdesk.api.schemas import (
+from qmtdesk.api.schemas.common import PageOf, answers
+from qmtdesk.api.schemas.orders import (
     AccountFigures,
+    CanceledAll,
+    EquitySample,
+    LinkAnswer,
     Order,
     OrderWithEvents,
-    PageOf,
     Placed,
     Position,
     Trade,
     TradingStatus,
-    answers,
 )
-from qmtdesk.api.views import position_views
 from qmtdesk.auth.service import Principal
 from qmtdesk.brokers.base import ConnectionState
 from qmtdesk.desk import Desk
@@ -47,6 +48,7 @@ from qmtdesk.domain.fees import Side
 from qmtdesk.domain.instruments import classify
 from qmtdesk.domain.orders import OPEN, TERMINAL, OrderStatus
 from qmtdesk.domain.rules import API_PHASE, PriceType
+from qmtdesk.oms.account_views import position_views
 from qmtdesk.oms.commands import OrderPayload
 from qmtdesk.oms.service import OrderService
 from qmtdesk.oms.views import fold_orders, iso, money, order_view, trade_view
@@ -149,7 +151,7 @@ def status(principal: Reader, desk: DeskDep, account: AccountDep) -> dict[str, A
     )
 
 
-@router.post("/connect", summary="Connect the broker (admin)")
+@router.post("/connect", summary="Connect the broker (admin)", **answers(LinkAnswer))
 async def connect(principal: Admin, desk: DeskDep, account: AccountDep, request: Request) -> dict[str, Any]:
     await account.broker.connect()
     result = await account.jobs.reconcile("connect")
@@ -157,7 +159,7 @@ async def connect(principal: Admin, desk: DeskDep, account: AccountDep, request:
     return ok({"state": account.broker.state.value, "reconciliation": result})
 
 
-@router.post("/disconnect", summary="Disconnect the broker (admin)")
+@router.post("/disconnect", summary="Disconnect the broker (admin)", **answers(LinkAnswer))
 async def disconnect(principal: Admin, desk: DeskDep, account: AccountDep, request: Request) -> dict[str, Any]:
     await account.broker.disconnect()
     await _audit(desk, principal.username, "broker.disconnect", account.broker.name, {}, client_ip(request))
@@ -376,7 +378,11 @@ def get_order(order_id: IdPath, principal: Reader, desk: DeskDep, account: Accou
         return ok(_with_events(session, _order_or_404(session, account, order_id)))
 
 
-@router.post("/orders/cancel-all", summary="Cancel every open order (optionally of one code or side)")
+@router.post(
+    "/orders/cancel-all",
+    summary="Cancel every open order (optionally of one code or side)",
+    **answers(CanceledAll),
+)
 async def cancel_all(
     principal: TradeGuard, orders: Orders, request: Request, body: CancelAllBody | None = None
 ) -> dict[str, Any]:
@@ -436,7 +442,7 @@ def trades(
     return _list_trades(desk, account, page, stock_code, order_id, trading_day, side)
 
 
-@router.get("/equity", summary="The equity curve")
+@router.get("/equity", summary="The equity curve", **answers(list[EquitySample]))
 def equity(
     principal: Reader,
     desk: DeskDep,

@@ -30,4 +30,5 @@ RULE = RuleSpec(
     enabled_by_default=False,
     buy_side_only=True,
     check=check,
+    denial_code="RISK_SYMBOL_BLOCKED",  # API.md's name for a refused blocked code
 )
