@@ -385,3 +385,17 @@ def test_small_order_pays_the_five_yuan_minimum(make_exchange: ExchangeFactory) 
     order = buy(ex, price=D("11.51"), qty=100)
     assert order.fees.commission == D("5.00") and order.fees.transfer_fee == D("0.01")
     assert order.fees.stamp_duty == 0
+
+
+# ------------------------------------------------------------------------------- ST daily buy cap
+
+
+def test_the_exchange_junks_a_st_buy_past_500000_shares_the_same_day(make_exchange: ExchangeFactory) -> None:
+    ex = make_exchange(cash="10000000")
+    first = buy(ex, "600179.SH", 300_000, price=D("3.10"))
+    assert first.status is OrderStatus.ACCEPTED
+    over = buy(ex, "600179.SH", 300_000, price=D("3.10"))
+    assert over.status is OrderStatus.REJECTED and over.error_code == "QUANTITY_TOO_LARGE"
+    assert "风险警示" in over.status_msg
+    ex.cancel(first.order_id)
+    assert buy(ex, "600179.SH", 300_000, price=D("3.10")).status is OrderStatus.ACCEPTED

@@ -149,6 +149,17 @@ def quantity_cap(instrument: Instrument, order_class: OrderClass, day: date) -> 
     return 1_000_000
 
 
+#: §2.3: one investor's cumulative same-day buy of one risk-warning (ST) stock, all three exchanges
+#: (SSE/SZSE 2.4.2, BSE 2.3.2). Brokers check it on entry, counting filled and working buys.
+ST_DAILY_BUY_CAP = 500_000
+_ST_CAPPED_KINDS = frozenset({Kind.STOCK, Kind.CDR})
+
+
+def st_daily_buy_cap(instrument: Instrument) -> int | None:
+    """The same-day buy cap of ``instrument`` (shares), or ``None`` when it has none."""
+    return ST_DAILY_BUY_CAP if instrument.is_st and instrument.kind in _ST_CAPPED_KINDS else None
+
+
 # --------------------------------------------------------------------------------------------------
 # Ticks and daily limits (§3.1-3.3)
 

@@ -35,6 +35,7 @@ from qmtdesk.domain.rules import (
     price_tick,
     quantity_cap,
     sell_quantity_ok,
+    st_daily_buy_cap,
     supported_price_types,
 )
 
@@ -107,6 +108,9 @@ class ValidationContext:
     position: Position | None
     available_cash: Decimal
     fees: FeeSchedule
+    #: Shares of this stock bought or being bought today by the account (filled plus working),
+    #: besides the order checked: the risk-warning stock cap (§2.3) counts them.
+    bought_today: int = 0
 
 
 @dataclass(slots=True)  # made for every order: a frozen dataclass is ~8x slower to create
@@ -197,6 +201,17 @@ def validate(intent: OrderIntent, ctx: ValidationContext) -> Approval:
             f"Quantity exceeds the per-order maximum of {cap}",
             max_quantity=cap,
         )
+    if side is Side.BUY:
+        st_cap = st_daily_buy_cap(inst)
+        if st_cap is not None and ctx.bought_today + qty > st_cap:
+            raise _deny(
+                "QUANTITY_TOO_LARGE",
+                f"风险警示股票当日累计买入不得超过{st_cap}股（今日已买入及在途{ctx.bought_today}股）",
+                f"A risk-warning stock may be bought up to {st_cap} shares a day "
+                f"({ctx.bought_today} bought or working today)",
+                max_quantity=max(st_cap - ctx.bought_today, 0),
+                bought_today=ctx.bought_today,
+            )
     # Price (§3, §6.2).
     price, freeze_price = _check_price(intent, ctx, klass)
     # Cash (§7): buys freeze price × quantity plus the estimated fees of the whole order.

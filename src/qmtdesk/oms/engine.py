@@ -143,7 +143,13 @@ class Engine:
         self.reservations = Reservations()
         self.recorder = Recorder(self.book, self.ledger, risk.counters, self.reservations)
         self.pretrade = PreTrade(
-            broker=broker, market=market, calendar=calendar, fees=fees, risk=risk, reservations=self.reservations
+            broker=broker,
+            market=market,
+            calendar=calendar,
+            fees=fees,
+            risk=risk,
+            reservations=self.reservations,
+            bought_today=self._bought_today,
         )
         self.reports = ReportApplier(
             account_id=account_id,
@@ -469,6 +475,16 @@ class Engine:
         else:
             self.book.index_client_id(order)
         return order
+
+    def _bought_today(self, placing: Order, day: date) -> int:
+        """Shares of ``placing``'s stock bought (filled) or being bought (working) on ``day``, it aside.
+
+        Walks the book, which holds the day's orders; asked only for risk-warning stocks."""
+        return sum(
+            o.quantity if o.is_open else o.filled_quantity
+            for o in self.book
+            if o.stock_code == placing.stock_code and o.side is Side.BUY and o.trading_day == day and o is not placing
+        )
 
     def _forget_refused(self, order: Order) -> None:
         """The ledger refused ``order``: its client id belongs to an order memory did not hold.

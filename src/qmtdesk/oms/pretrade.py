@@ -8,6 +8,7 @@ can never both be approved against the same cash.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,7 +21,7 @@ from qmtdesk.domain.fees import FeeSchedule, Side
 from qmtdesk.domain.instruments import Instrument
 from qmtdesk.domain.orders import Order
 from qmtdesk.domain.portfolio import Position, insufficient_funds
-from qmtdesk.domain.rules import OrderClass, PriceType
+from qmtdesk.domain.rules import OrderClass, PriceType, st_daily_buy_cap
 from qmtdesk.domain.validation import Approval, DailyLimits, OrderIntent, ValidationContext, validate
 from qmtdesk.market.quotes import Quote
 from qmtdesk.oms.commands import SpecialTerms
@@ -106,8 +107,11 @@ class PreTrade:
         fees: FeeSchedule,
         risk: RiskEngine,
         reservations: Reservations,
+        bought_today: Callable[[Order, date], int] | None = None,
     ) -> None:
         self.broker = broker
+        #: Shares of the order's stock the account bought or is buying on the day, the order aside.
+        self.bought_today = bought_today
         self.market = market
         self.calendar = calendar
         self.fees = fees
@@ -129,6 +133,9 @@ class PreTrade:
                     "MARKET_CLOSED", f"{instrument.code} 暂无行情，不能委托", f"No quote for {instrument.code}"
                 )
             cash, position = self._available(instrument.code)
+            bought = 0
+            if order.side is Side.BUY and self.bought_today is not None and st_daily_buy_cap(instrument) is not None:
+                bought = self.bought_today(order, day)
             approval = validate(
                 OrderIntent(instrument.code, order.side, order.quantity, order.price_type, order.price),
                 ValidationContext(
@@ -140,6 +147,7 @@ class PreTrade:
                     position=position,
                     available_cash=cash,
                     fees=self.fees,
+                    bought_today=bought,
                 ),
             )
         except OrderDenied as denied:

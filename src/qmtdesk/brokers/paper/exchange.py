@@ -41,6 +41,7 @@ from qmtdesk.domain.rules import (
     phase_at,
     price_tick,
     schedule_for,
+    st_daily_buy_cap,
 )
 from qmtdesk.domain.validation import OrderIntent, ValidationContext, validate
 from qmtdesk.market.paper_market import PaperMarket
@@ -382,7 +383,7 @@ class PaperExchange:
             order.stock_code = instrument.code
             approval = validate(
                 OrderIntent(instrument.code, side, quantity, price_type, price),
-                self._context(instrument, now),
+                self._context(instrument, now, placing=order),
             )
         except OrderDenied as denied:
             order.error_code = denied.code
@@ -414,9 +415,19 @@ class PaperExchange:
         self._flush()
         return order
 
-    def _context(self, instrument: Instrument, now: datetime) -> ValidationContext:
+    def _context(self, instrument: Instrument, now: datetime, placing: PaperOrder | None = None) -> ValidationContext:
         quote = self.market.quote(instrument.code)
         assert quote is not None
+        bought = 0
+        if placing is not None and placing.side is Side.BUY and st_daily_buy_cap(instrument) is not None:
+            bought = sum(
+                o.quantity if o.is_open else o.filled
+                for o in self.orders.values()
+                if o.stock_code == instrument.code
+                and o.side is Side.BUY
+                and o.trading_day == placing.trading_day
+                and o is not placing
+            )
         return ValidationContext(
             instrument=instrument,
             day=self.current_day or now.date(),
@@ -426,6 +437,7 @@ class PaperExchange:
             position=self.portfolio.positions.get(instrument.code),
             available_cash=self.portfolio.cash.available,
             fees=self.fees,
+            bought_today=bought,
         )
 
     def _to_exchange(self, order: PaperOrder, instrument: Instrument, phase: Phase, now: datetime) -> None:
