@@ -49,7 +49,8 @@ def test_buying_a_st_stock_past_500000_shares_a_day_is_denied_with_QUANTITY_TOO_
     assert buy(100, OTHER_ST_CODE, "2.05").status_code == 201
 
     # shares cancelled before they filled no longer count
-    cancel = rich_desk.http.post(f"{API}/trading/orders/{second.json()['data']['order']['order_id']}/cancel", headers=headers)
+    second_id = second.json()["data"]["order"]["order_id"]
+    cancel = rich_desk.http.post(f"{API}/trading/orders/{second_id}/cancel", headers=headers)
     assert cancel.status_code == 200, cancel.text
     again = buy(200_000)
     assert again.status_code == 201, again.text
