@@ -193,6 +193,11 @@ def test_bad_algo_requests_are_refused_in_chinese(desk_client: DeskClient) -> No
         ({"algo": "iceberg", "display_quantity": 300}, "VALIDATION_ERROR"),  # no price
         ({"algo": "iceberg", "price": "11.50", "display_quantity": 150}, "VALIDATION_ERROR"),  # not a lot
         ({"algo": "iceberg", "price": "11.505", "display_quantity": 100}, "PRICE_TICK"),
+        # each child shows the display size: past the 1,000,000 per-order maximum none could be sent
+        (
+            {"algo": "iceberg", "price": "11.50", "quantity": 1_500_000, "display_quantity": 1_100_000},
+            "QUANTITY_TOO_LARGE",
+        ),
         ({"algo": "twap", "quantity": 150, "end_at": at("10:30:00")}, "LOT_SIZE"),
         ({"algo": "twap"}, "VALIDATION_ERROR"),  # no end
         ({"algo": "twap", "end_at": at("09:59:00")}, "VALIDATION_ERROR"),  # before the start

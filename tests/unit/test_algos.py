@@ -49,6 +49,26 @@ def test_child_quantity_is_a_valid_lot_of_the_board(rule: LotRule, want: int, re
     assert child_quantity(rule, want, remaining) == child
 
 
+@pytest.mark.parametrize(
+    ("rule", "want", "remaining", "cap", "child"),
+    [
+        (STAR, 100_150, 100_150, 100_000, 99_950),  # the last 150 could not go alone: 200 stay behind
+        (STAR, 100_000, 100_150, 100_000, 99_950),
+        (STAR, 100_000, 300_000, 100_000, 100_000),
+        (MAIN, 1_000_050, 1_000_050, 1_000_000, 999_900),  # a sell closing a position with an odd lot
+        (MAIN, 2_000_000, 2_000_000, 1_000_000, 1_000_000),
+        (BSE, 1_000_000, 1_000_050, 1_000_000, 999_950),
+        (STAR, 500, 500, 100_000, 500),
+    ],
+)
+def test_a_child_never_passes_the_per_order_cap_and_leaves_a_tail_that_can_be_sent(
+    rule: LotRule, want: int, remaining: int, cap: int, child: int
+) -> None:
+    got = child_quantity(rule, want, remaining, cap)
+    assert got == child and got <= cap
+    assert remaining - got == 0 or remaining - got >= rule.min_buy
+
+
 def test_continuous_seconds_leave_out_the_lunch_break_and_the_closing_auction() -> None:
     assert continuous_seconds(t("11:00"), t("13:30"), STOCKS) == 3600
     assert continuous_seconds(t("14:50"), t("15:00"), STOCKS) == 7 * 60

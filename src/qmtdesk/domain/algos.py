@@ -65,22 +65,30 @@ class TwapPlan:
         return int(Decimal(quantity) * Decimal(done) / Decimal(whole))
 
 
-def child_quantity(rule: LotRule, want: int, remaining: int) -> int:
+def child_quantity(rule: LotRule, want: int, remaining: int, cap: int | None = None) -> int:
     """The child to send toward ``want`` out of ``remaining`` unsent shares, in valid lots.
 
     Rounds down to the board's step above its minimum; when what would be left could not be sent
     on its own (less than a minimum lot, e.g. an odd lot closing a position), the child takes it
-    all. ``0`` when nothing valid fits yet.
+    all. Never above ``cap`` (the per-order maximum): a child that would pass it is cut to the
+    largest valid size that leaves a tail big enough to send later. ``0`` when nothing valid fits yet.
     """
     if remaining <= 0 or want <= 0:
         return 0
     if want >= remaining:
-        return remaining
-    if want < rule.min_buy:
+        child = remaining
+    elif want < rule.min_buy:
         return 0
-    child = rule.min_buy + (want - rule.min_buy) // rule.buy_step * rule.buy_step
-    if remaining - child < rule.min_buy:
-        return remaining
+    else:
+        child = rule.min_buy + (want - rule.min_buy) // rule.buy_step * rule.buy_step
+        if remaining - child < rule.min_buy:
+            child = remaining
+    if cap is None or child <= cap:
+        return child
+    child = rule.min_buy + (cap - rule.min_buy) // rule.buy_step * rule.buy_step
+    short = rule.min_buy - (remaining - child)
+    if short > 0:  # the tail would be under a lot: move whole steps back into it
+        child -= -(-short // rule.buy_step) * rule.buy_step
     return child
 
 

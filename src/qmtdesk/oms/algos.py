@@ -329,7 +329,8 @@ class AlgoOrders:
         if algo.working is None:
             assert row.display_quantity is not None and row.price is not None
             remaining = row.quantity - filled
-            qty = child_quantity(lot_rule(algo.instrument), min(row.display_quantity, remaining), remaining)
+            cap = quantity_cap(algo.instrument, OrderClass.LIMIT, row.trading_day)
+            qty = child_quantity(lot_rule(algo.instrument), min(row.display_quantity, remaining), remaining, cap)
             await self._place_child(algo, qty, iceberg_price(Side(row.side), row.price, self._bounds(quote)))
 
     async def _twap_slice(self, algo: Algo, quote: Quote, now: datetime, filled: int) -> str:
@@ -346,7 +347,7 @@ class AlgoOrders:
         want = plan.target(row.quantity, slice_end) - filled
         remaining = row.quantity - filled
         cap = quantity_cap(algo.instrument, OrderClass.LIMIT, row.trading_day)
-        qty = child_quantity(lot_rule(algo.instrument), min(want, cap), remaining)
+        qty = child_quantity(lot_rule(algo.instrument), min(want, cap), remaining, cap)
         side = Side(row.side)
         limit = child_price(side, row.price, quote.best_bid, quote.best_ask, quote.last_price, self._bounds(quote))
         algo.slice_done = k
@@ -486,6 +487,13 @@ class AlgoOrders:
                     "VALIDATION_ERROR",
                     f"冰山单须给出 display_quantity：不超过总量的有效交易单位（最少{rule.min_buy}股）",
                     "an iceberg needs display_quantity: a valid lot not above quantity",
+                )
+            cap = quantity_cap(instrument, OrderClass.LIMIT, day)
+            if shown > cap:
+                raise algo_error(
+                    "QUANTITY_TOO_LARGE",
+                    f"冰山单每次显示数量不得超过单笔最大申报数量 {cap}",
+                    f"display_quantity may not exceed the per-order maximum of {cap}",
                 )
             return
         if req.end_at is None or req.end_at.tzinfo is None:
