@@ -66,8 +66,8 @@ def candle_view(c: Candle, code: str) -> dict[str, Any]:
     }
 
 
-def instrument_view(i: Instrument, day: date) -> dict[str, Any]:
-    """The instrument object of API.md."""
+def instrument_view(i: Instrument, day: date, listing_day_number: int | None = None) -> dict[str, Any]:
+    """The instrument object of API.md; ``limit_pct`` is ``None`` on a no-limit day (a new listing's first days)."""
     lots = lot_rule(i)
     return {
         "stock_code": i.code,
@@ -79,7 +79,7 @@ def instrument_view(i: Instrument, day: date) -> dict[str, Any]:
         "lot_step": lots.buy_step,
         "price_tick": str(price_tick(i)),
         "is_st": i.is_st,
-        "limit_pct": ratio(limit_pct(i, day)),
+        "limit_pct": ratio(limit_pct(i, day, listing_day_number)),
         "prev_close": price(i.prev_close, i.code),
         "suspended": i.suspended,
     }

@@ -60,5 +60,10 @@ def instruments(
     q: str = Query("", max_length=32),
     limit: int = Query(20, ge=1, le=500),
 ) -> dict[str, Any]:
-    day = desk.calendar.trading_day_of(desk.clock.now().date())
-    return ok([instrument_view(i, day) for i in desk.market.search(q, limit)])
+    day = desk.calendar.trading_day_of(desk.clock.now().astimezone(SHANGHAI).date())
+    return ok(
+        [
+            instrument_view(i, day, desk.calendar.listing_day_number(i.list_date, day))
+            for i in desk.market.search(q, limit)
+        ]
+    )
