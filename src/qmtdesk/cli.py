@@ -218,10 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``qmtdesk``."""
     parser = argparse.ArgumentParser(prog="qmtdesk", description="A-share trading desk for MiniQMT")
     parser.add_argument("--version", action="version", version=f"qmtdesk {__version__}")
+    parser.add_argument("--data-dir", help="data directory (QMTDESK_DATA_DIR)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-dir", help="data directory (QMTDESK_DATA_DIR)")
+        # accepted at every level (`qmtdesk --data-dir D user add`, `qmtdesk user add --data-dir D`);
+        # SUPPRESS keeps a level that does not name it from resetting what an outer one set
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help="data directory (QMTDESK_DATA_DIR)")
 
     serve = sub.add_parser("serve", help="run the desk: migrate, bootstrap, serve UI + API")
     serve.add_argument("--host", help="bind address (QMTDESK_HOST, default 127.0.0.1)")
@@ -242,12 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
     init.set_defaults(func=cmd_init)
 
     db = sub.add_parser("db", help="database commands")
+    common(db)
     db_sub = db.add_subparsers(dest="db_cmd", required=True)
     up = db_sub.add_parser("upgrade", help="migrate the schema to the latest version")
     common(up)
     up.set_defaults(func=cmd_db_upgrade)
 
     user = sub.add_parser("user", help="manage users")
+    common(user)
     user_sub = user.add_subparsers(dest="user_cmd", required=True)
     lst = user_sub.add_parser("list", help="list users")
     common(lst)

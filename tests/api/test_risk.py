@@ -168,6 +168,15 @@ def test_halt_blocks_every_order_cancels_open_ones_and_resume_restores(desk_clie
     placed(desk_client.order(headers))
 
 
+def test_a_bare_halt_post_without_a_body_halts_with_the_default_reason(desk_client: DeskClient) -> None:
+    headers = desk_client.trade_headers()
+    r = desk_client.http.post(f"{API}/risk/halt", headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["halted"] is True and r.json()["data"]["reason"] == "手动熔断"
+    denied(desk_client.order(headers), "RISK_HALTED")
+    assert desk_client.http.post(f"{API}/risk/resume", headers=headers).json()["data"]["halted"] is False
+
+
 def test_reduce_only_allows_sells_of_held_shares_only(desk_client: DeskClient) -> None:
     headers = desk_client.trade_headers()
     placed(desk_client.order(headers, quantity=200, price="11.51"))

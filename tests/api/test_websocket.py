@@ -36,7 +36,9 @@ def authenticate(ws: Any, token: str) -> dict[str, Any]:
     return reply
 
 
-def subscribe(ws: Any, streams: list[str], since_seq: int | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def subscribe(
+    ws: Any, streams: list[str], since_seq: int | str | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Subscribe; returns the messages that came before the ``subscribed`` acknowledgement (a replay) and the ack."""
     request: dict[str, Any] = {"action": "subscribe", "streams": streams}
     if since_seq is not None:
@@ -164,6 +166,12 @@ def test_order_events_stream_live_and_replay_with_since_seq(desk_client: DeskCli
         assert [m["seq"] for m in only_orders] == [m["seq"] for m in live if m["stream"] == "orders"]
         nothing_new, _ = subscribe(ws, ["trades"], since_seq=seqs[-1])
         assert nothing_new == []
+
+    # since_seq written as text (a client building its JSON from strings) replays the same
+    with desk_client.http.websocket_connect(WS) as ws:
+        authenticate(ws, token)
+        as_text, _ = subscribe(ws, ["orders", "trades"], since_seq=str(seqs[0] - 1))
+        assert [m["seq"] for m in as_text] == seqs
 
 
 def test_quote_stream_delivers_quotes_for_the_subscribed_codes(desk_client: DeskClient) -> None:

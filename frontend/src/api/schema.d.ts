@@ -8440,9 +8440,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["HaltBody"];
+                "application/json": components["schemas"]["HaltBody"] | null;
             };
         };
         responses: {
@@ -8620,9 +8620,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["HaltBody"];
+                "application/json": components["schemas"]["HaltBody"] | null;
             };
         };
         responses: {

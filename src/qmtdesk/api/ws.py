@@ -65,6 +65,8 @@ class Connection:
             await self.ws.send_json(event.message())
 
     async def subscribe(self, streams: list[Any], since_seq: Any) -> None:
+        if isinstance(since_seq, str) and since_seq.strip().isdigit():  # "12" from a client that sends text
+            since_seq = int(since_seq)
         added_plain, added_quotes, unknown = set(), set(), []
         for raw in streams:
             name = str(raw)

@@ -84,7 +84,10 @@ def events(principal: Reader, risk: RiskDep, page: Annotated[Page, Depends(page_
     summary="Kill switch: stop every new order now (optionally cancel open orders)",
     **answers(HaltAnswer),
 )
-async def halt(body: HaltBody, principal: Operator, risk: RiskDep, orders: Orders, request: Request) -> dict[str, Any]:
+async def halt(
+    principal: Operator, risk: RiskDep, orders: Orders, request: Request, body: HaltBody | None = None
+) -> dict[str, Any]:
+    body = body or HaltBody()  # a bare POST halts with the default reason
     state = await run_in_threadpool(
         risk.set_state, HALTED, body.reason or "手动熔断", principal.username, client_ip(request)
     )
@@ -105,7 +108,10 @@ def resume(principal: Operator, risk: RiskDep, request: Request, body: ResumeBod
     summary="Global kill switch: halt every account the caller reaches at once",
     **answers(HaltAllAnswer),
 )
-async def halt_all(body: HaltBody, principal: Operator, desk: DeskDep, request: Request) -> dict[str, Any]:
+async def halt_all(
+    principal: Operator, desk: DeskDep, request: Request, body: HaltBody | None = None
+) -> dict[str, Any]:
+    body = body or HaltBody()
     reason, ip = body.reason or "全局熔断", client_ip(request)
     accounts = desk.accounts.reachable(principal)
     # Every account stops taking orders first; cancelling (which waits on brokers) comes after.
