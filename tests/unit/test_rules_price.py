@@ -377,6 +377,11 @@ def test_sz_lacks_best5_limit_and_sh_lacks_ioc_and_fok() -> None:
         ("511880.SH", True),  # money-market ETF
         ("511010.SH", True),  # bond ETF
         ("518880.SH", True),  # gold ETF
+        ("511700.SH", True),  # a money-market ETF not listed by code: the 511 range is all T+0
+        ("511380.SH", True),  # a bond ETF, the same
+        ("518680.SH", True),  # the 518 range: gold and commodity ETFs
+        ("512880.SH", False),  # an equity ETF next to them stays T+1
+        ("159919.SZ", False),  # SZSE's 159 range is not inferred: an equity ETF
         ("513100.SH", True),  # cross-border ETF
         ("159934.SZ", True),  # gold ETF
         ("113050.SH", True),  # convertible bonds

@@ -645,9 +645,19 @@ T0_FUNDS: frozenset[str] = frozenset(
 )
 
 
+#: SSE code ranges given wholly to T+0 funds (§1 code table): 511 bond ETFs (511600-511999 the
+#: money-market ones) and 518 gold and commodity ETFs. SZSE's 159 range mixes equity and T+0 funds,
+#: and cross-border ranges hold some T+1 funds, so those stay listed code by code above.
+T0_FUND_PREFIXES: tuple[tuple[Exchange, str], ...] = ((Exchange.SH, "511"), (Exchange.SH, "518"))
+
+
 def is_t0(instrument: Instrument) -> bool:
     """Whether shares bought today may be sold today."""
-    return instrument.kind in BOND_KINDS or instrument.code in T0_FUNDS
+    if instrument.kind in BOND_KINDS or instrument.code in T0_FUNDS:
+        return True
+    return instrument.board is Board.FUND and any(
+        instrument.exchange is exchange and instrument.code.startswith(prefix) for exchange, prefix in T0_FUND_PREFIXES
+    )
 
 
 def is_fund(instrument: Instrument) -> bool:
