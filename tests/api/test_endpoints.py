@@ -681,6 +681,11 @@ def test_health_needs_no_auth_and_unknown_paths_are_404(desk_client: DeskClient)
     err(http.get(f"{API}/no-such-endpoint"), 404, "NOT_FOUND")
     headers = desk_client.login()
     err(http.get(f"{API}/no-such-endpoint", headers=headers), 404, "NOT_FOUND")
+    # any method: a path nothing serves is 404, a path served with other methods 405
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        err(http.request(method, f"{API}/no-such-endpoint", json={}, headers=headers), 404, "NOT_FOUND")
+    err(http.delete(f"{API}/trading/account", headers=headers), 405, "METHOD_NOT_ALLOWED")
+    err(http.post(f"{API}/trading/orders/1", json={}, headers=headers), 405, "METHOD_NOT_ALLOWED")
 
 
 def test_out_of_range_ids_are_validation_errors_not_500(desk_client: DeskClient) -> None:

@@ -1440,15 +1440,27 @@ export interface components {
              * @enum {string}
              */
             side: "buy" | "sell";
+            /** Quantity */
+            quantity: number;
+            /** Price */
+            price: string | null;
+            /** Error */
+            error: string | null;
+            /** Message */
+            message: string;
+            /** Strategy Name */
+            strategy_name: string;
+            /** Remark */
+            remark: string;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
             /**
              * Algo
              * @enum {string}
              */
             algo: "twap" | "iceberg";
-            /** Quantity */
-            quantity: number;
-            /** Price */
-            price: string | null;
             /** Display Quantity */
             display_quantity: number | null;
             /** Start At */
@@ -1482,18 +1494,6 @@ export interface components {
             child_count: number;
             /** Paused Reason */
             paused_reason: string | null;
-            /** Error */
-            error: string | null;
-            /** Message */
-            message: string;
-            /** Strategy Name */
-            strategy_name: string;
-            /** Remark */
-            remark: string;
-            /** Created At */
-            created_at: string;
-            /** Updated At */
-            updated_at: string;
             /** Finished At */
             finished_at: string | null;
         };
@@ -1515,15 +1515,27 @@ export interface components {
              * @enum {string}
              */
             side: "buy" | "sell";
+            /** Quantity */
+            quantity: number;
+            /** Price */
+            price: string | null;
+            /** Error */
+            error: string | null;
+            /** Message */
+            message: string;
+            /** Strategy Name */
+            strategy_name: string;
+            /** Remark */
+            remark: string;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
             /**
              * Algo
              * @enum {string}
              */
             algo: "twap" | "iceberg";
-            /** Quantity */
-            quantity: number;
-            /** Price */
-            price: string | null;
             /** Display Quantity */
             display_quantity: number | null;
             /** Start At */
@@ -1557,18 +1569,6 @@ export interface components {
             child_count: number;
             /** Paused Reason */
             paused_reason: string | null;
-            /** Error */
-            error: string | null;
-            /** Message */
-            message: string;
-            /** Strategy Name */
-            strategy_name: string;
-            /** Remark */
-            remark: string;
-            /** Created At */
-            created_at: string;
-            /** Updated At */
-            updated_at: string;
             /** Finished At */
             finished_at: string | null;
             /** Children */
@@ -2970,9 +2970,21 @@ export interface components {
             side: "buy" | "sell";
             /** Quantity */
             quantity: number;
-            price_type: components["schemas"]["PriceType"];
             /** Price */
             price: string | null;
+            /** Error */
+            error: string | null;
+            /** Message */
+            message: string;
+            /** Strategy Name */
+            strategy_name: string;
+            /** Remark */
+            remark: string;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+            price_type: components["schemas"]["PriceType"];
             trigger: components["schemas"]["Trigger"];
             /**
              * State
@@ -3003,18 +3015,6 @@ export interface components {
             order_id: number | null;
             /** Client Order Id */
             client_order_id: string | null;
-            /** Error */
-            error: string | null;
-            /** Message */
-            message: string;
-            /** Strategy Name */
-            strategy_name: string;
-            /** Remark */
-            remark: string;
-            /** Created At */
-            created_at: string;
-            /** Updated At */
-            updated_at: string;
             /** Triggered At */
             triggered_at: string | null;
             /** Notional */

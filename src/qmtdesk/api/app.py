@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Match
 
 import qmtdesk
 from qmtdesk.api import ws
@@ -85,8 +86,27 @@ def create_app(desk: Desk) -> FastAPI:
     return app
 
 
+#: The two catch-all routes below (unknown API paths, then the UI's pages).
+CATCH_ALL_PATHS = frozenset({"/api/{path:path}", "/{path:path}"})
+
+
 def _mount_ui(app: FastAPI) -> None:
     index = WEB_DIR / "index.html"
+
+    # Registered after every API route, so it only sees requests none of them took: without it any
+    # non-GET request would meet the UI's GET catch-all below and answer 405 even for a path that
+    # does not exist. A path some route serves with another method stays 405.
+    @app.api_route(
+        "/api/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False, response_model=None
+    )
+    def unknown_api(path: str, request: Request) -> Response:
+        from qmtdesk.domain.errors import DeskError
+
+        scope = request.scope
+        routes = (r for r in app.router.routes if getattr(r, "path", None) not in CATCH_ALL_PATHS)
+        if any(r.matches(scope)[0] is Match.PARTIAL for r in routes):
+            raise DeskError("METHOD_NOT_ALLOWED", "不支持该请求方法", "Method not allowed", http_status=405)
+        raise DeskError("NOT_FOUND", "接口不存在", "No such endpoint", http_status=404)
 
     @app.get("/{path:path}", include_in_schema=False, response_model=None)
     def ui(path: str) -> Response:

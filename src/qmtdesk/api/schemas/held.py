@@ -21,8 +21,8 @@ class Trigger(Model):
     which: Literal["up", "down"] | None = None
 
 
-class HeldOrder(Model):
-    """A held order (条件单)."""
+class DeskOrder(Model):
+    """What every order the desk holds carries: whose, what, the latest word on it, when."""
 
     id: int
     account_id: str
@@ -30,8 +30,19 @@ class HeldOrder(Model):
     stock_name: str
     side: Literal["buy", "sell"]
     quantity: int
-    price_type: PriceType
     price: Dec | None
+    error: str | None
+    message: str
+    strategy_name: str
+    remark: str
+    created_at: Time
+    updated_at: Time
+
+
+class HeldOrder(DeskOrder):
+    """A held order (条件单)."""
+
+    price_type: PriceType
     trigger: Trigger
     state: Literal["waiting", "armed", "triggered", "fired", "canceled", "expired", "failed"]
     state_label: str
@@ -46,12 +57,6 @@ class HeldOrder(Model):
     expires: Day
     order_id: int | None
     client_order_id: str | None
-    error: str | None
-    message: str
-    strategy_name: str
-    remark: str
-    created_at: Time
-    updated_at: Time
     triggered_at: Time | None
     notional: Dec | None
 
@@ -63,17 +68,10 @@ class Bracket(Model):
     legs: list[HeldOrder]
 
 
-class AlgoOrder(Model):
+class AlgoOrder(DeskOrder):
     """A TWAP or iceberg order."""
 
-    id: int
-    account_id: str
-    stock_code: str
-    stock_name: str
-    side: Literal["buy", "sell"]
     algo: Literal["twap", "iceberg"]
-    quantity: int
-    price: Dec | None
     display_quantity: int | None
     start_at: Time
     end_at: Time | None
@@ -89,12 +87,6 @@ class AlgoOrder(Model):
     slippage_bps: Dec | None
     child_count: int
     paused_reason: str | None
-    error: str | None
-    message: str
-    strategy_name: str
-    remark: str
-    created_at: Time
-    updated_at: Time
     finished_at: Time | None
 
 
