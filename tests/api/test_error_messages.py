@@ -57,7 +57,9 @@ def test_a_buy_signal_without_sizing_names_the_sizing_field_in_chinese(desk_clie
     r = desk_client.http.post(f"{API}/signals", json=signal, headers=headers)
     body = r.json()
     assert r.status_code == 422 and body["error"] == "VALIDATION_ERROR", body
-    assert body["message"] == "请求参数有误：sizing（买入信号须给出 sizing（method 与 value））", body
+    assert body["message"] == (
+        "信号的 sizing 无效：买入信号须给出 sizing（method 与 value），或先在实时监测中为该股票设置 sizing"
+    ), body
     assert body["data"]["fields"][0]["field"] == "sizing"
 
 

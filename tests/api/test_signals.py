@@ -74,6 +74,26 @@ def test_buy_sized_by_amount_is_executed_and_a_replay_is_a_duplicate(signals: De
     assert events[0].data["order_id"] == order["order_id"] and events[0].data["confidence"] == "0.8"
 
 
+def test_a_buy_signal_without_sizing_is_sized_by_its_watchlist_entry(signals: DeskClient) -> None:
+    headers = signals.trade_headers()
+    watched = {"stock_code": "600000.SH", "sizing": {"method": "quantity", "value": "300"}}
+    assert signals.http.post(f"{API}/monitor/stocks", json=watched, headers=headers).status_code == 201
+    r = signal(signals, headers, sizing=None, stock_code="600000")
+    assert r.status_code == 201, r.text
+    data = r.json()["data"]
+    assert data["decision"] == "executed" and data["quantity"] == 300, data
+    logged = signals.http.get(f"{API}/signals", headers=headers).json()["data"]["items"][0]
+    assert logged["sizing"] == {"method": "quantity", "value": "300"}, logged
+    # a retry of the same signal is the same signal even after the watchlist sizing changed
+    changed = {"sizing": {"method": "quantity", "value": "500"}}
+    assert signals.http.put(f"{API}/monitor/stocks/600000.SH", json=changed, headers=headers).status_code == 200
+    again = signal(signals, headers, sizing=None, stock_code="600000")
+    assert again.status_code == 200 and again.json()["data"]["decision"] == "duplicate", again.text
+    # a stock with no watchlist sizing still needs one in the signal
+    unsized = signal(signals, headers, signal_id="s-2", sizing=None, stock_code="000001.SZ")
+    assert unsized.status_code == 422 and unsized.json()["error"] == "VALIDATION_ERROR", unsized.text
+
+
 def test_a_known_signal_id_with_another_payload_is_a_conflict(signals: DeskClient) -> None:
     headers = signals.trade_headers()
     assert signal(signals, headers).status_code == 201

@@ -121,8 +121,8 @@ def check_sizing(action: SignalAction, method: SizingMethod | None, value: Decim
     if method is None:
         if action is SignalAction.BUY:
             raise InvalidValue(
-                "买入信号须给出 sizing（method 与 value）",
-                "a buy signal needs a sizing {method, value}",
+                "买入信号须给出 sizing（method 与 value），或先在实时监测中为该股票设置 sizing",
+                "a buy signal needs a sizing {method, value}, or a sizing on the stock's watchlist entry",
             )
         return
     if value is None or not value.is_finite():

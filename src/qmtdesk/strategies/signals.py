@@ -28,8 +28,9 @@ the earlier ones left, instead of all against the same cash.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,7 @@ from qmtdesk.oms.bus import Event, EventBus
 from qmtdesk.oms.commands import DuplicateClientOrderId, OrderPayload, payload_hash
 from qmtdesk.oms.views import iso, order_view, price
 from qmtdesk.store.db import unit_of_work
+from qmtdesk.store.tables.monitor import MonitoredStockRow
 from qmtdesk.store.tables.orders import OrderRow
 from qmtdesk.store.tables.signals import DECISIONS, SIGNAL_SOURCES, SignalRow
 
@@ -219,9 +221,14 @@ class SignalService:
         """
         if source not in SIGNAL_SOURCES:
             raise ValueError(f"unknown signal source {source!r}")
+        # The payload as sent is the idempotency key's payload; a buy without sizing is sized as its
+        # stock's watchlist entry says (stored with the decision), so a retry matches even if that
+        # entry changes in between.
+        digest = payload_hash(self._fields(request))
+        if request.action is SignalAction.BUY and request.sizing_method is None:
+            request = await asyncio.to_thread(self._with_watchlist_sizing, request)
         self._check(request)
         fields = self._fields(request)
-        digest = payload_hash(fields)
         found = await asyncio.to_thread(self._find, request.signal_id)
         if found is not None and found.decision != "pending":
             return await self._replay(found, digest, lang)
@@ -259,6 +266,25 @@ class SignalService:
         )
         self._publish(view)
         return self._answer(view, outcome.decision, lang)
+
+    def _with_watchlist_sizing(self, request: SignalRequest) -> SignalRequest:
+        """``request`` sized by its stock's watchlist entry, when it has one with a sizing."""
+        code = _code(request.stock_code)
+        with self.session_factory() as session:
+            sizing = session.scalar(
+                select(MonitoredStockRow.sizing).where(
+                    MonitoredStockRow.account_id == self.account_id, MonitoredStockRow.stock_code == code
+                )
+            )
+        if not sizing:
+            return request
+        try:
+            spec = json.loads(sizing)
+            return replace(
+                request, sizing_method=SizingMethod(spec["method"]), sizing_value=Decimal(str(spec["value"]))
+            )
+        except (ValueError, KeyError, TypeError, ArithmeticError):
+            return request
 
     def _check(self, request: SignalRequest) -> None:
         if not request.signal_id or len(request.signal_id) > MAX_SIGNAL_ID:

@@ -73,8 +73,10 @@ class SignalBody(BaseModel):
     @classmethod
     def _sizing_fits_action(cls, sizing: SizingBody | None, info: ValidationInfo) -> SizingBody | None:
         action = info.data.get("action")
-        if action is not None:  # an invalid action is reported on its own field
-            check_sizing(action, sizing.method if sizing else None, sizing.value if sizing else None)
+        # an invalid action is reported on its own field; no sizing is the service's to settle (a
+        # buy may take its stock's watchlist sizing)
+        if action is not None and sizing is not None:
+            check_sizing(action, sizing.method, sizing.value)
         return sizing
 
     def to_request(self) -> SignalRequest:
