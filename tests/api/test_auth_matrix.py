@@ -134,7 +134,16 @@ ROUTES: dict[tuple[str, str], tuple[str, str, Any]] = {
 }
 
 #: Not part of the matrix: the docs, the web UI's catch-all and the WebSocket (tests/api/test_websocket.py).
-SKIPPED_PATHS = {"/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc", "/{path:path}", "/api/v1/ws"}
+# the UI's pages and the unknown-API-path catch-all (404/405, no data) need no auth decision
+SKIPPED_PATHS = {
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/openapi.json",
+    "/redoc",
+    "/{path:path}",
+    "/api/{path:path}",
+    "/api/v1/ws",
+}
 
 TRADER_PASSWORD = "trader-pass-1"
 VIEWER_PASSWORD = "viewer-pass-1"
