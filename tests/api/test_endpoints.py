@@ -686,6 +686,9 @@ def test_health_needs_no_auth_and_unknown_paths_are_404(desk_client: DeskClient)
         err(http.request(method, f"{API}/no-such-endpoint", json={}, headers=headers), 404, "NOT_FOUND")
     err(http.delete(f"{API}/trading/account", headers=headers), 405, "METHOD_NOT_ALLOWED")
     err(http.post(f"{API}/trading/orders/1", json={}, headers=headers), 405, "METHOD_NOT_ALLOWED")
+    err(http.get(f"{API}/auth/login"), 405, "METHOD_NOT_ALLOWED")  # POST only
+    err(http.options(f"{API}/no-such-endpoint"), 404, "NOT_FOUND")
+    assert http.head(f"{API}/no-such-endpoint").status_code == 404
 
 
 def test_out_of_range_ids_are_validation_errors_not_500(desk_client: DeskClient) -> None:

@@ -175,6 +175,9 @@ def test_a_bare_halt_post_without_a_body_halts_with_the_default_reason(desk_clie
     assert r.json()["data"]["halted"] is True and r.json()["data"]["reason"] == "手动熔断"
     denied(desk_client.order(headers), "RISK_HALTED")
     assert desk_client.http.post(f"{API}/risk/resume", headers=headers).json()["data"]["halted"] is False
+    every = desk_client.http.post(f"{API}/risk/halt-all", headers=headers)
+    assert every.status_code == 200, every.text
+    assert all(a["state"] == "halted" for a in every.json()["data"]["accounts"]), every.text
 
 
 def test_reduce_only_allows_sells_of_held_shares_only(desk_client: DeskClient) -> None:

@@ -89,6 +89,10 @@ def test_a_buy_signal_without_sizing_is_sized_by_its_watchlist_entry(signals: De
     assert signals.http.put(f"{API}/monitor/stocks/600000.SH", json=changed, headers=headers).status_code == 200
     again = signal(signals, headers, sizing=None, stock_code="600000")
     assert again.status_code == 200 and again.json()["data"]["decision"] == "duplicate", again.text
+    # … or the entry is gone
+    assert signals.http.delete(f"{API}/monitor/stocks/600000.SH", headers=headers).status_code == 200
+    gone = signal(signals, headers, sizing=None, stock_code="600000")
+    assert gone.status_code == 200 and gone.json()["data"]["decision"] == "duplicate", gone.text
     # a stock with no watchlist sizing still needs one in the signal
     unsized = signal(signals, headers, signal_id="s-2", sizing=None, stock_code="000001.SZ")
     assert unsized.status_code == 422 and unsized.json()["error"] == "VALIDATION_ERROR", unsized.text

@@ -65,3 +65,21 @@ def test_a_non_st_stock_has_no_daily_buy_cap(rich_desk: DeskClient) -> None:
     for _ in range(3):  # 600,000 shares in all
         r = rich_desk.order(headers, stock_code="000001.SZ", quantity=200_000, price="10.50")
         assert r.status_code == 201, r.text
+
+
+def test_a_st_buy_algo_past_the_daily_cap_is_refused_whole_at_creation(rich_desk: DeskClient) -> None:
+    headers = rich_desk.trade_headers()
+    assert rich_desk.order(headers, stock_code=ST_CODE, quantity=300_000, price="3.10").status_code == 201
+    twap = {
+        "stock_code": ST_CODE,
+        "side": "buy",
+        "quantity": 300_000,
+        "price": "3.30",
+        "algo": "twap",
+        "end_at": "2026-11-25T10:30:00+08:00",
+    }
+    r = rich_desk.http.post(f"{API}/trading/algo-orders", json=twap, headers=headers)
+    assert r.status_code == 422 and r.json()["error"] == "QUANTITY_TOO_LARGE", r.text
+    assert "风险警示" in r.json()["message"]
+    fits = rich_desk.http.post(f"{API}/trading/algo-orders", json={**twap, "quantity": 200_000}, headers=headers)
+    assert fits.status_code == 201, fits.text

@@ -172,6 +172,10 @@ def test_order_events_stream_live_and_replay_with_since_seq(desk_client: DeskCli
         authenticate(ws, token)
         as_text, _ = subscribe(ws, ["orders", "trades"], since_seq=str(seqs[0] - 1))
         assert [m["seq"] for m in as_text] == seqs
+        # what cannot be a seq replays nothing and keeps the connection
+        for odd in ("²", "9" * 5000, 10**30, -1, "abc"):
+            nothing, ack = subscribe(ws, ["orders"], since_seq=odd)  # type: ignore[arg-type]
+            assert nothing == [] and ack["type"] == "subscribed", odd
 
 
 def test_quote_stream_delivers_quotes_for_the_subscribed_codes(desk_client: DeskClient) -> None:

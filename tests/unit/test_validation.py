@@ -489,3 +489,32 @@ def test_daily_limit_is_reported_before_the_cage() -> None:
 
 def test_price_is_reported_before_cash() -> None:
     assert denied(order(price="10.50"), make_ctx(cash="0")).code == "PRICE_CAGE"
+
+
+# --------------------------------------------------------------------------------------------------
+# Risk-warning stocks: 500,000 shares a day (§2.3)
+
+
+def test_a_st_buy_up_to_the_daily_cap_passes_and_one_share_more_is_QUANTITY_TOO_LARGE() -> None:
+    ctx = make_ctx(is_st=True, cash="100000000")
+    ctx.bought_today = 400_000
+    validate(order(quantity=100_000), ctx)
+    err = denied(order(quantity=100_100), ctx)
+    assert err.code == "QUANTITY_TOO_LARGE" and err.data == {"max_quantity": 100_000, "bought_today": 400_000}
+
+
+def test_the_st_cap_tells_a_quantity_that_can_be_sent_on_star() -> None:
+    ctx = make_ctx("688001.SH", is_st=True, cash="100000000")
+    ctx.bought_today = 499_750  # 250 left: one valid STAR buy of 250
+    assert denied(order(quantity=300, code="688001.SH"), ctx).data["max_quantity"] == 250  # type: ignore[index]
+    ctx.bought_today = 499_900  # 100 left, under STAR's 200 minimum: nothing can be sent
+    assert denied(order(quantity=200, code="688001.SH"), ctx).data["max_quantity"] == 0  # type: ignore[index]
+
+
+def test_the_st_cap_does_not_touch_sells_or_other_stocks() -> None:
+    plain = make_ctx(cash="100000000")
+    plain.bought_today = 500_000
+    validate(order(quantity=100_000), plain)
+    st = make_ctx(is_st=True, position=held(600_000))
+    st.bought_today = 500_000
+    validate(order(side=Side.SELL, quantity=600_000), st)

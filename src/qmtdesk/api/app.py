@@ -93,11 +93,14 @@ CATCH_ALL_PATHS = frozenset({"/api/{path:path}", "/{path:path}"})
 def _mount_ui(app: FastAPI) -> None:
     index = WEB_DIR / "index.html"
 
-    # Registered after every API route, so it only sees requests none of them took: without it any
-    # non-GET request would meet the UI's GET catch-all below and answer 405 even for a path that
-    # does not exist. A path some route serves with another method stays 405.
+    # Registered after every API route, so it only sees requests none of them took, and before the
+    # UI's GET catch-all, which would answer 405 to other methods even on paths that do not exist:
+    # a path nothing serves is 404 whatever the method, one served with other methods 405.
     @app.api_route(
-        "/api/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False, response_model=None
+        "/api/{path:path}",
+        methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+        response_model=None,
     )
     def unknown_api(path: str, request: Request) -> Response:
         from qmtdesk.domain.errors import DeskError
@@ -110,10 +113,6 @@ def _mount_ui(app: FastAPI) -> None:
 
     @app.get("/{path:path}", include_in_schema=False, response_model=None)
     def ui(path: str) -> Response:
-        if path.startswith("api/"):
-            from qmtdesk.domain.errors import DeskError
-
-            raise DeskError("NOT_FOUND", "接口不存在", "No such endpoint", http_status=404)
         if not index.exists():
             return HTMLResponse(FALLBACK_PAGE)
         candidate = (WEB_DIR / path).resolve()

@@ -32,6 +32,8 @@ PLAIN_STREAMS = frozenset(
     {"orders", "trades", "account", "positions", "status", "risk", "signals", "conditional_orders", "algo_orders"}
 )
 CLOSE_UNAUTHORIZED = 4401
+#: Past the journal's 64-bit sequence: a ``since_seq`` from here on names nothing.
+MAX_SEQ = 2**63
 
 
 class Connection:
@@ -65,8 +67,9 @@ class Connection:
             await self.ws.send_json(event.message())
 
     async def subscribe(self, streams: list[Any], since_seq: Any) -> None:
-        if isinstance(since_seq, str) and since_seq.strip().isdigit():  # "12" from a client that sends text
-            since_seq = int(since_seq)
+        if isinstance(since_seq, str):  # "12" from a client that sends text
+            text = since_seq.strip()
+            since_seq = int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
         added_plain, added_quotes, unknown = set(), set(), []
         for raw in streams:
             name = str(raw)
@@ -87,7 +90,8 @@ class Connection:
             self.streams |= added_plain
             self.quote_codes |= added_quotes
             replayed = 0
-            if isinstance(since_seq, int) and not isinstance(since_seq, bool) and since_seq >= 0:
+            # a seq is a database integer: anything past 63 bits cannot name one
+            if isinstance(since_seq, int) and not isinstance(since_seq, bool) and 0 <= since_seq < MAX_SEQ:
                 durable = sorted(self.streams & DURABLE_STREAMS)
                 messages = await run_in_threadpool(self._events_after, since_seq, durable)
                 for message in messages:

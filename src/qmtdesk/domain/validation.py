@@ -21,6 +21,7 @@ from qmtdesk.domain.rules import (
     PHASE_RULES,
     PROTECTIVE_PRICE_EXCHANGES,
     CageBook,
+    LotRule,
     OrderClass,
     Phase,
     PriceType,
@@ -128,6 +129,13 @@ class Approval:
     order_class: OrderClass
 
 
+def _largest_buy(lots: LotRule, limit: int) -> int:
+    """The largest valid buy quantity not above ``limit`` (0 when not even a minimum lot fits)."""
+    if limit < lots.min_buy:
+        return 0
+    return lots.min_buy + (limit - lots.min_buy) // lots.buy_step * lots.buy_step
+
+
 def _deny(code: str, zh: str, en: str, **data: object) -> OrderDenied:
     return OrderDenied(code, zh, en, data=data or None)
 
@@ -209,7 +217,7 @@ def validate(intent: OrderIntent, ctx: ValidationContext) -> Approval:
                 f"风险警示股票当日累计买入不得超过{st_cap}股（今日已买入及在途{ctx.bought_today}股）",
                 f"A risk-warning stock may be bought up to {st_cap} shares a day "
                 f"({ctx.bought_today} bought or working today)",
-                max_quantity=max(st_cap - ctx.bought_today, 0),
+                max_quantity=_largest_buy(lots, st_cap - ctx.bought_today),
                 bought_today=ctx.bought_today,
             )
     # Price (§3, §6.2).

@@ -49,6 +49,7 @@ from qmtdesk.domain.rules import (
     quantity_cap,
     round_to_tick,
     schedule_for,
+    st_daily_buy_cap,
 )
 from qmtdesk.market.quotes import Quote
 from qmtdesk.market.service import MarketService
@@ -467,6 +468,17 @@ class AlgoOrders:
     # ------------------------------------------------------------------------------ helpers
     def _check(self, req: AlgoRequest, instrument: Instrument, now: datetime, day: Any) -> None:
         rule = lot_rule(instrument)
+        st_cap = st_daily_buy_cap(instrument) if req.side is Side.BUY else None
+        if st_cap is not None:
+            # refused whole now rather than failing part-way when a child meets the cap
+            bought = self.engine.bought_today(instrument.code, day)
+            if bought + req.quantity > st_cap:
+                raise algo_error(
+                    "QUANTITY_TOO_LARGE",
+                    f"风险警示股票当日累计买入不得超过{st_cap}股（今日已买入及在途{bought}股）",
+                    f"A risk-warning stock may be bought up to {st_cap} shares a day "
+                    f"({bought} bought or working today)",
+                )
         if req.side is Side.BUY and not buy_quantity_ok(rule, req.quantity):
             raise algo_error(
                 "LOT_SIZE",

@@ -477,13 +477,16 @@ class Engine:
         return order
 
     def _bought_today(self, placing: Order, day: date) -> int:
-        """Shares of ``placing``'s stock bought (filled) or being bought (working) on ``day``, it aside.
+        return self.bought_today(placing.stock_code, day, placing)
+
+    def bought_today(self, stock_code: str, day: date, placing: Order | None = None) -> int:
+        """Shares of ``stock_code`` bought (filled) or being bought (working) on ``day``, ``placing`` aside.
 
         Walks the book, which holds the day's orders; asked only for risk-warning stocks."""
         return sum(
             o.quantity if o.is_open else o.filled_quantity
             for o in self.book
-            if o.stock_code == placing.stock_code and o.side is Side.BUY and o.trading_day == day and o is not placing
+            if o.stock_code == stock_code and o.side is Side.BUY and o.trading_day == day and o is not placing
         )
 
     def _forget_refused(self, order: Order) -> None:

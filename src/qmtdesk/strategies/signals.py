@@ -225,10 +225,6 @@ class SignalService:
         # stock's watchlist entry says (stored with the decision), so a retry matches even if that
         # entry changes in between.
         digest = payload_hash(self._fields(request))
-        if request.action is SignalAction.BUY and request.sizing_method is None:
-            request = await asyncio.to_thread(self._with_watchlist_sizing, request)
-        self._check(request)
-        fields = self._fields(request)
         found = await asyncio.to_thread(self._find, request.signal_id)
         if found is not None and found.decision != "pending":
             return await self._replay(found, digest, lang)
@@ -236,6 +232,10 @@ class SignalService:
             found = await asyncio.to_thread(self._find, request.signal_id)
             if found is not None and found.decision != "pending":
                 return await self._replay(found, digest, lang)
+            if request.action is SignalAction.BUY and request.sizing_method is None:
+                request = await asyncio.to_thread(self._with_default_sizing, request, found)
+            self._check(request)
+            fields = self._fields(request)
             if found is None:
                 row_id = await asyncio.to_thread(self._claim, request, fields, digest, source, user_id)
                 if row_id is None:
@@ -267,8 +267,17 @@ class SignalService:
         self._publish(view)
         return self._answer(view, outcome.decision, lang)
 
-    def _with_watchlist_sizing(self, request: SignalRequest) -> SignalRequest:
-        """``request`` sized by its stock's watchlist entry, when it has one with a sizing."""
+    def _with_default_sizing(self, request: SignalRequest, pending: SignalRow | None) -> SignalRequest:
+        """A buy sent without sizing, sized as its claim recorded (a pending decision resumed) or
+        else as its stock's watchlist entry says; unchanged when neither has a sizing."""
+        if pending is not None:
+            if pending.sizing_method and pending.sizing_value is not None:
+                return replace(
+                    request,
+                    sizing_method=SizingMethod(pending.sizing_method),
+                    sizing_value=Decimal(str(pending.sizing_value)),
+                )
+            return request
         code = _code(request.stock_code)
         with self.session_factory() as session:
             sizing = session.scalar(
