@@ -298,6 +298,8 @@ export const messages = {
   'quote.tick': ['最小变动', 'Tick'],
   'quote.lot': ['每手', 'Lot'],
   'quote.limitPct': ['涨跌幅限制', 'Limit'],
+  // null limit_pct: a new listing's first days trade without a daily limit
+  'quote.noLimit': ['无', 'none'],
 
   'ticket.stock': ['证券', 'Security'],
   'ticket.priceType': ['报价方式', 'Price type'],
