@@ -19,6 +19,7 @@ from qmtdesk.api.middleware import RejectNulCharacters
 from qmtdesk.api.routes import accounts, admin, algos, auth, held, ipo, market, monitor, reports, risk, signals, trading
 from qmtdesk.api.schemas.common import ERRORS
 from qmtdesk.desk import Desk
+from qmtdesk.domain.errors import DeskError
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +104,6 @@ def _mount_ui(app: FastAPI) -> None:
         response_model=None,
     )
     def unknown_api(path: str, request: Request) -> Response:
-        from qmtdesk.domain.errors import DeskError
-
         scope = request.scope
         routes = (r for r in app.router.routes if getattr(r, "path", None) not in CATCH_ALL_PATHS)
         if any(r.matches(scope)[0] is Match.PARTIAL for r in routes):

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from qmtdesk.domain.clock import SHANGHAI
 from qmtdesk.domain.fees import Side
-from qmtdesk.domain.rules import LotRule, Phase, Schedule
+from qmtdesk.domain.rules import LotRule, Phase, Schedule, round_buy_quantity
 
 
 class AlgoKind(StrEnum):
@@ -80,12 +80,12 @@ def child_quantity(rule: LotRule, want: int, remaining: int, cap: int | None = N
     elif want < rule.min_buy:
         return 0
     else:
-        child = rule.min_buy + (want - rule.min_buy) // rule.buy_step * rule.buy_step
+        child = round_buy_quantity(rule, want)
         if remaining - child < rule.min_buy:
             child = remaining
     if cap is None or child <= cap:
         return child
-    child = rule.min_buy + (cap - rule.min_buy) // rule.buy_step * rule.buy_step
+    child = round_buy_quantity(rule, cap)
     short = rule.min_buy - (remaining - child)
     if short > 0:  # the tail would be under a lot: move whole steps back into it
         child -= -(-short // rule.buy_step) * rule.buy_step

@@ -21,7 +21,6 @@ from qmtdesk.domain.rules import (
     PHASE_RULES,
     PROTECTIVE_PRICE_EXCHANGES,
     CageBook,
-    LotRule,
     OrderClass,
     Phase,
     PriceType,
@@ -35,6 +34,7 @@ from qmtdesk.domain.rules import (
     order_class,
     price_tick,
     quantity_cap,
+    round_buy_quantity,
     sell_quantity_ok,
     st_daily_buy_cap,
     supported_price_types,
@@ -129,11 +129,15 @@ class Approval:
     order_class: OrderClass
 
 
-def _largest_buy(lots: LotRule, limit: int) -> int:
-    """The largest valid buy quantity not above ``limit`` (0 when not even a minimum lot fits)."""
-    if limit < lots.min_buy:
-        return 0
-    return lots.min_buy + (limit - lots.min_buy) // lots.buy_step * lots.buy_step
+def st_cap_denial(instrument: Instrument, cap: int, bought_today: int) -> OrderDenied:
+    """The refusal of a buy that would take a risk-warning stock past its daily cap (§2.3)."""
+    return _deny(
+        "QUANTITY_TOO_LARGE",
+        f"风险警示股票当日累计买入不得超过{cap}股（今日已买入及在途{bought_today}股）",
+        f"A risk-warning stock may be bought up to {cap} shares a day ({bought_today} bought or working today)",
+        max_quantity=round_buy_quantity(lot_rule(instrument), cap - bought_today),
+        bought_today=bought_today,
+    )
 
 
 def _deny(code: str, zh: str, en: str, **data: object) -> OrderDenied:
@@ -212,14 +216,7 @@ def validate(intent: OrderIntent, ctx: ValidationContext) -> Approval:
     if side is Side.BUY:
         st_cap = st_daily_buy_cap(inst)
         if st_cap is not None and ctx.bought_today + qty > st_cap:
-            raise _deny(
-                "QUANTITY_TOO_LARGE",
-                f"风险警示股票当日累计买入不得超过{st_cap}股（今日已买入及在途{ctx.bought_today}股）",
-                f"A risk-warning stock may be bought up to {st_cap} shares a day "
-                f"({ctx.bought_today} bought or working today)",
-                max_quantity=_largest_buy(lots, st_cap - ctx.bought_today),
-                bought_today=ctx.bought_today,
-            )
+            raise st_cap_denial(inst, st_cap, ctx.bought_today)
     # Price (§3, §6.2).
     price, freeze_price = _check_price(intent, ctx, klass)
     # Cash (§7): buys freeze price × quantity plus the estimated fees of the whole order.

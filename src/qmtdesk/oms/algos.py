@@ -51,6 +51,7 @@ from qmtdesk.domain.rules import (
     schedule_for,
     st_daily_buy_cap,
 )
+from qmtdesk.domain.validation import st_cap_denial
 from qmtdesk.market.quotes import Quote
 from qmtdesk.market.service import MarketService
 from qmtdesk.oms.background import Background, page_rows
@@ -473,12 +474,7 @@ class AlgoOrders:
             # refused whole now rather than failing part-way when a child meets the cap
             bought = self.engine.bought_today(instrument.code, day)
             if bought + req.quantity > st_cap:
-                raise algo_error(
-                    "QUANTITY_TOO_LARGE",
-                    f"风险警示股票当日累计买入不得超过{st_cap}股（今日已买入及在途{bought}股）",
-                    f"A risk-warning stock may be bought up to {st_cap} shares a day "
-                    f"({bought} bought or working today)",
-                )
+                raise st_cap_denial(instrument, st_cap, bought)
         if req.side is Side.BUY and not buy_quantity_ok(rule, req.quantity):
             raise algo_error(
                 "LOT_SIZE",

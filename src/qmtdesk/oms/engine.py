@@ -149,7 +149,7 @@ class Engine:
             fees=fees,
             risk=risk,
             reservations=self.reservations,
-            bought_today=self._bought_today,
+            bought_today=self.bought_today,
         )
         self.reports = ReportApplier(
             account_id=account_id,
@@ -475,9 +475,6 @@ class Engine:
         else:
             self.book.index_client_id(order)
         return order
-
-    def _bought_today(self, placing: Order, day: date) -> int:
-        return self.bought_today(placing.stock_code, day, placing)
 
     def bought_today(self, stock_code: str, day: date, placing: Order | None = None) -> int:
         """Shares of ``stock_code`` bought (filled) or being bought (working) on ``day``, ``placing`` aside.

@@ -107,7 +107,7 @@ class PreTrade:
         fees: FeeSchedule,
         risk: RiskEngine,
         reservations: Reservations,
-        bought_today: Callable[[Order, date], int] | None = None,
+        bought_today: Callable[[str, date, Order], int] | None = None,
     ) -> None:
         self.broker = broker
         #: Shares of the order's stock the account bought or is buying on the day, the order aside.
@@ -135,7 +135,7 @@ class PreTrade:
             cash, position = self._available(instrument.code)
             bought = 0
             if order.side is Side.BUY and self.bought_today is not None and st_daily_buy_cap(instrument) is not None:
-                bought = self.bought_today(order, day)
+                bought = self.bought_today(order.stock_code, day, order)
             approval = validate(
                 OrderIntent(instrument.code, order.side, order.quantity, order.price_type, order.price),
                 ValidationContext(
